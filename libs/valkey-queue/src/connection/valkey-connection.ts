@@ -1,0 +1,167 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Cluster } from 'ioredis';
+import type { ResolvedConnectionOptions } from '../config/validate-options.js';
+import { ConnectionError } from '../errors/connection.error.js';
+import { errorMessage, withTimeout } from '../utils/with-timeout.util.js';
+import { createClient, type ValkeyClient } from './create-client.js';
+import { describeAddress } from './describe-address.js';
+
+/** How long a polite QUIT may take at shutdown before the socket is simply closed. */
+const QUIT_TIMEOUT_MS = 1_000;
+
+/**
+ * Owns every connection the module opens: one shared command connection, plus a dedicated
+ * connection per blocking reader, created lazily and counted. Closes all of them (never a
+ * user-supplied client) on application shutdown, after workers have drained.
+ */
+export class ValkeyConnection implements OnApplicationShutdown {
+  private readonly logger = new Logger(ValkeyConnection.name);
+  private readonly blocking = new Set<ValkeyClient>();
+  private closed = false;
+
+  private constructor(
+    private readonly options: ResolvedConnectionOptions,
+    /** The shared connection for non-blocking commands. */
+    readonly client: ValkeyClient,
+    private readonly ownsClient: boolean,
+  ) {}
+
+  /** Address for logs and errors, without credentials. */
+  get address(): string {
+    return describeAddress(this.options);
+  }
+
+  /** Connections currently open for blocking reads (for health and tests). */
+  get blockingConnectionCount(): number {
+    return this.blocking.size;
+  }
+
+  /**
+   * Opens the command connection. Unless `lazyConnect` is set, resolves only once the server
+   * answers PING, and rejects with a `ConnectionError` naming the address after `connectTimeout`.
+   */
+  static async open(options: ResolvedConnectionOptions): Promise<ValkeyConnection> {
+    const shared = options.client;
+    const connection = new ValkeyConnection(
+      options,
+      shared ?? createClient(options, 'command', 'vq:command'),
+      !shared,
+    );
+    if (shared) return connection; // the owner connected it; we never manage its lifecycle
+    connection.watch(connection.client, 'command');
+    if (options.lazyConnect) {
+      connection.client.connect().catch(() => undefined); // reported through 'error' and retried
+      return connection;
+    }
+    await connection.connectOrFail(connection.client);
+    connection.logger.log(`Connected to ${connection.address}`);
+    return connection;
+  }
+
+  /**
+   * A new connection for one blocking reader (e.g. a worker's XREADGROUP BLOCK), which must not
+   * share a socket with anything else. Closed with the module, or earlier via `release()`.
+   */
+  async createBlockingConnection(purpose: string): Promise<ValkeyClient> {
+    if (this.closed) throw new ConnectionError(this.address, 'the module is shutting down');
+    const client = this.options.client
+      ? duplicateForBlocking(this.options.client, `vq:${purpose}`)
+      : createClient(this.options, 'blocking', `vq:${purpose}`);
+    this.blocking.add(client);
+    this.watch(client, purpose);
+    try {
+      if (client.status === 'wait') await this.connectOrFail(client);
+    } catch (error) {
+      this.blocking.delete(client);
+      throw error;
+    }
+    return client;
+  }
+
+  /** Closes one blocking connection early (a worker that stopped for good). */
+  async release(client: ValkeyClient): Promise<void> {
+    if (this.blocking.delete(client)) await closeClient(client);
+  }
+
+  /** Closes every connection this module opened. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const owned = [...this.blocking, ...(this.ownsClient ? [this.client] : [])];
+    this.blocking.clear();
+    await Promise.all(owned.map(closeClient));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  private async connectOrFail(client: ValkeyClient): Promise<void> {
+    let lastError: unknown;
+    const remember = (error: unknown): void => {
+      lastError = error;
+    };
+    client.on('error', remember);
+    try {
+      await withTimeout(
+        client.connect().then(() => client.ping()),
+        this.options.connectTimeout,
+        'Connecting',
+      );
+    } catch (error) {
+      client.disconnect();
+      throw new ConnectionError(this.address, errorMessage(lastError ?? error), {
+        cause: lastError ?? error,
+      });
+    } finally {
+      client.off('error', remember);
+    }
+  }
+
+  /** Logs outages once per episode (not once per retry) and the recovery after them. */
+  private watch(client: ValkeyClient, label: string): void {
+    let failing = false;
+    client.on('error', (error: unknown) => {
+      if (failing || this.closed) return;
+      failing = true;
+      this.logger.warn(
+        `Connection '${label}' to ${this.address} failed: ${errorMessage(error)}; reconnecting`,
+      );
+    });
+    client.on('ready', () => {
+      if (!failing) return;
+      failing = false;
+      this.logger.log(`Connection '${label}' to ${this.address} is back`);
+    });
+  }
+}
+
+/** A copy of a user's client, with the settings a blocking reader needs instead of theirs. */
+function duplicateForBlocking(client: ValkeyClient, connectionName: string): ValkeyClient {
+  const blocking = {
+    commandTimeout: undefined,
+    maxRetriesPerRequest: null,
+    connectionName,
+    lazyConnect: true,
+  };
+  return client instanceof Cluster
+    ? client.duplicate(undefined, {
+        lazyConnect: true,
+        redisOptions: { ...client.options.redisOptions, ...blocking },
+      })
+    : client.duplicate(blocking);
+}
+
+/** Closes a client and resolves once its socket is gone (status `end`), so nothing outlives shutdown. */
+async function closeClient(client: ValkeyClient): Promise<void> {
+  if (client.status === 'end') return;
+  // Not events.once(): it would reject on a late 'error' event and stop waiting early.
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  if (client.status === 'ready') {
+    // QUIT lets queued replies arrive first; a server that does not answer gets the socket cut.
+    await withTimeout(client.quit(), QUIT_TIMEOUT_MS, 'QUIT').catch(() => client.disconnect());
+  } else {
+    client.disconnect();
+  }
+  await withTimeout(ended, QUIT_TIMEOUT_MS, 'Closing the connection').catch(() => undefined);
+}

@@ -1,0 +1,1 @@
+export * from './inject-valkey-client.decorator.js';

@@ -1,0 +1,117 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getFreePort } from './free-port.js';
+import { renderServerConfig } from './server-config.js';
+import { spawnServerProcess, type ServerProcess } from './server-process.js';
+import type { StartedValkey, StartValkeyOptions, ValkeyTlsMaterial } from './start-valkey.types.js';
+import { generateTlsCertificates, type TlsCertificates } from './tls-certificates.js';
+import { ValkeyHarnessError, ValkeyStartupError } from './valkey-harness.error.js';
+
+/** Free ports tried before giving up, when another process grabs the port between probe and bind. */
+const MAX_PORT_ATTEMPTS = 5;
+
+/**
+ * Starts `binary` on a free loopback port with a generated config in a fresh temp dir.
+ * The temp dir is removed if starting fails.
+ */
+export async function startBinaryServer(
+  binary: string,
+  options: StartValkeyOptions,
+  startupTimeout: number,
+): Promise<StartedValkey> {
+  const dir = await mkdtemp(join(tmpdir(), 'valkey-test-'));
+  try {
+    const tls = options.tls ? await generateTlsCertificates(dir) : undefined;
+    const configFile = join(dir, 'valkey.conf');
+    for (let attempt = 1; ; attempt++) {
+      const port = await getFreePort();
+      await writeFile(configFile, renderServerConfig({ port, dir, tls, options }), { mode: 0o600 });
+      try {
+        const server = await spawnServerProcess(binary, configFile, startupTimeout);
+        return new BinaryValkey({ binary, configFile, dir, port, startupTimeout, server, options, tls });
+      } catch (error) {
+        const portTaken =
+          error instanceof ValkeyStartupError && error.output.includes('Address already in use');
+        if (!portTaken || attempt >= MAX_PORT_ATTEMPTS) throw error;
+      }
+    }
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+interface BinaryValkeyInit {
+  binary: string;
+  configFile: string;
+  dir: string;
+  port: number;
+  startupTimeout: number;
+  server: ServerProcess;
+  options: StartValkeyOptions;
+  tls?: TlsCertificates;
+}
+
+/** A server process run by the harness from a local binary. */
+class BinaryValkey implements StartedValkey {
+  readonly source = 'binary';
+  readonly host = '127.0.0.1';
+  readonly port: number;
+  readonly url: string;
+  readonly password?: string;
+  readonly tls?: ValkeyTlsMaterial;
+  #server?: ServerProcess;
+  #stopping?: Promise<void>;
+  readonly #init: BinaryValkeyInit;
+
+  constructor(init: BinaryValkeyInit) {
+    this.#init = init;
+    this.#server = init.server;
+    this.port = init.port;
+    this.url = `${init.tls ? 'rediss' : 'redis'}://${this.host}:${init.port}`;
+    this.password = init.options.password;
+    if (init.tls) {
+      const { ca, cert, key, caFile, certFile, keyFile } = init.tls;
+      this.tls = { ca, cert, key, caFile, certFile, keyFile };
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.#server?.exited === false ? this.#server.pid : undefined;
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      await this.#server?.terminate();
+      this.#server = undefined;
+      await rm(this.#init.dir, { recursive: true, force: true });
+    })();
+    return this.#stopping;
+  }
+
+  async kill(): Promise<void> {
+    this.#assertNotStopped('kill');
+    await this.#server?.kill();
+    this.#server = undefined;
+  }
+
+  async restart(): Promise<void> {
+    this.#assertNotStopped('restart');
+    await this.#server?.terminate();
+    this.#server = undefined;
+    const { binary, configFile, startupTimeout } = this.#init;
+    try {
+      this.#server = await spawnServerProcess(binary, configFile, startupTimeout);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ValkeyHarnessError(`Could not restart the server on port ${this.port}: ${reason}`, {
+        cause: error,
+      });
+    }
+  }
+
+  #assertNotStopped(action: string): void {
+    if (this.#stopping) throw new ValkeyHarnessError(`Cannot ${action}() a server after stop()`);
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Test utilities of nestjs-valkey-queue (`nestjs-valkey-queue/testing`): a real-server harness and helpers
+ * for awaiting events in tests.
+ */
+export { deferred, type Deferred } from './deferred.js';
+export { DEFAULT_STARTUP_TIMEOUT, startValkey } from './start-valkey.js';
+export type {
+  StartedValkey,
+  StartValkeyOptions,
+  ValkeySource,
+  ValkeyTestUser,
+  ValkeyTlsMaterial,
+} from './start-valkey.types.js';
+export { ValkeyHarnessError, ValkeyStartupError } from './valkey-harness.error.js';
