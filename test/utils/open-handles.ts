@@ -9,3 +9,13 @@ export function openHandleCounts(): Record<string, number> {
 
 /** Resolves after pending I/O callbacks (socket 'close' events) have run. */
 export const ioTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Asserts that nothing was left open since `before`: no kind of handle is more numerous now.
+ * (Fewer is fine: unrelated timers that existed before may have fired meanwhile.)
+ */
+export function expectNoNewHandles(before: Record<string, number>): void {
+  const now = openHandleCounts();
+  const grown = Object.keys(now).filter((kind) => now[kind] > before[kind]);
+  expect(grown.map((kind) => `${kind}: ${before[kind]} -> ${now[kind]}`)).toEqual([]);
+}

@@ -1,10 +1,48 @@
 import { Module } from '@nestjs/common';
-import { loadValkeyQueueOptionsFromEnv, ValkeyQueueModule } from 'nestjs-valkey-queue';
-import { StatusController } from './status/status.controller.js';
+import {
+  loadValkeyQueueOptionsFromEnv,
+  ValkeyQueueHealthModule,
+  ValkeyQueueModule,
+} from 'nestjs-valkey-queue';
+import { ActivityLog } from './activity/activity.log.js';
+import { HealthController } from './health/health.controller.js';
+import { QueuesController } from './queues/queues.controller.js';
+import { RegistrationWorker } from './registrations/registration.worker.js';
+import { REGISTRATIONS_QUEUE, WELCOME_QUEUE } from './registrations/registrations.constants.js';
+import { RegistrationsController } from './registrations/registrations.controller.js';
+import { ReportSchedules } from './reports/report.schedules.js';
+import { ReportWorker } from './reports/report.worker.js';
+import { SessionConsumer } from './sessions/session.consumer.js';
+import { SessionsController } from './sessions/sessions.controller.js';
+import { WelcomeMailer } from './welcome/welcome.mailer.js';
+import { WelcomeWorker } from './welcome/welcome.worker.js';
 
-/** The sample app: configured from VALKEY_QUEUE_* variables, as a twelve-factor service would be. */
+/**
+ * A user-registration service: sign-ups are queued and processed by a worker (with retries, dead
+ * and broken messages), welcome e-mails go out delayed, reports run on schedules, and live session
+ * streams are owned by one instance at a time. Configured from VALKEY_QUEUE_* variables.
+ */
 @Module({
-  imports: [ValkeyQueueModule.forRootAsync({ useFactory: () => loadValkeyQueueOptionsFromEnv() })],
-  controllers: [StatusController],
+  imports: [
+    ValkeyQueueModule.forRootAsync({
+      useFactory: () => ({
+        ...loadValkeyQueueOptionsFromEnv(),
+        ownership: { service: 'sample-sessions', leaseTtl: 6_000 },
+      }),
+    }),
+    ValkeyQueueModule.registerSender({ name: REGISTRATIONS_QUEUE }),
+    ValkeyQueueModule.registerSender({ name: WELCOME_QUEUE }),
+    ValkeyQueueHealthModule,
+  ],
+  controllers: [RegistrationsController, SessionsController, HealthController, QueuesController],
+  providers: [
+    ActivityLog,
+    WelcomeMailer,
+    RegistrationWorker,
+    WelcomeWorker,
+    ReportSchedules,
+    ReportWorker,
+    SessionConsumer,
+  ],
 })
 export class AppModule {}

@@ -1,8 +1,24 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { QueueAdmin } from './admin/queue-admin.service.js';
 import { validateOptions, type ResolvedValkeyQueueOptions } from './config/validate-options.js';
 import { ValkeyConnection } from './connection/valkey-connection.js';
+import { DelayedPromoter } from './delayed/delayed-promoter.js';
+import { QueueScheduler } from './scheduler/queue-scheduler.service.js';
+import { QueueSender } from './sender/queue-sender.service.js';
+import { SenderFactory } from './sender/sender-factory.js';
+import { ValkeyQueueSenderModule } from './sender/sender-feature.module.js';
+import type { RegisterSenderOptions } from './sender/sender-options.interface.js';
+import { SenderResilience } from './sender/sender-resilience.js';
+import { SenderStatus } from './sender/sender-status.js';
 import { VALKEY_QUEUE_CLIENT, VALKEY_QUEUE_RESOLVED_OPTIONS } from './valkey-queue.constants.js';
 import { ConfigurableModuleClass, VALKEY_QUEUE_OPTIONS } from './valkey-queue.module-definition.js';
+import { WorkerExplorer } from './workers/worker.explorer.js';
+import { WorkerMetadataAccessor } from './workers/worker-metadata.accessor.js';
+import { WorkerOrchestrator } from './workers/worker.orchestrator.js';
+import { WorkerRegistry } from './workers/worker.registry.js';
+import { OwnershipFence } from './ownership/ownership-fence.js';
+import { StreamOwnershipService } from './ownership/stream-ownership.service.js';
 
 /**
  * The root module: `ValkeyQueueModule.forRoot(options)` or `.forRootAsync({ useFactory, inject,
@@ -11,6 +27,7 @@ import { ConfigurableModuleClass, VALKEY_QUEUE_OPTIONS } from './valkey-queue.mo
  * `connection.lazyConnect` is set.
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     { provide: VALKEY_QUEUE_RESOLVED_OPTIONS, useFactory: validateOptions, inject: [VALKEY_QUEUE_OPTIONS] },
     {
@@ -23,7 +40,45 @@ import { ConfigurableModuleClass, VALKEY_QUEUE_OPTIONS } from './valkey-queue.mo
       useFactory: (connection: ValkeyConnection) => connection.client,
       inject: [ValkeyConnection],
     },
+    DelayedPromoter,
+    QueueScheduler,
+    QueueAdmin,
+    SenderResilience,
+    SenderStatus,
+    SenderFactory,
+    QueueSender,
+    WorkerMetadataAccessor,
+    WorkerRegistry,
+    WorkerExplorer,
+    WorkerOrchestrator,
+    StreamOwnershipService,
+    OwnershipFence,
   ],
-  exports: [VALKEY_QUEUE_CLIENT, VALKEY_QUEUE_RESOLVED_OPTIONS, ValkeyConnection],
+  exports: [
+    VALKEY_QUEUE_CLIENT,
+    VALKEY_QUEUE_RESOLVED_OPTIONS,
+    ValkeyConnection,
+    DelayedPromoter,
+    QueueScheduler,
+    QueueAdmin,
+    SenderStatus,
+    SenderFactory,
+    QueueSender,
+    WorkerRegistry,
+    StreamOwnershipService,
+    OwnershipFence,
+  ],
 })
-export class ValkeyQueueModule extends ConfigurableModuleClass {}
+export class ValkeyQueueModule extends ConfigurableModuleClass {
+  /**
+   * A sender bound to the queue `name`, with its own options over the module's `sender` defaults,
+   * injected with `@InjectSender(name)`. Needs `forRoot`/`forRootAsync` (global, the default) in the
+   * app. Invalid options throw `InvalidOptionsError` here, at import time.
+   *
+   * @example
+   * imports: [ValkeyQueueModule.registerSender({ name: 'emails', transport: 'list', ttl: 60_000 })]
+   */
+  static registerSender(options: RegisterSenderOptions): DynamicModule {
+    return ValkeyQueueSenderModule.register(options);
+  }
+}

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors/config.error.js';
 import type { ConnectionOptions, TlsConnectionOptions } from '../interfaces/connection-options.interface.js';
 import type { ValkeyQueueOptions } from '../interfaces/valkey-queue-options.interface.js';
+import { loadSenderDefaultsFromEnv } from '../sender/load-sender-env.js';
 import { withoutUndefined } from '../utils/objects.util.js';
 import { parseAddressList, parseBoolean, parseDuration, parseInteger } from './env-parsers.js';
 
@@ -42,7 +43,11 @@ export function loadValkeyQueueOptionsFromEnv(env: NodeJS.ProcessEnv = process.e
     commandTimeout: parsed('COMMAND_TIMEOUT', parseDuration),
     lazyConnect: parsed('LAZY_CONNECT', parseBoolean),
   };
-  return withoutUndefined({ connection: withoutUndefined(connection), prefix: read('PREFIX') });
+  return withoutUndefined({
+    connection: withoutUndefined(connection),
+    prefix: read('PREFIX'),
+    sender: loadSenderDefaultsFromEnv(parsed),
+  });
 }
 
 function loadTls(

@@ -15,6 +15,9 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { SenderDefaultsSchema } from '../sender/sender-options.schema.js';
+import { WorkerDefaultsSchema } from '../workers/worker-options.schema.js';
+import { OwnershipSchema } from '../ownership/ownership-options.schema.js';
 
 /**
  * class-validator schemas mirroring the public option interfaces. They are internal: users write
@@ -70,6 +73,11 @@ export class ConnectionSchema {
   @IsOptional() client?: unknown;
 }
 
+export class SchedulerSchema {
+  @IsOptional() @IsInt() @Min(10) @Max(60_000) pollInterval?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1_000) promoteBatchSize?: number;
+}
+
 /** Key prefixes: safe inside a `{...}` hash tag and readable in valkey-cli. */
 export const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]+$/;
 
@@ -84,4 +92,12 @@ export class ValkeyQueueOptionsSchema {
     message: 'prefix may contain only letters, digits and _ - . : (no braces or spaces)',
   })
   prefix?: string;
+
+  @IsOptional() @ValidateNested() scheduler?: SchedulerSchema;
+
+  @IsOptional() @ValidateNested() sender?: SenderDefaultsSchema;
+
+  @IsOptional() @ValidateNested() worker?: WorkerDefaultsSchema;
+
+  @IsOptional() @ValidateNested() ownership?: OwnershipSchema;
 }

@@ -2,6 +2,8 @@ import { Redis } from 'ioredis';
 import { InvalidOptionsError } from '../errors/invalid-options.error.js';
 import type { ValkeyQueueOptions } from '../interfaces/valkey-queue-options.interface.js';
 import { parseValkeyUrl, validateOptions } from './validate-options.js';
+import { WORKER_DEFAULTS } from '../workers/worker-options.js';
+import { SENDER_DEFAULTS } from '../sender/resolve-sender-options.js';
 
 /** Runs validation expecting failure and returns the error (assertions stay outside any catch). */
 const invalid = (options: unknown): InvalidOptionsError => {
@@ -19,6 +21,9 @@ describe('validateOptions', () => {
   it('applies defaults', () => {
     expect(validateOptions({ connection: {} })).toEqual({
       prefix: 'vq',
+      scheduler: { pollInterval: 1_000, promoteBatchSize: 100 },
+      sender: SENDER_DEFAULTS,
+      worker: WORKER_DEFAULTS,
       connection: {
         connectTimeout: 10_000,
         commandTimeout: 5_000,

@@ -2,15 +2,30 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { Cluster, Redis } from 'ioredis';
 import { InvalidOptionsError, type InvalidOption } from '../errors/invalid-options.error.js';
 import type { ConnectionOptions, ReconnectOptions } from '../interfaces/connection-options.interface.js';
-import type { ValkeyQueueOptions } from '../interfaces/valkey-queue-options.interface.js';
+import type { SchedulerOptions, ValkeyQueueOptions } from '../interfaces/valkey-queue-options.interface.js';
 import { isPlainObject, withoutUndefined } from '../utils/objects.util.js';
 import {
   ConnectionSchema,
   NodeAddressSchema,
   ReconnectSchema,
+  SchedulerSchema,
   TlsSchema,
   ValkeyQueueOptionsSchema,
 } from './options.schema.js';
+import {
+  resolveSenderDefaults,
+  senderRuleIssues,
+  type ResolvedSenderDefaults,
+} from '../sender/resolve-sender-options.js';
+import { SenderDefaultsSchema, toSenderSchema } from '../sender/sender-options.schema.js';
+import { resolveWorkerDefaults, type ResolvedWorkerDefaults } from '../workers/worker-options.js';
+import { WorkerDefaultsSchema } from '../workers/worker-options.schema.js';
+import {
+  OwnershipSchema,
+  ownershipRuleIssues,
+  resolveOwnershipOptions,
+  type ResolvedOwnershipOptions,
+} from '../ownership/ownership-options.schema.js';
 
 /** Connection options after validation: the URL is unpacked into fields and defaults are applied. */
 export type ResolvedConnectionOptions = Omit<ConnectionOptions, 'url' | 'reconnect'> &
@@ -22,10 +37,16 @@ export type ResolvedConnectionOptions = Omit<ConnectionOptions, 'url' | 'reconne
 export interface ResolvedValkeyQueueOptions {
   connection: ResolvedConnectionOptions;
   prefix: string;
+  scheduler: Required<SchedulerOptions>;
+  sender: ResolvedSenderDefaults;
+  worker: ResolvedWorkerDefaults;
+  /** Stream ownership; undefined when not configured (the service is then inert). */
+  ownership?: ResolvedOwnershipOptions;
 }
 
 export const DEFAULT_PREFIX = 'vq';
 const CONNECTION_DEFAULTS = { connectTimeout: 10_000, commandTimeout: 5_000, lazyConnect: false } as const;
+const SCHEDULER_DEFAULTS: Required<SchedulerOptions> = { pollInterval: 1_000, promoteBatchSize: 100 };
 const RECONNECT_DEFAULTS: Required<ReconnectOptions> = { initialDelay: 100, maxDelay: 30_000 };
 const SECRET_FIELDS = new Set(['password', 'sentinelPassword', 'key']);
 export const REDACTED = '[redacted]';
@@ -37,10 +58,16 @@ export const REDACTED = '[redacted]';
 export function validateOptions(options: ValkeyQueueOptions): ResolvedValkeyQueueOptions {
   const issues = schemaIssues(options);
   if (issues.length === 0) issues.push(...connectionRuleIssues(options.connection));
+  if (issues.length === 0) issues.push(...senderRuleIssues(options.sender));
+  if (issues.length === 0) issues.push(...ownershipRuleIssues(options.ownership));
   if (issues.length > 0) throw new InvalidOptionsError(issues);
   return {
     prefix: options.prefix ?? DEFAULT_PREFIX,
     connection: resolveConnection(options.connection),
+    scheduler: { ...SCHEDULER_DEFAULTS, ...withoutUndefined(options.scheduler ?? {}) },
+    sender: resolveSenderDefaults(options.sender),
+    worker: resolveWorkerDefaults(options.worker),
+    ownership: resolveOwnershipOptions(options.ownership),
   };
 }
 
@@ -50,6 +77,10 @@ function schemaIssues(options: unknown): InvalidOption[] {
   }
   const schema = toSchema(ValkeyQueueOptionsSchema, options);
   if (isPlainObject(options.connection)) schema.connection = toConnectionSchema(options.connection);
+  if (isPlainObject(options.scheduler)) schema.scheduler = toSchema(SchedulerSchema, options.scheduler);
+  if (isPlainObject(options.sender)) schema.sender = toSenderSchema(SenderDefaultsSchema, options.sender);
+  if (isPlainObject(options.worker)) schema.worker = toSchema(WorkerDefaultsSchema, options.worker);
+  if (isPlainObject(options.ownership)) schema.ownership = toSchema(OwnershipSchema, options.ownership);
   const errors = validateSync(schema, {
     whitelist: true,
     forbidNonWhitelisted: true,

@@ -1,6 +1,7 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Cluster } from 'ioredis';
 import type { ResolvedConnectionOptions } from '../config/validate-options.js';
+import { defineLuaScripts } from '../lua/lua-scripts.js';
 import { ConnectionError } from '../errors/connection.error.js';
 import { errorMessage, withTimeout } from '../utils/with-timeout.util.js';
 import { createClient, type ValkeyClient } from './create-client.js';
@@ -47,6 +48,7 @@ export class ValkeyConnection implements OnApplicationShutdown {
       shared ?? createClient(options, 'command', 'vq:command'),
       !shared,
     );
+    defineLuaScripts(connection.client);
     if (shared) return connection; // the owner connected it; we never manage its lifecycle
     connection.watch(connection.client, 'command');
     if (options.lazyConnect) {

@@ -1,4 +1,18 @@
+import type { SenderDefaults } from '../sender/sender-options.interface.js';
+import type { OwnershipOptions } from '../ownership/ownership-options.interface.js';
 import type { ConnectionOptions } from './connection-options.interface.js';
+import type { WorkerDefaults } from './worker-options.interface.js';
+
+/** Delayed messages and schedules. */
+export interface SchedulerOptions {
+  /**
+   * Longest sleep of the delayed-message promoter, in ms: a message scheduled by another instance
+   * reaches its queue at most this long after it is due. @default 1000
+   */
+  pollInterval?: number;
+  /** Due messages moved per script call, so no single script runs long. @default 100 */
+  promoteBatchSize?: number;
+}
 
 /**
  * Options of `ValkeyQueueModule.forRoot()` / `forRootAsync()`. Validated at bootstrap: a wrong
@@ -13,4 +27,12 @@ export interface ValkeyQueueOptions {
    * @default 'vq'
    */
   prefix?: string;
+  /** Delayed messages and schedules. */
+  scheduler?: SchedulerOptions;
+  /** Defaults of every sender (`QueueSender` and `registerSender()`), and the shared circuit breaker. */
+  sender?: SenderDefaults;
+  /** Defaults of every `@QueueWorker` (each worker's own options override them). */
+  worker?: WorkerDefaults;
+  /** Stream ownership (`StreamOwnershipService`); the service is inert without it. */
+  ownership?: OwnershipOptions;
 }

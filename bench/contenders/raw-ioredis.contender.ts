@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { BenchContext } from '../scenario.js';
+
+/** A plain ioredis client on the bench server (ready before it is returned). */
+export async function openRawClient(context: BenchContext): Promise<Redis> {
+  const client = new Redis(context.url, { lazyConnect: true, disconnectTimeout: 100 });
+  await client.connect();
+  return client;
+}
+
+/**
+ * The same wire content as this library's stream envelope (docs/key-layout.md), built inline: the
+ * raw baselines write what QueueSender writes, so ratios measure the library, not the format.
+ */
+export function envelopeFields(payload: unknown, createdAt: number): string[] {
+  return [
+    'v',
+    '1',
+    'id',
+    randomUUID(), // same length as the library's UUIDv7
+    'payload',
+    JSON.stringify(payload),
+    'headers',
+    '{}',
+    'createdAt',
+    String(createdAt),
+    'attempt',
+    '1',
+  ];
+}

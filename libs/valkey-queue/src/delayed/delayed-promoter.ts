@@ -1,0 +1,132 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
+import { ValkeyConnection } from '../connection/valkey-connection.js';
+import { queueKeys, type QueueKeys } from '../utils/keys.util.js';
+import { errorMessage } from '../utils/with-timeout.util.js';
+import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
+
+/** Where a queue's messages live: a stream (default) or a list. */
+export type QueueTransport = 'stream' | 'list';
+
+interface WatchedQueue {
+  readonly name: string;
+  readonly transport: QueueTransport;
+  readonly keys: QueueKeys;
+  timer?: NodeJS.Timeout;
+  /** Local clock time the timer fires at (Infinity while a run is in progress). */
+  wakeAt: number;
+  /** The run in progress, awaited at shutdown. */
+  running?: Promise<void>;
+  /** True from the start of a run until its next timer is armed (cleared synchronously). */
+  inRun: boolean;
+  /** A message was scheduled during a run: the run reads the set once more before sleeping. */
+  rerun: boolean;
+  failing: boolean;
+}
+
+/**
+ * Moves due delayed messages (delayed sends, retries, schedule ticks) onto their queues. Every
+ * instance that sends to, consumes or schedules a queue promotes it; promote-due.lua makes that
+ * safe (each message moves exactly once however many instances run it).
+ *
+ * It sleeps until the earliest due time, capped at `scheduler.pollInterval` (so messages scheduled
+ * by other instances are seen within that interval), and a message scheduled here wakes it early.
+ * Bursts are moved in pages of `scheduler.promoteBatchSize`, so no single script runs long.
+ */
+@Injectable()
+export class DelayedPromoter implements OnApplicationShutdown {
+  private readonly logger = new Logger(DelayedPromoter.name);
+  private readonly queues = new Map<string, WatchedQueue>();
+  private closed = false;
+
+  constructor(
+    private readonly connection: ValkeyConnection,
+    @Inject(VALKEY_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedValkeyQueueOptions,
+  ) {}
+
+  /** Starts promoting `queue` in this instance (idempotent). The first check runs at once. */
+  watch(queue: string, transport: QueueTransport): void {
+    if (this.closed || this.queues.has(queue)) return;
+    const watched: WatchedQueue = {
+      name: queue,
+      transport,
+      keys: queueKeys(this.options.prefix, queue),
+      wakeAt: Infinity,
+      inRun: false,
+      rerun: false,
+      failing: false,
+    };
+    this.queues.set(queue, watched);
+    this.wake(watched, 0);
+  }
+
+  /** A message due at `dueAt` (epoch ms) was just added to `queue`: wake up in time for it. */
+  scheduled(queue: string, dueAt: number): void {
+    const watched = this.queues.get(queue);
+    if (!watched || this.closed) return;
+    if (watched.inRun) {
+      watched.rerun = true; // the run in progress may have read the set before this message arrived
+      return;
+    }
+    if (dueAt < watched.wakeAt) this.wake(watched, Math.max(0, dueAt - Date.now()));
+  }
+
+  /** Queues promoted by this instance (for health and tests). */
+  watchedQueues(): string[] {
+    return [...this.queues.keys()];
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    for (const watched of this.queues.values()) clearTimeout(watched.timer);
+    await Promise.all([...this.queues.values()].map((watched) => watched.running));
+  }
+
+  private wake(watched: WatchedQueue, delayMs: number): void {
+    clearTimeout(watched.timer);
+    watched.wakeAt = Date.now() + delayMs;
+    watched.timer = setTimeout(() => {
+      watched.wakeAt = Infinity;
+      watched.inRun = true;
+      watched.running = this.promote(watched).finally(() => {
+        watched.running = undefined;
+      });
+    }, delayMs);
+  }
+
+  /** Moves every due message in pages, then sleeps until the next one (or the poll interval). */
+  private async promote(watched: WatchedQueue): Promise<void> {
+    const { pollInterval, promoteBatchSize } = this.options.scheduler;
+    let sleepMs = pollInterval;
+    try {
+      let promoted: number;
+      let nextDue: number;
+      let serverNow: number;
+      do {
+        watched.rerun = false;
+        [promoted, nextDue, serverNow] = await this.connection.client.vqPromoteDue(
+          watched.keys.delayed,
+          watched.keys.delayedBodies,
+          watched.transport === 'list' ? watched.keys.list : watched.keys.stream,
+          watched.keys.dead,
+          promoteBatchSize,
+          watched.transport,
+        );
+      } while ((promoted === promoteBatchSize || watched.rerun) && !this.closed);
+      // The server's clock decides what is due; sleep by the distance on that clock.
+      if (nextDue >= 0) sleepMs = Math.min(pollInterval, Math.max(0, nextDue - serverNow));
+      if (watched.failing) this.logger.log(`Promoting delayed messages of '${watched.name}' works again`);
+      watched.failing = false;
+    } catch (error) {
+      if (!watched.failing && !this.closed) {
+        this.logger.warn(
+          `Promoting delayed messages of '${watched.name}' failed: ${errorMessage(error)}; retrying`,
+        );
+      }
+      watched.failing = true;
+    }
+    // No await from here on: a message scheduled now is seen by the next run, armed below.
+    watched.inRun = false;
+    if (!this.closed) this.wake(watched, sleepMs);
+  }
+}

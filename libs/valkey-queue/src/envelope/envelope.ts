@@ -1,0 +1,135 @@
+import { ValkeyQueueError } from '../errors/valkey-queue.error.js';
+
+/** Schema version written in the `v` field. A reader refuses versions it does not know. */
+export const ENVELOPE_VERSION = '1';
+
+/**
+ * A message as stored in Valkey. Flat string fields on a stream entry (readable with a plain
+ * XRANGE), one JSON object per element on a list. docs/key-layout.md documents the wire format.
+ */
+export interface Envelope {
+  /** Time-ordered id (UUIDv7), the same through retries, dead letters and redrives. */
+  id: string;
+  /** The payload as the codec encoded it (JSON text by default). Stored and copied verbatim. */
+  payload: string;
+  /** Caller-supplied string headers (trace context, correlation ids). */
+  headers: Record<string, string>;
+  /** When the message was first sent, epoch ms. */
+  createdAt: number;
+  /** 1 on the first delivery, +1 per retry. */
+  attempt: number;
+  /** Past this epoch ms the message is expired instead of handled. */
+  expiresAt?: number;
+  /** The dedup key it was sent with. */
+  dedupKey?: string;
+}
+
+/** A stored message that cannot be read as an envelope: the broken-message path. */
+export class EnvelopeError extends ValkeyQueueError {
+  constructor(reason: string) {
+    super('VQ_BROKEN_ENVELOPE', `Broken message: ${reason}`);
+  }
+}
+
+/** Stream entry fields, in a fixed order: `v id payload headers createdAt attempt [expiresAt] [dedupKey]`. */
+export function toStreamFields(envelope: Envelope): string[] {
+  const fields = [
+    'v',
+    ENVELOPE_VERSION,
+    'id',
+    envelope.id,
+    'payload',
+    envelope.payload,
+    'headers',
+    JSON.stringify(envelope.headers),
+    'createdAt',
+    String(envelope.createdAt),
+    'attempt',
+    String(envelope.attempt),
+  ];
+  if (envelope.expiresAt !== undefined) fields.push('expiresAt', String(envelope.expiresAt));
+  if (envelope.dedupKey !== undefined) fields.push('dedupKey', envelope.dedupKey);
+  return fields;
+}
+
+/** Reads the flat `[field, value, ...]` array of a stream entry. Throws `EnvelopeError`. */
+export function fromStreamFields(fields: readonly string[]): Envelope {
+  return fromRecord(fieldsToRecord(fields));
+}
+
+/** The list-transport element: one JSON object. The payload is a JSON *string*, so it stays verbatim. */
+export function toListElement(envelope: Envelope): string {
+  return JSON.stringify({ v: ENVELOPE_VERSION, ...envelope });
+}
+
+/** Reads a list element. Throws `EnvelopeError`. */
+export function fromListElement(element: string): Envelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(element);
+  } catch {
+    throw new EnvelopeError('the list element is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new EnvelopeError('the list element is not a JSON object');
+  }
+  const record: Record<string, string> = {};
+  for (const [field, value] of Object.entries(parsed)) {
+    record[field] = field === 'headers' && typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+  return fromRecord(record);
+}
+
+/** Stream fields as a plain object, for `BrokenMessage.raw` and dead-letter listings. */
+export function fieldsToRecord(fields: readonly string[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (let index = 0; index + 1 < fields.length; index += 2) record[fields[index]] = fields[index + 1];
+  return record;
+}
+
+function fromRecord(record: Record<string, string>): Envelope {
+  if (record.v !== ENVELOPE_VERSION) {
+    throw new EnvelopeError(
+      record.v === undefined
+        ? 'no schema version (field v)'
+        : `unknown schema version ${JSON.stringify(record.v)}`,
+    );
+  }
+  if (!record.id) throw new EnvelopeError('no id');
+  if (record.payload === undefined) throw new EnvelopeError('no payload');
+  const envelope: Envelope = {
+    id: record.id,
+    payload: record.payload,
+    headers: parseHeaders(record.headers),
+    createdAt: parseCount(record.createdAt, 'createdAt', 0),
+    attempt: parseCount(record.attempt, 'attempt', 1),
+  };
+  if (record.expiresAt !== undefined) envelope.expiresAt = parseCount(record.expiresAt, 'expiresAt', 0);
+  if (record.dedupKey !== undefined) envelope.dedupKey = record.dedupKey;
+  return envelope;
+}
+
+function parseCount(raw: string | undefined, field: string, min: number): number {
+  const value = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new EnvelopeError(`${field} must be a whole number >= ${min}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function parseHeaders(raw: string | undefined): Record<string, string> {
+  if (raw === undefined || raw === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new EnvelopeError('headers are not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new EnvelopeError('headers must be a JSON object');
+  }
+  for (const value of Object.values(parsed)) {
+    if (typeof value !== 'string') throw new EnvelopeError('header values must be strings');
+  }
+  return parsed as Record<string, string>;
+}

@@ -1,0 +1,3 @@
+export * from './queue.health.js';
+export * from './valkey.health.js';
+export * from './valkey-queue-health.module.js';

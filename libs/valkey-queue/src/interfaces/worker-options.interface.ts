@@ -1,0 +1,118 @@
+import type { PayloadCodec } from '../codec/payload-codec.interface.js';
+
+/** A class whose instances class-transformer builds and class-validator checks (a payload DTO). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type DtoClass<T extends object = object> = new (...args: any[]) => T;
+
+/** Retry delay settings: a fixed delay, or one that doubles per attempt up to `maxDelay`. */
+export interface BackoffOptions {
+  /** `fixed`: always `delay`; `exponential`: `delay * 2^(attempt - 1)`, capped at `maxDelay`. */
+  type: 'fixed' | 'exponential';
+  /** Base delay in ms. */
+  delay: number;
+  /** Upper bound of an exponential delay, in ms. @default 600000 (10 min) */
+  maxDelay?: number;
+  /**
+   * Fraction (0..1) by which each delay is randomly shortened, so retries of messages that failed
+   * together spread out. `0.2` turns 10 s into 8–10 s. @default 0
+   */
+  jitter?: number;
+}
+
+/**
+ * Delay (ms) before retry number `attempt` (the attempt that just failed, 1-based) of a message
+ * that failed with `error`. Throwing or returning something that is not a finite number >= 0 falls
+ * back to the default exponential backoff (logged).
+ */
+export type BackoffFunction = (attempt: number, error: Error) => number;
+
+/**
+ * How long to wait before a retry, measured from the failure: a number of ms (fixed), the
+ * settings of a fixed or exponential backoff, or a function of the attempt and the error.
+ * @default { type: 'exponential', delay: 1000, maxDelay: 600000, jitter: 0 }
+ */
+export type Backoff = number | BackoffOptions | BackoffFunction;
+
+/** Where a worker reads its messages from. */
+export type WorkerTransport = 'stream' | 'list';
+
+/**
+ * Worker settings that can be given once for every worker of the app (`worker` in the module
+ * options) and overridden per worker in `@QueueWorker(queue, options)`.
+ */
+export interface WorkerDefaults {
+  /**
+   * Consumer group. Instances of one app share a group (each message is handled once per group);
+   * another app reading the same queue uses its own group and gets every message too.
+   * @default 'default'
+   */
+  group?: string;
+  /** Handler calls running at once per worker instance. @default 1 */
+  concurrency?: number;
+  /** Most messages fetched per read (never more than the free concurrency slots). @default 100 */
+  batchSize?: number;
+  /** Retries after the first attempt: the handler runs at most `maxRetries + 1` times. @default 3 */
+  maxRetries?: number;
+  /** Delay before each retry. @default { type: 'exponential', delay: 1000, maxDelay: 600000 } */
+  backoff?: Backoff;
+  /**
+   * Per-attempt time limit in ms: when it passes, `msg.signal` aborts and the attempt counts as a
+   * failure. No timer is armed when unset. @default undefined (no limit)
+   */
+  timeout?: number;
+  /**
+   * A pending message idle this long (ms) belongs to a consumer presumed dead and is reclaimed by a
+   * live one. Running handlers keep their messages fresh, so they are never reclaimed. @default 30000
+   */
+  claimIdle?: number;
+  /** Delete the stream entry when it is acknowledged (refused when the stream has several groups). @default false */
+  deleteOnAck?: boolean;
+  /**
+   * Without `deleteOnAck`, trim the stream (XTRIM MINID ~) below what every consumer group has
+   * received and acknowledged, every `claimIdle / 2`; pending and undelivered entries are never
+   * dropped. Turn off to keep acknowledged entries (e.g. a stream also read as a log). @default true
+   */
+  trimAcked?: boolean;
+  /** Skip messages already processed successfully (a marker per message id, written after success). @default false */
+  idempotent?: boolean;
+  /** How long (ms) an `idempotent` worker remembers a processed id. @default 86400000 (24 h) */
+  processedTtl?: number;
+  /** How long (ms) shutdown waits for running handlers before aborting them. @default 10000 */
+  shutdownTimeout?: number;
+  /** Other consumers of the group idle this long (ms) with nothing pending are removed; 0 disables. @default 3600000 (1 h) */
+  consumerIdleCleanup?: number;
+  /** Longest wait (ms) of one blocking read; an idle worker sends about one command per this interval. @default 3000 */
+  blockTimeout?: number;
+  /** Approximate cap on the dead-letter stream (`XADD MAXLEN ~`). @default 100000 */
+  deadLetterMaxLen?: number;
+  /** Copy expired messages to the dead-letter stream (reason `expired`); when false they are only acked and counted. @default true */
+  deadLetterExpired?: boolean;
+  /** Start consuming on application bootstrap; when false, start it through `WorkerRegistry`. @default true */
+  autoStart?: boolean;
+  /**
+   * Payload decoder, the counterpart of the senders' `codec`. A payload it cannot decode is a
+   * broken message. @default JSON (`JSON_CODEC`)
+   */
+  codec?: PayloadCodec;
+}
+
+/** Options of `@QueueWorker(queue, options)`. Anything unset falls back to the module's `worker` defaults. */
+export interface WorkerOptions extends WorkerDefaults {
+  /**
+   * Consumer name, unique per process. Give a stable name only if one process owns it: on start,
+   * that process first re-handles what it left pending. @default POD_NAME, else POD_IP, else `<host>-<pid>-<random>`
+   */
+  consumer?: string;
+  /** Where messages are read from. Only `'stream'` is available in this version. @default 'stream' */
+  transport?: WorkerTransport;
+  /**
+   * A DTO class: each payload is turned into an instance (class-transformer) and validated
+   * (class-validator). A payload that fails is a broken message, never retried.
+   */
+  payload?: DtoClass;
+  /**
+   * Read with NOACK: a message is never pending, so a failure or a crash loses it (at-most-once).
+   * Failures are logged and counted, never retried or dead-lettered. @default false
+   */
+  noAck?: boolean;
+}

@@ -1,0 +1,24 @@
+--[[ ack.lua: acknowledge many handled stream entries of one consumer group in one call.
+  Idempotency markers are written first, so a marker exists whenever an entry is acked: the entry
+  is never acked without its marker (a failed write stops the script before the XACK).
+  KEYS[1] queue STREAM   KEYS[2] stats HASH
+  KEYS[2 + i] idempotency marker (`done:<envelope id>`) of the i-th entry, only when ARGV[3] > 0
+  ARGV[1] group   ARGV[2] '1' = XDEL the entries too (deleteOnAck)
+  ARGV[3] marker TTL in ms ('0' = write no markers)   ARGV[4] counter field to add to ('' = none)
+  ARGV[5] '1' = the entries were read with NOACK (nothing to XACK; count every entry)
+  ARGV[5 + i] stream entry id of the i-th entry
+  Returns: the number of entries acknowledged now (XACK count; every entry with NOACK) ]]
+local ids = {}
+for i = 6, #ARGV do ids[#ids + 1] = ARGV[i] end
+if #ids == 0 then return 0 end
+
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then
+  for i = 1, #ids do redis.call('SET', KEYS[2 + i], '1', 'PX', ttl) end
+end
+
+local acked = #ids
+if ARGV[5] ~= '1' then acked = redis.call('XACK', KEYS[1], ARGV[1], unpack(ids)) end
+if ARGV[2] == '1' then redis.call('XDEL', KEYS[1], unpack(ids)) end
+if ARGV[4] ~= '' and acked > 0 then redis.call('HINCRBY', KEYS[2], ARGV[4], acked) end
+return acked

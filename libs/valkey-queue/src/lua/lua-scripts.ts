@@ -1,0 +1,230 @@
+import { readFileSync } from 'node:fs';
+import type { Result } from 'ioredis';
+import type { ValkeyClient } from '../connection/create-client.js';
+
+/** Reads a script that sits beside this module (the build copies `.lua` files into dist). */
+const load = (file: string): string => readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
+
+/**
+ * Every Lua script the library runs; the key is the ioredis command name (`vq` prefix, so it never
+ * clashes with another library's). Defined once per connection; ioredis sends EVALSHA and falls
+ * back to EVAL after a NOSCRIPT (server restart, failover), so scripts survive both.
+ * @internal
+ */
+export const LUA_SCRIPTS = {
+  vqPromoteDue: { numberOfKeys: 4, lua: load('promote-due.lua') },
+  vqUpsertSchedule: { numberOfKeys: 2, lua: load('upsert-schedule.lua') },
+  vqFireSchedule: { numberOfKeys: 3, lua: load('fire-schedule.lua') },
+  vqRemoveSchedule: { numberOfKeys: 2, lua: load('remove-schedule.lua') },
+  vqSend: { numberOfKeys: 5, lua: load('send.lua') },
+  // Variable key count (one idempotency marker per message): (numberOfKeys, ...keys, ...args).
+  vqSendMany: { lua: load('send-many.lua') },
+  // Variable key count (one idempotency marker per entry): called as (numberOfKeys, ...keys, ...args).
+  vqRedrive: { lua: load('redrive.lua') },
+  // Workers (variable key count for vqAck: one idempotency marker per entry).
+  vqAck: { lua: load('ack.lua') },
+  vqRetry: { numberOfKeys: 4, lua: load('retry.lua') },
+  vqMoveToDead: { numberOfKeys: 3, lua: load('move-to-dead.lua') },
+  vqRefreshClaims: { numberOfKeys: 1, lua: load('refresh-claims.lua') },
+  vqClaimIdle: { numberOfKeys: 1, lua: load('claim-idle.lua') },
+  vqClaimOwn: { numberOfKeys: 1, lua: load('claim-own.lua') },
+  vqDeleteIdleConsumer: { numberOfKeys: 1, lua: load('delete-idle-consumer.lua') },
+  vqTrimAcked: { numberOfKeys: 1, lua: load('trim-acked.lua') },
+  // Stream ownership (variable key count for the batch renewal and the fenced write).
+  vqTakeLease: { numberOfKeys: 5, lua: load('take-lease.lua') },
+  vqRenewLeases: { lua: load('renew-leases.lua') },
+  vqReleaseLease: { numberOfKeys: 4, lua: load('release-lease.lua') },
+  vqHandBackLease: { numberOfKeys: 3, lua: load('hand-back-lease.lua') },
+  vqAssertOwner: { numberOfKeys: 2, lua: load('assert-owner.lua') },
+  vqFencedWrite: { lua: load('fenced-write.lua') },
+  vqLbsDeadLetter: { numberOfKeys: 2, lua: load('lbs-dead-letter.lua') },
+} as const satisfies Record<string, { numberOfKeys?: number; lua: string }>;
+
+/** Registers every script on `client` as a custom command. */
+export function defineLuaScripts(client: ValkeyClient): void {
+  for (const [name, script] of Object.entries(LUA_SCRIPTS)) client.defineCommand(name, script);
+}
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /**
+     * See ack.lua. Keys: stream, stats, then one done marker per entry when markerTtl > 0; args:
+     * group, deleteOnAck '1'|'0', markerTtl, counter field ('' = none), noAck '1'|'0', entry ids.
+     * Resolves the number acknowledged.
+     */
+    vqAck(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    /**
+     * See retry.lua. Args: group, consumer, deleteOnAck, then per entry: entry id, envelope id,
+     * delay ms, next attempt, fallback body. Resolves one status per entry (1 scheduled, 0 skipped).
+     */
+    vqRetry(
+      stream: string,
+      delayed: string,
+      bodies: string,
+      stats: string,
+      ...args: (string | number)[]
+    ): Result<number[], Context>;
+    /**
+     * See move-to-dead.lua. Args: group, consumer, deleteOnAck, maxLen, noAck, then per entry: entry
+     * id, reason, error, attempts, countFailure, stack, fallback body. Resolves one status per entry.
+     */
+    vqMoveToDead(
+      stream: string,
+      dead: string,
+      stats: string,
+      ...args: (string | number)[]
+    ): Result<number[], Context>;
+    /** See refresh-claims.lua. Resolves the entry ids no longer pending to this consumer. */
+    vqRefreshClaims(
+      stream: string,
+      group: string,
+      consumer: string,
+      idleMs: number,
+      ...entryIds: string[]
+    ): Result<string[], Context>;
+    /** See claim-idle.lua. Resolves `[nextCursor, [entryId, fields, deliveries][], deletedCount]`. */
+    vqClaimIdle(
+      stream: string,
+      group: string,
+      consumer: string,
+      minIdleMs: number,
+      cursor: string,
+      count: number,
+    ): Result<[string, [string, string[], number][], number], Context>;
+    /** See claim-own.lua. Resolves `[lastId | '', [entryId, fields, deliveries][]]`. */
+    vqClaimOwn(
+      stream: string,
+      group: string,
+      consumer: string,
+      cursor: string,
+      count: number,
+    ): Result<[string, [string, string[], number][]], Context>;
+    /** See delete-idle-consumer.lua. Resolves 1 deleted, 0 unknown, -1 has pending, -2 not idle enough. */
+    vqDeleteIdleConsumer(
+      stream: string,
+      group: string,
+      consumer: string,
+      minIdleMs: number,
+    ): Result<number, Context>;
+    /** See trim-acked.lua. Resolves the entries removed, or -1 when the stream has no group. */
+    vqTrimAcked(stream: string): Result<number, Context>;
+    /**
+     * See take-lease.lua. Args: group, owner, ttl ms, data stream, mode, LBS entry id, min idle ms.
+     * Resolves `[token, expiresAtMs, info, entryId]` or `[-1, holder]`, `[-2]`, `[-3]`, `[-4]`.
+     */
+    vqTakeLease(
+      lbs: string,
+      lease: string,
+      fence: string,
+      assignment: string,
+      assignments: string,
+      group: string,
+      owner: string,
+      ttlMs: number,
+      stream: string,
+      mode: 'read' | 'claim' | 'recover',
+      entryId: string,
+      minIdleMs: number,
+    ): Result<[number, number, string, string] | [-1, string] | [-2] | [-3] | [-4], Context>;
+    /**
+     * See renew-leases.lua. Keys: assignments, then per lease its lease and assignment keys; args: ttl
+     * ms, then per lease `<owner>:<token>` and the data stream. Resolves `[expiresAtMs, ...statuses]`.
+     */
+    vqRenewLeases(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<number[], Context>;
+    /** See release-lease.lua. Resolves 1 released, 0 lease missing, -1 held by another. */
+    vqReleaseLease(
+      lbs: string,
+      lease: string,
+      assignment: string,
+      assignments: string,
+      group: string,
+      value: string,
+      stream: string,
+    ): Result<number, Context>;
+    /** See hand-back-lease.lua. Resolves 1 handed back, 0 lease missing, -1 held by another. */
+    vqHandBackLease(
+      lease: string,
+      assignment: string,
+      assignments: string,
+      value: string,
+      stream: string,
+      channel: string,
+    ): Result<number, Context>;
+    /** See assert-owner.lua. Resolves 1 current holder, -1 stale token, -2 no live lease with it. */
+    vqAssertOwner(fence: string, lease: string, token: number | string): Result<number, Context>;
+    /**
+     * See fenced-write.lua. Keys: fence, lease, then the command's keys; args: token, command, then
+     * its other arguments. Resolves `[1, reply]`, `[-1]` stale or `[-2]` not held.
+     */
+    vqFencedWrite(
+      numberOfKeys: number,
+      ...keysAndArgs: (string | number)[]
+    ): Result<[number, unknown?], Context>;
+    /** See lbs-dead-letter.lua. Resolves 1 moved, 0 already gone. */
+    vqLbsDeadLetter(
+      lbs: string,
+      dead: string,
+      group: string,
+      entryId: string,
+      reason: string,
+      maxLen: number,
+    ): Result<number, Context>;
+    /**
+     * See send.lua. Keys: target, delayed, bodies, marker, dedup; args: mode, markerTtl, dedupTtl,
+     * firstId, trim, trimValue, dueAt, delay, width, then the flattened messages. Resolves
+     * `[0, count, dueMs | -1]` written, `[1, firstId]` deduplicated, `[2]` already written.
+     */
+    vqSend(
+      target: string,
+      delayed: string,
+      bodies: string,
+      marker: string,
+      dedup: string,
+      ...args: (string | number | readonly (string | number)[])[]
+    ): Result<[0, number, number] | [1, string] | [2], Context>;
+    /**
+     * See send-many.lua. Keys: target, then one idempotency marker per message; args: mode,
+     * markerTtl, trim, trimValue, width, then the flattened messages. Resolves one status per
+     * message: 0 written, 2 already written.
+     */
+    vqSendMany(
+      numberOfKeys: number,
+      ...keysAndArgs: (string | number | readonly string[])[]
+    ): Result<number[], Context>;
+    /** See upsert-schedule.lua. Resolves 1 (created or replaced) or 0 (unchanged). */
+    vqUpsertSchedule(
+      schedules: string,
+      schedule: string,
+      name: string,
+      definition: string,
+      timing: string,
+      payload: string,
+      headers: string,
+      transport: 'stream' | 'list',
+      firstTick: number,
+    ): Result<number, Context>;
+    /** See fire-schedule.lua. Resolves the number of messages appended (0: not ours to fire). */
+    vqFireSchedule(
+      schedules: string,
+      schedule: string,
+      target: string,
+      ...args: (string | number)[]
+    ): Result<number, Context>;
+    /** See remove-schedule.lua. Resolves 1 (removed) or 0 (no such schedule). */
+    vqRemoveSchedule(schedules: string, schedule: string, name: string): Result<number, Context>;
+    /** See promote-due.lua. Resolves `[promoted, nextDueMs | -1, serverNowMs]`. */
+    vqPromoteDue(
+      delayed: string,
+      bodies: string,
+      target: string,
+      dead: string,
+      pageSize: number,
+      mode: 'stream' | 'list',
+    ): Result<[number, number, number], Context>;
+    /**
+     * See redrive.lua. Keys: dead, stream, stats, then one done marker per entry; args: nowMs, then
+     * the dead-letter entry ids. Resolves one status per entry: 1 moved, 0 gone, -1 not an envelope.
+     */
+    vqRedrive(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<number[], Context>;
+  }
+}

@@ -1,0 +1,260 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
+import { ValkeyConnection } from '../connection/valkey-connection.js';
+import type { QueueTransport } from '../delayed/delayed-promoter.js';
+import { toListElement, toStreamFields, type Envelope } from '../envelope/envelope.js';
+import { queueKeys, scheduleIndexKey } from '../utils/keys.util.js';
+import { errorMessage } from '../utils/with-timeout.util.js';
+import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
+import { normalizeSchedule } from './schedule-definition.js';
+import { firstTick, planFires, type ScheduleTiming } from './schedule-timing.js';
+import type { ScheduleDefinition, ScheduleInfo } from './schedule.interface.js';
+
+/** Headers every tick message carries: the schedule's name and the tick time (epoch ms). */
+export const SCHEDULE_HEADER = 'vq-schedule';
+export const TICK_HEADER = 'vq-tick';
+/** Due schedules handled per queue per pass. */
+const DUE_PAGE = 100;
+
+interface IndexEntry {
+  queue: string;
+  transport: QueueTransport;
+}
+
+/**
+ * Cron and interval schedules stored in Valkey, shared by every app instance. Each tick appends
+ * one message (envelope id `<name>:<tickMs>`) to the schedule's queue, exactly once however many
+ * instances run: fire-schedule.lua compares and advances the next-tick score atomically.
+ *
+ * Every instance checks for due ticks at least every `scheduler.pollInterval`, and sleeps until
+ * the next tick when it is sooner. "Now" is the server's clock.
+ */
+@Injectable()
+export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(QueueScheduler.name);
+  private readonly indexKey: string;
+  private timer?: NodeJS.Timeout;
+  private wakeAt = Infinity;
+  private running?: Promise<void>;
+  private rerun = false;
+  private failing = false;
+  private closed = false;
+
+  constructor(
+    private readonly connection: ValkeyConnection,
+    @Inject(VALKEY_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedValkeyQueueOptions,
+  ) {
+    this.indexKey = scheduleIndexKey(options.prefix);
+  }
+
+  /**
+   * Creates or replaces the schedule `definition.name`. Upserting an identical definition changes
+   * nothing (its run count and next tick stay), so every instance can upsert at startup.
+   * Rejects with `InvalidScheduleError` (bad cron, time zone, interval...) before writing anything.
+   */
+  async upsert<T>(definition: ScheduleDefinition<T>): Promise<void> {
+    const { sender } = this.options;
+    const schedule = normalizeSchedule(
+      definition,
+      await this.serverNow(),
+      sender.codec,
+      sender.maxPayloadBytes,
+    );
+    const keys = queueKeys(this.options.prefix, schedule.queue);
+    const previous = await this.indexEntry(schedule.name);
+    if (previous && previous.queue !== schedule.queue)
+      await this.removeFromQueue(schedule.name, previous.queue);
+    // Index first: a runner that finds an index entry without its schedule simply sees nothing due.
+    const entry: IndexEntry = { queue: schedule.queue, transport: schedule.transport };
+    await this.client.hset(this.indexKey, schedule.name, JSON.stringify(entry));
+    const first = firstTick(schedule.timing) ?? -1;
+    await this.client.vqUpsertSchedule(
+      keys.schedules,
+      keys.schedule(schedule.name),
+      schedule.name,
+      schedule.canonical,
+      JSON.stringify(schedule.timing),
+      schedule.payload,
+      JSON.stringify(schedule.headers),
+      schedule.transport,
+      first,
+    );
+    this.wakeBy(first);
+  }
+
+  /** Stops a schedule's future ticks. Resolves whether it existed. */
+  async remove(name: string): Promise<boolean> {
+    const entry = await this.indexEntry(name);
+    if (!entry) return false;
+    const removed = await this.removeFromQueue(name, entry.queue);
+    await this.client.hdel(this.indexKey, name);
+    return removed;
+  }
+
+  /** Every schedule, sorted by name, with its next and last run. */
+  async list(): Promise<ScheduleInfo[]> {
+    const index = await this.client.hgetall(this.indexKey);
+    const names = Object.keys(index).sort();
+    const pipeline = this.client.pipeline();
+    for (const name of names) {
+      const keys = queueKeys(this.options.prefix, (JSON.parse(index[name]) as IndexEntry).queue);
+      pipeline.hgetall(keys.schedule(name)).zscore(keys.schedules, name);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return names.flatMap((name, position) => {
+      const stored = replies[position * 2]?.[1] as Record<string, string> | undefined;
+      const nextScore = replies[position * 2 + 1]?.[1] as string | null;
+      return stored?.timing
+        ? [toScheduleInfo(name, (JSON.parse(index[name]) as IndexEntry).queue, stored, nextScore)]
+        : [];
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.wake(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private get client() {
+    return this.connection.client;
+  }
+
+  private async removeFromQueue(name: string, queue: string): Promise<boolean> {
+    const keys = queueKeys(this.options.prefix, queue);
+    return (await this.client.vqRemoveSchedule(keys.schedules, keys.schedule(name), name)) === 1;
+  }
+
+  private async indexEntry(name: string): Promise<IndexEntry | undefined> {
+    const raw = await this.client.hget(this.indexKey, name);
+    return raw ? (JSON.parse(raw) as IndexEntry) : undefined;
+  }
+
+  private async serverNow(): Promise<number> {
+    const [seconds, micros] = await this.client.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  /** Runs sooner if a tick at `tickMs` comes before the planned wake-up (local clock is close enough here). */
+  private wakeBy(tickMs: number): void {
+    if (tickMs < 0 || this.closed) return;
+    if (this.running) this.rerun = true;
+    else if (tickMs < this.wakeAt) this.wake(Math.max(0, tickMs - Date.now()));
+  }
+
+  private wake(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.wakeAt = Date.now() + delayMs;
+    this.timer = setTimeout(() => {
+      this.wakeAt = Infinity;
+      this.running = this.pass().finally(() => {
+        this.running = undefined;
+      });
+    }, delayMs);
+  }
+
+  /** One pass over every queue with schedules: fire what is due, then sleep until the next tick. */
+  private async pass(): Promise<void> {
+    const { pollInterval } = this.options.scheduler;
+    let sleepMs = pollInterval;
+    try {
+      this.rerun = false;
+      const index = await this.client.hgetall(this.indexKey);
+      const queues = new Set(Object.values(index).map((raw) => (JSON.parse(raw) as IndexEntry).queue));
+      const now = await this.serverNow();
+      for (const queue of queues) {
+        const nextDue = await this.fireDue(queue, now);
+        if (nextDue !== undefined) sleepMs = Math.min(sleepMs, Math.max(0, nextDue - now));
+      }
+      if (this.failing) this.logger.log('Schedules are firing again');
+      this.failing = false;
+    } catch (error) {
+      if (!this.failing && !this.closed)
+        this.logger.warn(`Firing schedules failed: ${errorMessage(error)}; retrying`);
+      this.failing = true;
+    }
+    if (this.rerun) sleepMs = 0;
+    if (!this.closed) this.wake(sleepMs);
+  }
+
+  /** Fires the due schedules of one queue; resolves the next tick still ahead, if any. */
+  private async fireDue(queue: string, now: number): Promise<number | undefined> {
+    const keys = queueKeys(this.options.prefix, queue);
+    const upcoming = await this.client.zrange(keys.schedules, '0', String(DUE_PAGE - 1), 'WITHSCORES');
+    for (let position = 0; position < upcoming.length; position += 2) {
+      const [name, score] = [upcoming[position], Number(upcoming[position + 1])];
+      if (score > now) return score;
+      await this.fire(queue, name, score, now);
+    }
+    return upcoming.length === DUE_PAGE * 2 ? now : undefined; // a full page: look again at once
+  }
+
+  private async fire(queue: string, name: string, due: number, now: number): Promise<void> {
+    const keys = queueKeys(this.options.prefix, queue);
+    const stored = await this.client.hgetall(keys.schedule(name));
+    if (!stored.timing) return; // removed since the ZRANGE
+    const timing = JSON.parse(stored.timing) as ScheduleTiming;
+    const tolerance = 2 * this.options.scheduler.pollInterval + 1_000;
+    const plan = planFires(timing, due, now, Number(stored.runs ?? 0), tolerance);
+    const transport = stored.transport as QueueTransport;
+    const headers = JSON.parse(stored.headers ?? '{}') as Record<string, string>;
+    const messages = plan.fires.map((tick) => {
+      const envelope: Envelope = {
+        id: `${name}:${tick}`,
+        payload: stored.payload,
+        headers: { ...headers, [SCHEDULE_HEADER]: name, [TICK_HEADER]: String(tick) },
+        createdAt: tick,
+        attempt: 1,
+      };
+      return transport === 'list' ? [toListElement(envelope)] : toStreamFields(envelope);
+    });
+    const fired = await this.client.vqFireSchedule(
+      keys.schedules,
+      keys.schedule(name),
+      transport === 'list' ? keys.list : keys.stream,
+      name,
+      due,
+      plan.next ?? -1,
+      transport,
+      messages[0]?.length ?? 1,
+      plan.fires.at(-1) ?? '',
+      ...messages.flat(),
+    );
+    if (fired > 0) this.logger.debug(`Schedule '${name}' fired ${fired} tick(s) on '${queue}'`);
+  }
+}
+
+function toScheduleInfo(
+  name: string,
+  queue: string,
+  stored: Record<string, string>,
+  nextScore: string | null,
+): ScheduleInfo {
+  const timing = JSON.parse(stored.timing) as ScheduleTiming;
+  const info: ScheduleInfo = {
+    name,
+    queue,
+    transport: stored.transport as QueueTransport,
+    timezone: timing.timezone,
+    catchUp: timing.catchUp,
+    runs: Number(stored.runs ?? 0),
+    nextRunAt: nextScore === null ? null : new Date(Number(nextScore)),
+  };
+  if (timing.cron !== undefined) info.cron = timing.cron;
+  if (timing.every !== undefined) info.every = timing.every;
+  if (timing.startAt !== undefined) info.startAt = new Date(timing.startAt);
+  if (timing.endAt !== undefined) info.endAt = new Date(timing.endAt);
+  if (timing.limit !== undefined) info.limit = timing.limit;
+  if (stored.lastRunAt) info.lastRunAt = new Date(Number(stored.lastRunAt));
+  return info;
+}

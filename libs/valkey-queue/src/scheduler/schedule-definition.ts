@@ -1,0 +1,53 @@
+import { encodePayload } from '../codec/encode-payload.js';
+import type { PayloadCodec } from '../codec/payload-codec.interface.js';
+import type { QueueTransport } from '../delayed/delayed-promoter.js';
+import { InvalidScheduleError } from '../errors/invalid-schedule.error.js';
+import { assertQueueName } from '../utils/keys.util.js';
+import { isPlainObject } from '../utils/objects.util.js';
+import { scheduleTiming, type ScheduleTiming } from './schedule-timing.js';
+import type { ScheduleDefinition } from './schedule.interface.js';
+
+/** A definition checked and reduced to what is stored. @internal */
+export interface NormalizedSchedule {
+  name: string;
+  queue: string;
+  transport: QueueTransport;
+  payload: string;
+  headers: Record<string, string>;
+  timing: ScheduleTiming;
+  /** Canonical JSON of the definition: equal text means an unchanged schedule. */
+  canonical: string;
+}
+
+/**
+ * Validates a definition and encodes its payload. Throws `InvalidScheduleError` (or the codec's
+ * `SerializationError` / `PayloadTooLargeError`, or `InvalidQueueNameError`) before anything is written.
+ */
+export function normalizeSchedule(
+  definition: ScheduleDefinition,
+  nowMs: number,
+  codec: PayloadCodec,
+  maxPayloadBytes: number,
+): NormalizedSchedule {
+  if (!isPlainObject(definition))
+    throw new InvalidScheduleError(undefined, 'the definition must be an object');
+  const { name } = definition;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200 || /[\s\u0000-\u001f]/.test(name)) {
+    throw new InvalidScheduleError(name, 'name must be 1-200 characters without whitespace');
+  }
+  assertQueueName(definition.queue);
+  const transport = definition.transport ?? 'stream';
+  if (transport !== 'stream' && transport !== 'list') {
+    throw new InvalidScheduleError(name, `transport must be 'stream' or 'list'`);
+  }
+  const headers = definition.headers ?? {};
+  if (!isPlainObject(headers) || Object.values(headers).some((value) => typeof value !== 'string')) {
+    throw new InvalidScheduleError(name, 'headers must be an object of strings');
+  }
+  const timing = scheduleTiming(definition, nowMs);
+  const payload = encodePayload(codec, definition.payload, maxPayloadBytes);
+  const { anchor: _anchor, ...when } = timing; // the anchor is when it was stored, not part of what was asked
+  const canonical = JSON.stringify({ queue: definition.queue, transport, ...when, payload, headers });
+  return { name, queue: definition.queue, transport, payload, headers, timing, canonical };
+}

@@ -1,0 +1,125 @@
+import { encodeDelayedBody } from '../envelope/delayed-body.js';
+import { toListElement, toStreamFields } from '../envelope/envelope.js';
+import { queueKeys } from '../utils/keys.util.js';
+import { buildSendCall, type SendCallSettings } from './build-send-call.js';
+
+const keys = queueKeys('vq', 'orders');
+const settings = (overrides: Partial<SendCallSettings> = {}): SendCallSettings => ({
+  transport: 'stream',
+  keys,
+  target: keys.stream,
+  idempotencyWindow: 60_000,
+  dedupTtl: 3_600_000,
+  trim: '',
+  trimValue: 0,
+  headers: {},
+  ...overrides,
+});
+const CREATED = 1_700_000_000_000;
+
+describe('buildSendCall', () => {
+  it('builds stream fields exactly as the envelope module writes them, one array per message', () => {
+    const call = buildSendCall(settings(), ['{"a":1}', '[]'], {}, CREATED);
+
+    expect(call.mode).toBe('stream');
+    expect(call.envelopes).toHaveLength(2);
+    const [first, second] = call.envelopes;
+    expect(first).toEqual({
+      id: expect.any(String),
+      payload: '{"a":1}',
+      headers: {},
+      createdAt: CREATED,
+      attempt: 1,
+    });
+    expect(call.args).toEqual([
+      keys.stream,
+      keys.delayed,
+      keys.delayedBodies,
+      keys.sent(first.id),
+      keys.sent(first.id),
+      'stream',
+      60_000,
+      0,
+      first.id,
+      '',
+      0,
+      '',
+      '',
+      12,
+      toStreamFields(first),
+      toStreamFields(second),
+    ]);
+  });
+
+  it('shares headers, expiry and dedup key across the call and uses the dedup key instead of a marker', () => {
+    const call = buildSendCall(
+      settings({ headers: { app: 'a', env: 'dev' }, ttl: 1_000 }),
+      ['1'],
+      { headers: { env: 'prod' }, dedupKey: 'order-1', dedupTtl: 5_000 },
+      CREATED,
+    );
+
+    const [envelope] = call.envelopes;
+    expect(envelope).toMatchObject({
+      headers: { app: 'a', env: 'prod' },
+      expiresAt: CREATED + 1_000,
+      dedupKey: 'order-1',
+    });
+    expect(call.args.slice(3, 9)).toEqual([
+      keys.sent(envelope.id),
+      keys.dedup('order-1'),
+      'stream',
+      0,
+      5_000,
+      envelope.id,
+    ]);
+  });
+
+  it('lets a send ttl win over the sender default', () => {
+    const call = buildSendCall(settings({ ttl: 1_000 }), ['1'], { ttl: 50 }, CREATED);
+    expect(call.envelopes[0].expiresAt).toBe(CREATED + 50);
+  });
+
+  it('writes list elements for the list transport', () => {
+    const call = buildSendCall(settings({ transport: 'list', target: keys.list }), ['1'], {}, CREATED);
+
+    expect(call.mode).toBe('list');
+    expect(call.args[0]).toBe(keys.list);
+    expect(call.args[13]).toBe(1);
+    expect(call.args[14]).toBe(toListElement(call.envelopes[0]));
+  });
+
+  it('parks delayed messages as [id, body] with the body the promoter appends', () => {
+    const stream = buildSendCall(settings(), ['1'], { delay: 500 }, CREATED);
+    const [envelope] = stream.envelopes;
+    expect(stream.mode).toBe('delayed');
+    expect(stream.args.slice(11)).toEqual([
+      '',
+      500,
+      2,
+      [envelope.id, encodeDelayedBody(toStreamFields(envelope))],
+    ]);
+
+    const list = buildSendCall(
+      settings({ transport: 'list', target: keys.list }),
+      ['1'],
+      { dueAt: CREATED + 9 },
+      CREATED,
+    );
+    expect(list.args.slice(11)).toEqual([
+      CREATED + 9,
+      '',
+      2,
+      [list.envelopes[0].id, toListElement(list.envelopes[0])],
+    ]);
+  });
+
+  it('passes trimming only to stream appends', () => {
+    expect(
+      buildSendCall(settings({ trim: 'MAXLEN', trimValue: 10 }), ['1'], {}, CREATED).args.slice(9, 11),
+    ).toEqual(['MAXLEN', 10]);
+    expect(
+      buildSendCall(settings({ trim: 'MAXLEN', trimValue: 10 }), ['1'], { delay: 5 }, CREATED).args[9],
+    ).toBe('');
+  });
+});

@@ -1,0 +1,129 @@
+import { encodeDelayedBody } from '../envelope/delayed-body.js';
+import { toListElement, toStreamFields, type Envelope } from '../envelope/envelope.js';
+import { newMessageId } from '../envelope/message-id.js';
+import type { QueueKeys } from '../utils/keys.util.js';
+import type { CheckedSendOptions } from './check-send-options.js';
+import type { SenderTransport } from './sender-options.interface.js';
+
+/** How a call writes: appended now to the stream or list, or parked in the delayed set. */
+export type SendMode = 'stream' | 'list' | 'delayed';
+
+/** Everything about one script call except the messages' data. @internal */
+export interface SendCallSettings {
+  transport: SenderTransport;
+  keys: QueueKeys;
+  /** The key messages are appended to (the key layout's, or the queueNamer's). */
+  target: string;
+  /** Marker TTL, 0 for none. */
+  idempotencyWindow: number;
+  dedupTtl: number;
+  trim: '' | 'MAXLEN' | 'MINID';
+  trimValue: number;
+  headers: Record<string, string>;
+  ttl?: number;
+}
+
+/** One ready-to-run script call: a single send, or one chunk of a batch. @internal */
+export interface SendCall {
+  mode: SendMode;
+  envelopes: Envelope[];
+  /** Arguments of `vqSend` after the command name: 5 keys, 9 settings, then one item per message. */
+  args: (string | number | string[])[];
+  /** Set for a plain single send, which may share one send-many.lua call with concurrent ones. */
+  shareable?: ShareableSend;
+}
+
+/** A single immediate send without dedup key, as send-many.lua takes it. @internal */
+export interface ShareableSend {
+  /** Sends with the same group key can go in one call: same target and settings. */
+  group: string;
+  target: string;
+  mode: 'stream' | 'list';
+  marker: string;
+  markerTtl: number;
+  trim: SendCallSettings['trim'];
+  trimValue: number;
+  width: number;
+  data: string | string[];
+}
+
+/**
+ * Builds the envelopes of `payloads` (already encoded) and the `vqSend` arguments that write them.
+ * Every message of a call shares `createdAt`, headers and expiry, so the header JSON is built once.
+ * Stream messages go as their field arrays (ioredis flattens them), so no big array is copied.
+ * @internal
+ */
+export function buildSendCall(
+  settings: SendCallSettings,
+  payloads: readonly string[],
+  options: CheckedSendOptions,
+  createdAt: number,
+): SendCall {
+  const delayed = options.delay !== undefined || options.dueAt !== undefined;
+  const mode: SendMode = delayed ? 'delayed' : settings.transport;
+  const headers = options.headers ? { ...settings.headers, ...options.headers } : settings.headers;
+  const ttl = options.ttl ?? settings.ttl;
+  const expiresAt = ttl === undefined ? undefined : createdAt + ttl;
+
+  const envelopes: Envelope[] = new Array<Envelope>(payloads.length);
+  const data: (string | string[])[] = new Array<string | string[]>(payloads.length);
+  for (let index = 0; index < payloads.length; index++) {
+    const envelope: Envelope = {
+      id: newMessageId(),
+      payload: payloads[index],
+      headers,
+      createdAt,
+      attempt: 1,
+    };
+    if (expiresAt !== undefined) envelope.expiresAt = expiresAt;
+    if (options.dedupKey !== undefined) envelope.dedupKey = options.dedupKey;
+    envelopes[index] = envelope;
+    data[index] = encodeForMode(mode, settings.transport, envelope);
+  }
+
+  const first = envelopes[0].id;
+  const { keys } = settings;
+  const dedupTtl = options.dedupKey === undefined ? 0 : (options.dedupTtl ?? settings.dedupTtl);
+  // With a dedup key, that key (holding our id) already makes a retried call a no-op.
+  const markerTtl = dedupTtl > 0 ? 0 : settings.idempotencyWindow;
+  const width = mode === 'stream' ? (data[0] as string[]).length : mode === 'list' ? 1 : 2;
+  const args: (string | number | string[])[] = [
+    settings.target,
+    keys.delayed,
+    keys.delayedBodies,
+    keys.sent(first),
+    dedupTtl > 0 ? keys.dedup(options.dedupKey as string) : keys.sent(first),
+    mode,
+    markerTtl,
+    dedupTtl,
+    first,
+    mode === 'stream' ? settings.trim : '',
+    settings.trimValue,
+    options.dueAt ?? '',
+    options.delay ?? '',
+    width,
+  ];
+  for (const item of data) args.push(item);
+  if (mode === 'delayed' || dedupTtl > 0 || payloads.length !== 1) return { mode, envelopes, args };
+  const trim = mode === 'stream' ? settings.trim : '';
+  const shareable: ShareableSend = {
+    group: `${settings.target}\n${mode}\n${markerTtl}\n${trim}\n${settings.trimValue}\n${width}`,
+    target: settings.target,
+    mode,
+    marker: keys.sent(first),
+    markerTtl,
+    trim,
+    trimValue: settings.trimValue,
+    width,
+    data: data[0],
+  };
+  return { mode, envelopes, args, shareable };
+}
+
+function encodeForMode(mode: SendMode, transport: SenderTransport, envelope: Envelope): string | string[] {
+  if (mode === 'stream') return toStreamFields(envelope);
+  if (mode === 'list') return toListElement(envelope);
+  // Delayed: [id, body], the body being what the promoter appends when it is due.
+  const body = transport === 'list' ? toListElement(envelope) : encodeDelayedBody(toStreamFields(envelope));
+  return [envelope.id, body];
+}

@@ -1,0 +1,94 @@
+import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
+import { NotSupportedError } from '../errors/not-supported.error.js';
+import { checkSendOptions } from './check-send-options.js';
+import type { SendOptions } from './send-options.interface.js';
+
+const NOW = 1_700_000_000_000;
+const check = (options: unknown, kind: 'send' | 'sendBatch' = 'send') =>
+  checkSendOptions(options as SendOptions, kind, NOW);
+
+describe('checkSendOptions', () => {
+  it('accepts no options', () => {
+    expect(check(undefined)).toEqual({});
+  });
+
+  it('normalizes valid options to whole milliseconds', () => {
+    const signal = new AbortController().signal;
+    expect(
+      check({
+        delay: 10.2,
+        ttl: 100,
+        dedupKey: 'k',
+        dedupTtl: 5_000,
+        headers: { a: 'b' },
+        signal,
+        timeout: 250,
+      }),
+    ).toEqual({
+      delay: 11,
+      ttl: 100,
+      dedupKey: 'k',
+      dedupTtl: 5_000,
+      headers: { a: 'b' },
+      signal,
+      timeout: 250,
+    });
+  });
+
+  it('turns a future `at` into a due time and a past one into "now"', () => {
+    expect(check({ at: new Date(NOW + 5_000) })).toEqual({ dueAt: NOW + 5_000 });
+    expect(check({ at: new Date(NOW - 5_000) })).toEqual({});
+    expect(check({ at: new Date(NOW) })).toEqual({});
+  });
+
+  it('refuses priority with NotSupportedError, whatever its value', () => {
+    for (const priority of [0, 1, undefined as unknown as number, 'high']) {
+      if (priority === undefined) continue;
+      expect(() => check({ priority })).toThrow(NotSupportedError);
+    }
+    expect(() => check({ priority: 1 })).toThrow(
+      expect.objectContaining({ code: 'VQ_NOT_SUPPORTED', feature: 'priority' }),
+    );
+  });
+
+  it.each([
+    ['not an object', 'fast', 'options'],
+    ['an array', [], 'options'],
+    ['an unknown field', { dealy: 5 }, 'dealy'],
+    ['delay 0', { delay: 0 }, 'delay'],
+    ['a negative delay', { delay: -1 }, 'delay'],
+    ['a NaN delay', { delay: NaN }, 'delay'],
+    ['an infinite delay', { delay: Infinity }, 'delay'],
+    ['a string delay', { delay: '5' }, 'delay'],
+    ['a huge delay', { delay: 2 ** 60 }, 'delay'],
+    ['ttl 0', { ttl: 0 }, 'ttl'],
+    ['a negative ttl', { ttl: -10 }, 'ttl'],
+    ['an `at` that is no Date', { at: '2030-01-01' }, 'at'],
+    ['an invalid Date', { at: new Date(NaN) }, 'at'],
+    ['delay with at', { delay: 5, at: new Date(NOW + 1) }, 'at'],
+    ['a ttl not longer than the delay', { delay: 100, ttl: 100 }, 'ttl'],
+    ['a ttl shorter than the wait until `at`', { at: new Date(NOW + 1_000), ttl: 500 }, 'ttl'],
+    ['an empty dedupKey', { dedupKey: '' }, 'dedupKey'],
+    ['a numeric dedupKey', { dedupKey: 5 }, 'dedupKey'],
+    ['a dedupKey over 1024 characters', { dedupKey: 'k'.repeat(1_025) }, 'dedupKey'],
+    ['dedupTtl without dedupKey', { dedupTtl: 100 }, 'dedupTtl'],
+    ['dedupTtl 0', { dedupKey: 'k', dedupTtl: 0 }, 'dedupTtl'],
+    ['headers with a number', { headers: { a: 1 } }, 'headers'],
+    ['headers as an array', { headers: ['a'] }, 'headers'],
+    ['a signal that is not one', { signal: { aborted: false } }, 'signal'],
+    ['timeout 0', { timeout: 0 }, 'timeout'],
+  ])('refuses %s', (_, options, option) => {
+    let thrown: unknown;
+    try {
+      check(options);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(InvalidSendOptionsError);
+    expect(thrown).toMatchObject({ code: 'VQ_INVALID_SEND_OPTIONS', option });
+  });
+
+  it('refuses a dedupKey in sendBatch', () => {
+    expect(() => check({ dedupKey: 'k' }, 'sendBatch')).toThrow(/use send\(\) per message/);
+  });
+});

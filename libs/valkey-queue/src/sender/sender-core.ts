@@ -1,0 +1,288 @@
+import { Logger } from '@nestjs/common';
+import { isBrokenCircuitError, isIsolatedCircuitError, type RetryPolicy } from 'cockatiel';
+import { encodePayload } from '../codec/encode-payload.js';
+import type { ValkeyClient } from '../connection/create-client.js';
+import type { DelayedPromoter } from '../delayed/delayed-promoter.js';
+import { BatchSendError } from '../errors/batch-send.error.js';
+import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
+import { QueueUnavailableError } from '../errors/queue-unavailable.error.js';
+import { RateLimitedError } from '../errors/rate-limited.error.js';
+import { SendFailedError } from '../errors/send-failed.error.js';
+import { ValkeyQueueError } from '../errors/valkey-queue.error.js';
+import { errorMessage, TimeoutError } from '../utils/with-timeout.util.js';
+import { buildSendCall, type SendCall, type SendCallSettings } from './build-send-call.js';
+import { CallDeadline, sleep } from './call-deadline.js';
+import { checkSendOptions, type CheckedSendOptions } from './check-send-options.js';
+import { measureQueueSize } from './queue-size.js';
+import { assertDelayable, resolveQueueTarget, type QueueTarget } from './queue-target.js';
+import type { SendReply, SendScript } from './send-script.js';
+import type { ResolvedSenderOptions } from './resolve-sender-options.js';
+import type { SendOptions, SendResult } from './send-options.interface.js';
+import type { SenderResilience } from './sender-resilience.js';
+import type { SenderStatus } from './sender-status.js';
+import type { TokenBucket } from './token-bucket.js';
+
+/** Shared collaborators of every sender of a module. @internal */
+export interface SenderDeps {
+  client: ValkeyClient;
+  /** send.lua on `client`, shared so its in-flight count covers every sender. */
+  script: SendScript;
+  prefix: string;
+  resilience: SenderResilience;
+  status: SenderStatus;
+  promoter: DelayedPromoter;
+}
+
+/** Queue names remembered per sender; beyond this the cache starts over (names are caller-chosen). */
+const MAX_CACHED_QUEUES = 10_000;
+
+/**
+ * The engine behind `QueueSender` and every `@InjectSender` sender: checks input, encodes, rate
+ * limits, and runs one `vqSend` script call per send (per chunk for batches) through the retry
+ * policy and the shared circuit breaker. Bad input throws before anything is written.
+ * @internal
+ */
+export class SenderCore {
+  private readonly logger = new Logger('QueueSender');
+  private readonly targets = new Map<string, QueueTarget>();
+  private readonly retry: RetryPolicy;
+
+  constructor(
+    readonly options: ResolvedSenderOptions,
+    private readonly deps: SenderDeps,
+    private readonly limiter: TokenBucket | undefined,
+  ) {
+    this.retry = deps.resilience.createRetry(options);
+    this.retry.onRetry(() => deps.status.recordRetry());
+  }
+
+  async send(queue: string, payload: unknown, rawOptions?: SendOptions): Promise<SendResult> {
+    let call: SendCall;
+    let options: CheckedSendOptions;
+    try {
+      const now = Date.now();
+      const target = this.target(queue);
+      options = checkSendOptions(rawOptions, 'send', now);
+      assertDelayable(target, options);
+      const text = encodePayload(this.options.codec, payload, this.options.maxPayloadBytes);
+      call = buildSendCall(target.settings, [text], options, now);
+    } catch (error) {
+      throw this.invalid(error, queue);
+    }
+    try {
+      const [result] = await this.run(queue, call, options);
+      return result;
+    } catch (error) {
+      this.reportError(error as Error, queue);
+      throw error;
+    }
+  }
+
+  async sendBatch(
+    queue: string,
+    payloads: readonly unknown[],
+    rawOptions?: SendOptions,
+  ): Promise<SendResult[]> {
+    let settings: SendCallSettings;
+    let options: CheckedSendOptions;
+    let texts: string[];
+    const createdAt = Date.now();
+    try {
+      const target = this.target(queue);
+      if (!Array.isArray(payloads)) throw new InvalidSendOptionsError('payloads', payloads, 'an array');
+      options = checkSendOptions(rawOptions, 'sendBatch', createdAt);
+      assertDelayable(target, options);
+      const { codec, maxPayloadBytes } = this.options;
+      // Encode everything first: one bad payload must reject the batch before any chunk is written.
+      texts = new Array<string>(payloads.length);
+      for (let index = 0; index < payloads.length; index++) {
+        texts[index] = encodePayload(codec, payloads[index], maxPayloadBytes, index);
+      }
+      settings = target.settings;
+    } catch (error) {
+      throw this.invalid(error, queue);
+    }
+    const results: SendResult[] = [];
+    const { chunkSize } = this.options;
+    let next: SendCall | undefined =
+      texts.length > 0 ? buildSendCall(settings, texts.slice(0, chunkSize), options, createdAt) : undefined;
+    try {
+      for (let start = 0; next; start += chunkSize) {
+        const running = this.run(queue, next, options);
+        // Build the next chunk while this one is on the wire; it is only sent once this one succeeded.
+        const end = start + chunkSize;
+        next =
+          end < texts.length
+            ? buildSendCall(settings, texts.slice(end, end + chunkSize), options, createdAt)
+            : undefined;
+        for (const result of await running) results.push(result);
+      }
+      return results;
+    } catch (error) {
+      const failure =
+        results.length === 0
+          ? (error as Error)
+          : new BatchSendError(queue, texts.length, { sent: results.length, results }, { cause: error });
+      this.reportError(failure, queue);
+      throw failure;
+    }
+  }
+
+  /** Messages not yet finished in `queue` (see measureQueueSize). */
+  async size(queue: string): Promise<number> {
+    const { settings } = this.target(queue);
+    return measureQueueSize(this.deps.client, settings.transport, settings.target, settings.keys.delayed);
+  }
+
+  /** Runs one script call: rate limit, then attempts under retry + breaker, within the deadline. */
+  private async run(queue: string, call: SendCall, options: CheckedSendOptions): Promise<SendResult[]> {
+    const { status } = this.deps;
+    const deadline = new CallDeadline(
+      options.timeout ?? this.options.timeout,
+      `Sending to queue '${queue}'`,
+      options.signal,
+    );
+    const progress = { issued: 0 };
+    try {
+      if (deadline.expired) throw deadline.reason;
+      const waitMs = this.reserveTokens(queue, call.envelopes.length, deadline);
+      if (waitMs > 0)
+        await this.waitForTokens(queue, call.envelopes.length, waitMs, deadline, options.signal);
+      const reply = await deadline.race(this.attempts(call, deadline, progress));
+      return this.settle(queue, call, reply, options);
+    } catch (error) {
+      if (error instanceof RateLimitedError) {
+        status.recordFailure('rate-limited');
+        throw error;
+      }
+      if (isBrokenCircuitError(error) || isIsolatedCircuitError(error)) {
+        status.recordFailure('rejected');
+        throw new QueueUnavailableError(queue, progress.issued > 0, { cause: error });
+      }
+      if (error === deadline.reason && !(error instanceof TimeoutError)) {
+        status.recordFailure('aborted'); // the caller's own abort: not the server's fault
+        throw error;
+      }
+      status.recordFailure('failed');
+      if (error instanceof ValkeyQueueError) throw error;
+      throw new SendFailedError(queue, isAmbiguous(error), errorMessage(error), { cause: error });
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** The script call, retried on connection-level failures; each attempt goes through the breaker. */
+  private attempts(call: SendCall, deadline: CallDeadline, progress: { issued: number }): Promise<SendReply> {
+    const { script, resilience } = this.deps;
+    const attempt = (): Promise<SendReply> => {
+      // Never start an attempt after the deadline (cockatiel would retry once more after its backoff).
+      if (deadline.expired) return Promise.reject(deadline.reason);
+      progress.issued += 1;
+      return script.call(call);
+    };
+    const { breaker } = resilience;
+    return this.retry.execute(breaker ? () => breaker.execute(attempt) : attempt);
+  }
+
+  /** Turns the script's reply into results, and tells the promoter and the hooks. */
+  private settle(queue: string, call: SendCall, reply: SendReply, options: CheckedSendOptions): SendResult[] {
+    const { envelopes } = call;
+    // A dedup key holding our own id means an earlier attempt of this very call wrote it.
+    if (reply[0] === 1 && reply[1] !== envelopes[0].id) {
+      this.deps.status.recordSuccess(0, true);
+      return [{ id: reply[1], queue, deduplicated: true }];
+    }
+    let scheduledFor: Date | undefined;
+    if (call.mode === 'delayed') {
+      const due =
+        reply[0] === 0 && reply[2] >= 0
+          ? reply[2]
+          : (options.dueAt ?? envelopes[0].createdAt + (options.delay ?? 0));
+      scheduledFor = new Date(due);
+      this.deps.promoter.watch(queue, this.options.transport);
+      this.deps.promoter.scheduled(queue, due);
+    }
+    const results = new Array<SendResult>(envelopes.length);
+    for (let index = 0; index < envelopes.length; index++) {
+      results[index] = scheduledFor
+        ? { id: envelopes[index].id, queue, deduplicated: false, scheduledFor }
+        : { id: envelopes[index].id, queue, deduplicated: false };
+    }
+    this.deps.status.recordSuccess(envelopes.length, false);
+    const { onSent } = this.options;
+    if (onSent) {
+      for (let index = 0; index < results.length; index++) {
+        this.callHook('onSent', () => onSent(results[index], envelopes[index]));
+      }
+    }
+    return results;
+  }
+
+  /** Takes tokens now, returning how long to wait for them; throws when they cannot come in time. */
+  private reserveTokens(queue: string, count: number, deadline: CallDeadline): number {
+    if (!this.limiter) return 0;
+    const maxWait = Math.min(this.rateLimitMaxWait(), deadline.remaining);
+    const waitMs = this.limiter.reserve(count, maxWait);
+    if (waitMs < 0) throw new RateLimitedError(queue, Math.round(maxWait));
+    return waitMs;
+  }
+
+  private async waitForTokens(
+    queue: string,
+    count: number,
+    waitMs: number,
+    deadline: CallDeadline,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    try {
+      await sleep(waitMs, signal);
+    } catch (reason) {
+      this.limiter?.refund(count);
+      throw new RateLimitedError(queue, Math.round(waitMs), { cause: reason });
+    }
+    if (deadline.expired) throw new RateLimitedError(queue, Math.round(waitMs), { cause: deadline.reason });
+  }
+
+  private rateLimitMaxWait(): number {
+    const { rateLimit } = this.options;
+    return rateLimit && rateLimit.maxWait !== undefined ? rateLimit.maxWait : Infinity;
+  }
+
+  /** Resolves (and caches) where `queue`'s messages go; throws `InvalidQueueNameError`. */
+  private target(queue: string): QueueTarget {
+    const cached = this.targets.get(queue);
+    if (cached) return cached;
+    const target = resolveQueueTarget(queue, this.deps.prefix, this.options, this.deps.client);
+    if (this.targets.size >= MAX_CACHED_QUEUES) this.targets.clear();
+    this.targets.set(queue, target);
+    return target;
+  }
+
+  private invalid(error: unknown, queue: string): unknown {
+    this.deps.status.recordFailure('invalid');
+    this.reportError(error as Error, queue);
+    return error;
+  }
+
+  private reportError(error: Error, queue: string): void {
+    const { onError } = this.options;
+    if (onError) this.callHook('onError', () => onError(error, queue));
+  }
+
+  /** A throwing hook is logged and swallowed: it never fails or repeats a send. */
+  private callHook(name: string, hook: () => unknown): void {
+    try {
+      hook();
+    } catch (error) {
+      this.logger.error(
+        `The ${name} hook threw: ${errorMessage(error)}`,
+        error instanceof Error ? error.stack : undefined,
+      );
+    }
+  }
+}
+
+/** A connection-level failure may have hit after the script ran: the write may have landed. */
+function isAmbiguous(error: unknown): boolean {
+  return error instanceof Error && /closed|timed out|ECONNRESET|EPIPE|max retries/i.test(error.message);
+}

@@ -1,0 +1,58 @@
+import { EnvelopeError, fromStreamFields, toStreamFields, type Envelope } from '../envelope/envelope.js';
+import { decodeEnvelope } from './decode-envelope.js';
+
+const base: Envelope = {
+  id: '019a-id',
+  payload: '{"a":[]}',
+  headers: {},
+  createdAt: 1_764_143_011_120,
+  attempt: 2,
+};
+
+describe('decodeEnvelope (fast path of fromStreamFields)', () => {
+  it.each<[string, Envelope]>([
+    ['a plain envelope', base],
+    ['with expiresAt and dedupKey', { ...base, expiresAt: 1_764_143_099_000, dedupKey: 'k-1' }],
+    ['with headers (slow path)', { ...base, headers: { trace: 'x/1' } }],
+  ])('reads %s exactly as fromStreamFields does', (_, envelope) => {
+    const fields = toStreamFields(envelope);
+    expect(decodeEnvelope(fields)).toEqual(fromStreamFields(fields));
+    expect(decodeEnvelope(fields)).toEqual(envelope);
+  });
+
+  it('lets later duplicate fields win, as fromStreamFields does', () => {
+    const fields = [...toStreamFields(base), 'attempt', '5'];
+    expect(decodeEnvelope(fields).attempt).toBe(5);
+    expect(fromStreamFields(fields).attempt).toBe(5);
+  });
+
+  it('gives a fresh headers object per message', () => {
+    const fields = toStreamFields(base);
+    expect(decodeEnvelope(fields).headers).not.toBe(decodeEnvelope(fields).headers);
+  });
+
+  it.each([
+    ['no version', ['id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '1']],
+    ['an unknown version', ['v', '2', 'id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '1']],
+    ['no id', ['v', '1', 'payload', '1', 'createdAt', '1', 'attempt', '1']],
+    ['no payload', ['v', '1', 'id', 'x', 'createdAt', '1', 'attempt', '1']],
+    ['attempt 0', ['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '00']],
+    ['a negative createdAt', ['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '-1', 'attempt', '1']],
+    [
+      'headers that are not an object',
+      ['v', '1', 'id', 'x', 'payload', '1', 'headers', '[]', 'createdAt', '1', 'attempt', '1'],
+    ],
+  ])('throws the EnvelopeError fromStreamFields throws for %s', (_, fields) => {
+    expect(() => decodeEnvelope(fields)).toThrow(EnvelopeError);
+    expect(() => decodeEnvelope(fields)).toThrow(
+      (() => {
+        try {
+          fromStreamFields(fields);
+        } catch (error) {
+          return (error as Error).message;
+        }
+        return 'no error';
+      })(),
+    );
+  });
+});

@@ -1,0 +1,253 @@
+import type { Logger } from '@nestjs/common';
+import { fieldsToRecord, type Envelope } from '../envelope/envelope.js';
+import { DeliveryLimitError } from '../errors/delivery-limit.error.js';
+import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
+import { NonErrorThrownError } from '../errors/non-error-thrown.error.js';
+import { RetryAfterError } from '../errors/retry-after.error.js';
+import { UnrecoverableError } from '../errors/unrecoverable.error.js';
+import type { BrokenMessage } from '../interfaces/queue-message.interface.js';
+import { withTimeout } from '../utils/with-timeout.util.js';
+import { MAX_RETRY_DELAY, retryDelay } from './backoff.js';
+import { payloadDecoder, type PayloadDecoder } from './payload-decoder.js';
+import { ReceivedDeadMessage, ReceivedMessage } from './received-message.js';
+import { decodeEnvelope } from './decode-envelope.js';
+import type { InFlight, OutcomeSink, WorkerDefinition } from './worker-definition.js';
+
+/** After a timeout aborts `msg.signal`, how long the handler may take to settle before its retry is scheduled. */
+export const TIMEOUT_GRACE_MS = 5_000;
+/** How long an @OnDead / @OnBroken hook may run when the worker sets no `timeout`. */
+export const DEFAULT_HOOK_TIMEOUT_MS = 30_000;
+
+/** A decoded message before (or instead of) its handler call. */
+interface DecodedMessage {
+  envelope: Envelope;
+  payload: unknown;
+  /** Effective attempt: envelope attempt + redeliveries after crashes. */
+  attempt: number;
+}
+
+/** Anything thrown, as an Error. @internal */
+export const asError = (thrown: unknown): Error =>
+  thrown instanceof Error ? thrown : new NonErrorThrownError(thrown);
+
+/**
+ * What happens to one delivered message: decode, classify (broken, expired, crash loop), run the
+ * handler, and hand the outcome (ack, retry, dead letter) to the sink. Never throws. @internal
+ */
+export class DeliveryProcessor {
+  private readonly decode: PayloadDecoder;
+  private readonly hookTimeout: number;
+  /** Deliveries of one copy beyond which hooks are skipped: a hook that crashes the worker cannot loop. */
+  private readonly hookDeliveryLimit: number;
+
+  constructor(
+    private readonly definition: WorkerDefinition,
+    private readonly sink: OutcomeSink,
+    private readonly logger: Logger,
+    /** Called once per message when its processing is over (its slot is free). */
+    private readonly settle: (entry: InFlight) => void,
+  ) {
+    this.decode = payloadDecoder(definition.options.codec, definition.options.payload);
+    this.hookTimeout = definition.options.timeout ?? DEFAULT_HOOK_TIMEOUT_MS;
+    this.hookDeliveryLimit = definition.options.maxRetries + 2;
+  }
+
+  /** Processes one message and settles it (frees its slot) when done. Never rejects. */
+  async process(entry: InFlight): Promise<void> {
+    try {
+      const { raw } = entry;
+      const { options } = this.definition;
+      let envelope: Envelope;
+      try {
+        envelope = decodeEnvelope(raw.fields);
+      } catch (error) {
+        return await this.broken(entry, undefined, asError(error));
+      }
+      // A redelivery after a crash counts as an attempt (the PEL delivery count says how many).
+      const attempt = envelope.attempt + raw.deliveries - 1;
+      if (envelope.expiresAt !== undefined && envelope.expiresAt <= Date.now()) {
+        return this.expired(entry, envelope, attempt);
+      }
+      let payload: unknown;
+      try {
+        payload = options.payload ? await this.decode(envelope.payload) : this.decode(envelope.payload);
+      } catch (error) {
+        return await this.broken(entry, envelope, asError(error));
+      }
+      const message = { envelope, payload, attempt };
+      if (!options.noAck && attempt > options.maxRetries + 1) {
+        // Every earlier delivery ended without an outcome: the worker died each time.
+        return await this.dead(entry, message, attempt - 1, new DeliveryLimitError(attempt - 1), false);
+      }
+      const received = new ReceivedMessage(envelope, options.queue, payload, attempt, raw.entryId);
+      entry.message = received;
+      let error: Error | undefined;
+      if (options.timeout === undefined) {
+        try {
+          await this.definition.handlers.message(received);
+        } catch (thrown) {
+          error = asError(thrown);
+        }
+      } else {
+        error = await this.invokeWithTimeout(received, options.timeout);
+      }
+      if (entry.abandoned) return;
+      if (error === undefined) return this.sink.ack(entry, 'processed', envelope.id);
+      return await this.failed(entry, message, error);
+    } catch (error) {
+      this.logger.error(`Unexpected failure processing ${entry.entryId}: ${asError(error).message}`);
+    } finally {
+      this.settle(entry);
+    }
+  }
+
+  /** Runs the handler under `timeout`; resolves its error (a HandlerTimeoutError on timeout), or undefined. */
+  private async invokeWithTimeout(message: ReceivedMessage, timeout: number): Promise<Error | undefined> {
+    const run = (async () => this.definition.handlers.message(message))().then(
+      () => undefined,
+      (error: unknown) => asError(error),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(resolve, timeout, 'timeout');
+    });
+    const first = await Promise.race([run, timedOut]);
+    clearTimeout(timer);
+    if (first !== 'timeout') return first;
+    const error = new HandlerTimeoutError(timeout);
+    message.abort(error);
+    // The retry must not become visible while this attempt still runs (bounded by the grace).
+    let graceTimer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      graceTimer = setTimeout(resolve, TIMEOUT_GRACE_MS);
+    });
+    await Promise.race([run, grace]);
+    clearTimeout(graceTimer);
+    return error;
+  }
+
+  private failed(entry: InFlight, message: DecodedMessage, error: Error): void | Promise<void> {
+    const { options, name } = this.definition;
+    const { envelope, attempt } = message;
+    const last = options.maxRetries + 1;
+    this.logger.error(
+      `${name} failed on message ${envelope.id} of '${options.queue}' (attempt ${attempt}/${last}): ${error.message}`,
+      error.stack,
+    );
+    if (options.noAck) return this.sink.failedWithoutRetry();
+    if (error instanceof UnrecoverableError || attempt >= last) {
+      return this.dead(entry, message, attempt, error, true);
+    }
+    const delayMs =
+      error instanceof RetryAfterError && Number.isFinite(error.delayMs)
+        ? Math.min(MAX_RETRY_DELAY, Math.max(0, Math.round(error.delayMs)))
+        : retryDelay(options.backoff, attempt, error, (reason) => this.logger.warn(`${name}: ${reason}`));
+    this.sink.retry(entry, {
+      entryId: entry.entryId,
+      id: envelope.id,
+      delayMs,
+      attempt: attempt + 1,
+      fields: entry.raw.fields,
+    });
+  }
+
+  private async dead(
+    entry: InFlight,
+    decoded: DecodedMessage,
+    attempts: number,
+    error: Error,
+    countFailure: boolean,
+  ): Promise<void> {
+    const { handlers, options, name } = this.definition;
+    const { envelope, payload, attempt } = decoded;
+    const message = new ReceivedDeadMessage(
+      envelope,
+      options.queue,
+      payload,
+      attempt,
+      entry.entryId,
+      attempts,
+      error,
+    );
+    entry.message = message;
+    if (!handlers.dead) {
+      this.logger.warn(
+        `${name}: message ${envelope.id} of '${options.queue}' is dead (${error.message}); no @OnDead handler`,
+      );
+    } else if (entry.raw.deliveries > this.hookDeliveryLimit) {
+      this.logger.error(
+        `${name}: @OnDead skipped for message ${envelope.id}: it was delivered ${entry.raw.deliveries} times`,
+      );
+    } else {
+      await this.hook('@OnDead', envelope.id, () => handlers.dead!(message));
+    }
+    if (entry.abandoned) return;
+    this.sink.dead(entry, {
+      entryId: entry.raw.entryId,
+      reason: 'dead',
+      error: error.message,
+      stack: error.stack,
+      attempts,
+      countFailure,
+      fields: entry.raw.fields,
+    });
+  }
+
+  private async broken(entry: InFlight, envelope: Envelope | undefined, error: Error): Promise<void> {
+    const { handlers, options, name } = this.definition;
+    const raw = fieldsToRecord(entry.raw.fields);
+    const id = envelope?.id ?? (raw.id || undefined);
+    if (!handlers.broken) {
+      this.logger.warn(
+        `${name}: broken message ${id ?? entry.raw.entryId} on '${options.queue}': ${error.message}; no @OnBroken handler`,
+      );
+    } else if (entry.raw.deliveries > this.hookDeliveryLimit) {
+      this.logger.error(
+        `${name}: @OnBroken skipped for ${entry.raw.entryId}: it was delivered ${entry.raw.deliveries} times`,
+      );
+    } else {
+      const message: BrokenMessage = { id, queue: options.queue, raw, error, entryId: entry.raw.entryId };
+      await this.hook('@OnBroken', id ?? entry.raw.entryId, () => handlers.broken!(message));
+    }
+    if (entry.abandoned) return;
+    this.sink.dead(entry, {
+      entryId: entry.raw.entryId,
+      reason: 'broken',
+      error: error.message,
+      attempts: envelope ? envelope.attempt + entry.raw.deliveries - 2 : 0,
+      countFailure: false,
+      fields: entry.raw.fields,
+    });
+  }
+
+  private expired(entry: InFlight, envelope: Envelope, attempt: number): void {
+    const { options } = this.definition;
+    this.logger.debug(`Message ${envelope.id} of '${options.queue}' expired before handling`);
+    if (!options.deadLetterExpired) return this.sink.ack(entry, 'expired', envelope.id);
+    this.sink.dead(entry, {
+      entryId: entry.raw.entryId,
+      reason: 'expired',
+      error: `expired at ${new Date(envelope.expiresAt!).toISOString()}`,
+      attempts: attempt - 1,
+      countFailure: false,
+      fields: entry.raw.fields,
+    });
+  }
+
+  /** Runs a hook; its failure or hang is logged and never blocks the dead-letter move. */
+  private async hook(kind: string, id: string, call: () => unknown): Promise<void> {
+    try {
+      await withTimeout(
+        (async () => call())(),
+        this.hookTimeout,
+        `${this.definition.name} ${kind} for message ${id}`,
+      );
+    } catch (error) {
+      const failure = asError(error);
+      this.logger.error(
+        `${this.definition.name} ${kind} failed for message ${id}: ${failure.message}`,
+        failure.stack,
+      );
+    }
+  }
+}

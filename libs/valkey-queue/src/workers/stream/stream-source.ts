@@ -1,0 +1,342 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import type { ValkeyClient } from '../../connection/create-client.js';
+import type { ValkeyConnection } from '../../connection/valkey-connection.js';
+import { encodeDelayedBody } from '../../envelope/delayed-body.js';
+import { defineLuaScripts } from '../../lua/lua-scripts.js';
+import { DeleteOnAckRefusedError } from '../../errors/delete-on-ack-refused.error.js';
+import type { QueueKeys } from '../../utils/keys.util.js';
+import { errorMessage } from '../../utils/with-timeout.util.js';
+import type {
+  AckItem,
+  AckOutcome,
+  ClaimPage,
+  DeadItem,
+  MessageSource,
+  RawDelivery,
+  RetryItem,
+} from '../message-source.interface.js';
+import type { ResolvedWorkerOptions } from '../worker-options.js';
+
+type StreamEntry = [entryId: string, fields: string[] | null];
+type ClaimedEntry = [entryId: string, fields: string[], deliveries: number];
+
+const COUNTER: Record<AckOutcome, string> = { processed: 'processed', skipped: '', expired: 'expired' };
+
+/** A consumer group or stream that vanished under us (purge, FLUSHDB, XGROUP DESTROY). */
+const isMissingGroup = (error: unknown): boolean =>
+  /NOGROUP|UNBLOCKED|no longer exists/i.test(errorMessage(error));
+
+/**
+ * The stream transport of a worker: XREADGROUP on a dedicated blocking connection, everything else
+ * (acks, retries, dead letters, claims) as batched Lua scripts on the shared command connection.
+ * @internal
+ */
+export class StreamSource implements MessageSource {
+  private readonly logger = new Logger(StreamSource.name);
+  private blocking?: ValkeyClient;
+  private blockingId?: number;
+  private opening?: Promise<ValkeyClient>;
+  private scriptsOnBlocking = false;
+  private sweepCursor = '0-0';
+  private ownCursor = '0-0';
+  private readonly flags: { del: string; noAck: string };
+
+  constructor(
+    private readonly connection: ValkeyConnection,
+    private readonly keys: QueueKeys,
+    private readonly options: ResolvedWorkerOptions,
+  ) {
+    this.flags = { del: options.deleteOnAck ? '1' : '0', noAck: options.noAck ? '1' : '0' };
+  }
+
+  private get client(): ValkeyClient {
+    return this.connection.client;
+  }
+
+  async prepare(): Promise<void> {
+    await this.ensureGroup();
+    if (this.options.deleteOnAck) {
+      const groups = (await this.client.call('XINFO', 'GROUPS', this.keys.stream)) as unknown[][];
+      const names = groups.map((group) => String(group[group.indexOf('name') + 1]));
+      if (names.length > 1) throw new DeleteOnAckRefusedError(this.options.queue, names);
+    }
+    await this.blockingClient();
+  }
+
+  async read(count: number, blockMs: number): Promise<RawDelivery[]> {
+    const client = await this.blockingClient();
+    return this.readReply(client.call('XREADGROUP', ...this.readArgs(count, blockMs)));
+  }
+
+  ackAndRead(
+    acks: readonly AckItem[],
+    count: number,
+    blockMs: number,
+  ): { acked: Promise<void>; read: Promise<RawDelivery[]> } | undefined {
+    const client = this.blocking;
+    // Standalone / Sentinel only, and only while connected: a Cluster client routes per node.
+    if (!(client instanceof Redis) || client.status !== 'ready' || !this.scriptsOnBlocking) return undefined;
+    // Both commands leave in one write; each settles on its own reply (the ack before the read blocks).
+    client.stream.cork();
+    const acked = client.vqAck(...this.ackArgs(acks, 'processed')).then(() => undefined);
+    const reply = client.call('XREADGROUP', ...this.readArgs(count, blockMs));
+    process.nextTick(() => client.stream.uncork());
+    return { acked, read: this.readReply(reply) };
+  }
+
+  private readArgs(count: number, blockMs: number): (string | number)[] {
+    const { group, consumer, noAck } = this.options;
+    const args: (string | number)[] = [
+      'GROUP',
+      group,
+      consumer,
+      'COUNT',
+      count,
+      'BLOCK',
+      Math.max(1, blockMs),
+    ];
+    if (noAck) args.push('NOACK');
+    args.push('STREAMS', this.keys.stream, '>');
+    return args;
+  }
+
+  private async readReply(pending: Promise<unknown>): Promise<RawDelivery[]> {
+    let reply: unknown;
+    try {
+      reply = await pending;
+    } catch (error) {
+      if (!isMissingGroup(error)) throw error;
+      const { group, queue } = this.options;
+      this.logger.warn(`Consumer group '${group}' of queue '${queue}' vanished; recreating it`);
+      await this.ensureGroup();
+      return [];
+    }
+    const entries = streamEntries(reply);
+    const deliveries: RawDelivery[] = new Array(entries.length);
+    for (let index = 0; index < entries.length; index += 1) {
+      const [entryId, fields] = entries[index];
+      deliveries[index] = { entryId, fields: fields ?? [], deliveries: 1 };
+    }
+    return deliveries;
+  }
+
+  async interruptRead(): Promise<void> {
+    // CLIENT UNBLOCK needs the blocked connection's id on the same server: standalone and Sentinel.
+    if (this.blockingId === undefined || !(this.client instanceof Redis)) return;
+    await this.client.client('UNBLOCK', this.blockingId).catch(() => undefined);
+  }
+
+  async isPaused(): Promise<boolean> {
+    return (await this.client.exists(this.keys.paused)) > 0;
+  }
+
+  async processedMarks(ids: readonly string[]): Promise<boolean[]> {
+    if (ids.length === 0) return [];
+    const values = await this.client.mget(ids.map((id) => this.keys.done(id || '-')));
+    return values.map((value, index) => value !== null && ids[index] !== '');
+  }
+
+  async ack(items: readonly AckItem[], outcome: AckOutcome): Promise<void> {
+    await this.client.vqAck(...this.ackArgs(items, outcome));
+  }
+
+  private ackArgs(items: readonly AckItem[], outcome: AckOutcome): [number, ...(string | number)[]] {
+    const markers =
+      outcome === 'processed' && this.options.idempotent ? items.map((item) => this.keys.done(item.id)) : [];
+    return [
+      2 + markers.length,
+      this.keys.stream,
+      this.keys.stats,
+      ...markers,
+      this.options.group,
+      this.flags.del,
+      markers.length > 0 ? this.options.processedTtl : 0,
+      COUNTER[outcome],
+      this.flags.noAck,
+      ...items.map((item) => item.entryId),
+    ];
+  }
+
+  async retry(items: readonly RetryItem[]): Promise<boolean[]> {
+    const args: (string | number)[] = [this.options.group, this.options.consumer, this.flags.del];
+    for (const item of items) {
+      args.push(item.entryId, item.id, item.delayMs, item.attempt, encodeDelayedBody(item.fields));
+    }
+    const statuses = await this.client.vqRetry(
+      this.keys.stream,
+      this.keys.delayed,
+      this.keys.delayedBodies,
+      this.keys.stats,
+      ...args,
+    );
+    return statuses.map((status) => Number(status) === 1);
+  }
+
+  async moveToDead(items: readonly DeadItem[]): Promise<boolean[]> {
+    const { group, consumer, deadLetterMaxLen } = this.options;
+    const args: (string | number)[] = [group, consumer, this.flags.del, deadLetterMaxLen, this.flags.noAck];
+    for (const item of items) {
+      args.push(
+        item.entryId,
+        item.reason,
+        item.error,
+        item.attempts,
+        item.countFailure ? '1' : '0',
+        item.stack ?? '',
+        encodeDelayedBody(item.fields),
+      );
+    }
+    const statuses = await this.client.vqMoveToDead(
+      this.keys.stream,
+      this.keys.dead,
+      this.keys.stats,
+      ...args,
+    );
+    return statuses.map((status) => Number(status) === 1);
+  }
+
+  refresh(entryIds: readonly string[]): Promise<string[]> {
+    return this.setIdle(entryIds, 0);
+  }
+
+  async handBack(entryIds: readonly string[]): Promise<void> {
+    await this.setIdle(entryIds, this.options.claimIdle);
+  }
+
+  async claimIdle(max: number): Promise<ClaimPage> {
+    const { group, consumer, claimIdle } = this.options;
+    let reply: [string, ClaimedEntry[], number];
+    try {
+      reply = await this.client.vqClaimIdle(
+        this.keys.stream,
+        group,
+        consumer,
+        claimIdle,
+        this.sweepCursor,
+        max,
+      );
+    } catch (error) {
+      if (!isMissingGroup(error)) throw error;
+      await this.ensureGroup();
+      this.sweepCursor = '0-0';
+      return { deliveries: [], done: true };
+    }
+    const [next, claimed, deleted] = reply;
+    if (Number(deleted) > 0) {
+      this.logger.warn(
+        `${deleted} pending entries of queue '${this.options.queue}' were deleted before handling`,
+      );
+    }
+    this.sweepCursor = next;
+    return { deliveries: claimed.map(toDelivery), done: next === '0-0' };
+  }
+
+  async claimOwn(max: number): Promise<ClaimPage> {
+    const { group, consumer } = this.options;
+    const [last, claimed] = await this.client.vqClaimOwn(
+      this.keys.stream,
+      group,
+      consumer,
+      this.ownCursor,
+      max,
+    );
+    if (last) this.ownCursor = last;
+    return { deliveries: claimed.map(toDelivery), done: !last };
+  }
+
+  async cleanupConsumers(minIdleMs: number): Promise<number> {
+    const { group, consumer } = this.options;
+    const replies = (await this.client.call('XINFO', 'CONSUMERS', this.keys.stream, group)) as unknown[][];
+    let removed = 0;
+    for (const reply of replies) {
+      const info = new Map<string, unknown>();
+      for (let index = 0; index + 1 < reply.length; index += 2)
+        info.set(String(reply[index]), reply[index + 1]);
+      const name = String(info.get('name'));
+      if (name === consumer || Number(info.get('pending')) > 0 || Number(info.get('idle')) < minIdleMs)
+        continue;
+      if ((await this.client.vqDeleteIdleConsumer(this.keys.stream, group, name, minIdleMs)) === 1)
+        removed += 1;
+    }
+    return removed;
+  }
+
+  async trimAcked(): Promise<number> {
+    return Math.max(0, await this.client.vqTrimAcked(this.keys.stream));
+  }
+
+  async countFailures(count: number): Promise<void> {
+    await this.client.hincrby(this.keys.stats, 'failed', count);
+  }
+
+  async close(): Promise<void> {
+    const blocking = this.blocking;
+    this.blocking = undefined;
+    this.blockingId = undefined;
+    this.scriptsOnBlocking = false;
+    if (blocking) await this.connection.release(blocking);
+  }
+
+  private async setIdle(entryIds: readonly string[], idleMs: number): Promise<string[]> {
+    if (entryIds.length === 0 || this.options.noAck) return [];
+    const { group, consumer } = this.options;
+    return this.client.vqRefreshClaims(this.keys.stream, group, consumer, idleMs, ...entryIds);
+  }
+
+  private async ensureGroup(): Promise<void> {
+    try {
+      // From 0, so messages sent before any worker ever ran are delivered too.
+      await this.client.xgroup('CREATE', this.keys.stream, this.options.group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!/BUSYGROUP/.test(errorMessage(error))) throw error;
+    }
+  }
+
+  private blockingClient(): Promise<ValkeyClient> {
+    if (this.blocking) return Promise.resolve(this.blocking);
+    this.opening ??= this.openBlocking().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async openBlocking(): Promise<ValkeyClient> {
+    const { queue, group, consumer } = this.options;
+    const client = await this.connection.createBlockingConnection(`worker:${queue}:${group}:${consumer}`);
+    this.blocking = client;
+    // The read connection also carries acks sent together with a read (ackAndRead).
+    defineLuaScripts(client);
+    this.scriptsOnBlocking = true;
+    if (client instanceof Redis) {
+      // The id changes on every reconnect; CLIENT UNBLOCK needs the current one.
+      const remember = (): void => {
+        client.client('ID').then(
+          (id) => {
+            if (this.blocking === client) this.blockingId = Number(id);
+          },
+          () => undefined,
+        );
+      };
+      client.on('ready', remember);
+      remember();
+    }
+    return client;
+  }
+}
+
+/**
+ * The entries of a one-stream XREADGROUP reply: RESP3 (ioredis 6's default) sends a map, which
+ * arrives as `[key, entries]`; RESP2 sends `[[key, entries]]`; a timeout is null.
+ */
+function streamEntries(reply: unknown): StreamEntry[] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  const pair = typeof reply[0] === 'string' ? reply : reply[0];
+  return Array.isArray(pair) && Array.isArray(pair[1]) ? (pair[1] as StreamEntry[]) : [];
+}
+
+const toDelivery = ([entryId, fields, deliveries]: ClaimedEntry): RawDelivery => ({
+  entryId,
+  fields,
+  deliveries: Number(deliveries),
+});

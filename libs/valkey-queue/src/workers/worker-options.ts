@@ -1,0 +1,126 @@
+import { validateSync, type ValidationError } from 'class-validator';
+import { JSON_CODEC } from '../codec/json.codec.js';
+import type { PayloadCodec } from '../codec/payload-codec.interface.js';
+import { InvalidWorkerError } from '../errors/invalid-worker.error.js';
+import type {
+  Backoff,
+  DtoClass,
+  WorkerDefaults,
+  WorkerOptions,
+} from '../interfaces/worker-options.interface.js';
+import { assertQueueName } from '../utils/keys.util.js';
+import { isPlainObject, withoutUndefined } from '../utils/objects.util.js';
+import { DEFAULT_BACKOFF } from './backoff.js';
+import { consumerName } from './consumer-name.js';
+import { WorkerOptionsSchema } from './worker-options.schema.js';
+
+/** Module-level worker defaults with every default applied. @internal */
+export interface ResolvedWorkerDefaults {
+  group: string;
+  concurrency: number;
+  batchSize: number;
+  maxRetries: number;
+  backoff: Backoff;
+  timeout?: number;
+  claimIdle: number;
+  deleteOnAck: boolean;
+  trimAcked: boolean;
+  idempotent: boolean;
+  processedTtl: number;
+  shutdownTimeout: number;
+  consumerIdleCleanup: number;
+  blockTimeout: number;
+  deadLetterMaxLen: number;
+  deadLetterExpired: boolean;
+  autoStart: boolean;
+  codec: PayloadCodec;
+}
+
+/** Everything one worker runs with. @internal */
+export interface ResolvedWorkerOptions extends ResolvedWorkerDefaults {
+  queue: string;
+  consumer: string;
+  /** The consumer name outlives the process: drain our own pending entries at start. */
+  stableConsumer: boolean;
+  transport: 'stream';
+  payload?: DtoClass;
+  noAck: boolean;
+}
+
+/** The defaults of every worker option (docs/workers.md lists them). */
+export const WORKER_DEFAULTS: Readonly<ResolvedWorkerDefaults> = {
+  group: 'default',
+  concurrency: 1,
+  batchSize: 100,
+  maxRetries: 3,
+  backoff: DEFAULT_BACKOFF,
+  claimIdle: 30_000,
+  deleteOnAck: false,
+  trimAcked: true,
+  idempotent: false,
+  processedTtl: 86_400_000,
+  shutdownTimeout: 10_000,
+  consumerIdleCleanup: 3_600_000,
+  blockTimeout: 3_000,
+  deadLetterMaxLen: 100_000,
+  deadLetterExpired: true,
+  autoStart: true,
+  codec: JSON_CODEC,
+};
+
+/** Module option `worker` (already validated by the module schema) with defaults applied. @internal */
+export function resolveWorkerDefaults(defaults: WorkerDefaults | undefined): ResolvedWorkerDefaults {
+  return { ...WORKER_DEFAULTS, ...withoutUndefined(defaults ?? {}) };
+}
+
+/**
+ * Validates one worker's `@QueueWorker` options and merges them over the module defaults.
+ * Throws `InvalidWorkerError` naming the class and every invalid field. @internal
+ */
+export function resolveWorkerOptions(
+  workerName: string,
+  queue: unknown,
+  options: unknown,
+  defaults: ResolvedWorkerDefaults,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedWorkerOptions {
+  try {
+    assertQueueName(queue);
+  } catch (error) {
+    throw new InvalidWorkerError(workerName, (error as Error).message);
+  }
+  if (options !== undefined && !isPlainObject(options)) {
+    throw new InvalidWorkerError(workerName, 'the @QueueWorker options must be an object');
+  }
+  const given = (options ?? {}) as WorkerOptions;
+  const issues = validateSync(Object.assign(new WorkerOptionsSchema(), given), {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+  }).flatMap(describeIssue);
+  if (issues.length > 0) throw new InvalidWorkerError(workerName, `invalid options: ${issues.join('; ')}`);
+  if (given.transport === 'list') {
+    throw new InvalidWorkerError(
+      workerName,
+      "transport 'list' is not available in this version; use 'stream'",
+    );
+  }
+  const { consumer, transport: _transport, payload, noAck, ...rest } = given;
+  const name = consumerName(consumer, env);
+  return {
+    ...defaults,
+    ...withoutUndefined(rest),
+    queue,
+    consumer: name.name,
+    stableConsumer: name.stable,
+    transport: 'stream',
+    payload,
+    noAck: noAck ?? false,
+  };
+}
+
+function describeIssue(error: ValidationError): string[] {
+  const own = Object.values(error.constraints ?? {}).map((message) =>
+    message.startsWith(error.property) ? message : `${error.property}: ${message}`,
+  );
+  return [...own, ...(error.children ?? []).flatMap(describeIssue)];
+}

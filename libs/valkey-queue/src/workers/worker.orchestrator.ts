@@ -1,0 +1,65 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
+import { ValkeyConnection } from '../connection/valkey-connection.js';
+import { DelayedPromoter } from '../delayed/delayed-promoter.js';
+import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
+import { QueueConsumer } from './queue-consumer.js';
+import { WorkerRegistry } from './worker.registry.js';
+
+/**
+ * Starts every registered worker on application bootstrap (those with `autoStart`), and stops all
+ * of them in `beforeApplicationShutdown`, before the connections close: stop reading, wait for
+ * running handlers up to `shutdownTimeout`, abort the rest, flush acknowledgements. @internal
+ */
+@Injectable()
+export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WorkerOrchestrator.name);
+  private readonly consumers: QueueConsumer[] = [];
+
+  constructor(
+    private readonly registry: WorkerRegistry,
+    private readonly connection: ValkeyConnection,
+    private readonly promoter: DelayedPromoter,
+    @Inject(VALKEY_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedValkeyQueueOptions,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const definition of this.registry.definitions()) {
+      const consumer = new QueueConsumer(definition, {
+        connection: this.connection,
+        prefix: this.options.prefix,
+        promoter: this.promoter,
+      });
+      this.consumers.push(consumer);
+      this.registry.attach(definition, consumer);
+    }
+    const starting = this.consumers.filter((consumer) => consumer.options.autoStart);
+    const results = await Promise.allSettled(starting.map((consumer) => consumer.start()));
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) {
+      await this.stopAll();
+      throw failure.reason;
+    }
+    for (const consumer of this.consumers) {
+      const { queue, group, consumer: name, concurrency, autoStart } = consumer.options;
+      this.logger.log(
+        `${consumer.name} -> ${queue} (group ${group}, consumer ${name}, concurrency ${concurrency}` +
+          `${autoStart ? '' : ', not started: autoStart false'})`,
+      );
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stopAll();
+  }
+
+  private async stopAll(): Promise<void> {
+    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+  }
+}

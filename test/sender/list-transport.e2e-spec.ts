@@ -1,0 +1,149 @@
+import type { TestingModule } from '@nestjs/testing';
+import { NotSupportedError, QueueSender } from 'nestjs-valkey-queue';
+import type { Redis } from 'ioredis';
+import { rawClient } from '../utils/raw-client.js';
+import { useValkey } from '../utils/use-valkey.js';
+import { bootSender, keysOf, layout, newQueue, pollUntil } from './sender-fixtures.js';
+
+describe('QueueSender on lists (real Valkey)', () => {
+  const valkey = useValkey();
+  let redis: Redis;
+  let moduleRef: TestingModule;
+  let sender: QueueSender;
+
+  beforeAll(async () => {
+    redis = rawClient(valkey().url);
+    moduleRef = await bootSender(valkey().url, { transport: 'list' });
+    sender = moduleRef.get(QueueSender);
+  });
+  afterAll(async () => {
+    await moduleRef.close();
+    await redis.quit();
+  });
+
+  it('pushes one JSON element that a plain BRPOP reads', async () => {
+    const queue = newQueue();
+
+    const result = await sender.send(queue, { orderId: 42 }, { headers: { trace: 't' }, ttl: 10_000 });
+
+    const popped = await redis.brpop(layout(queue).list, 1);
+    expect(popped?.[0]).toBe(layout(queue).list);
+    const element = JSON.parse(popped![1]);
+    expect(element).toEqual({
+      v: '1',
+      id: result.id,
+      payload: '{"orderId":42}',
+      headers: { trace: 't' },
+      createdAt: expect.any(Number),
+      attempt: 1,
+      expiresAt: element.createdAt + 10_000,
+    });
+    await expect(redis.pttl(layout(queue).list)).resolves.toBe(-2); // popped empty; never had a TTL
+  });
+
+  it('keeps batch order: the first payload is popped first', async () => {
+    const queue = newQueue();
+
+    await sender.sendBatch(queue, ['a', 'b', 'c']);
+    await sender.send(queue, 'd');
+
+    const popped: string[] = [];
+    for (let index = 0; index < 4; index++) {
+      const [, element] = (await redis.brpop(layout(queue).list, 1))!;
+      popped.push(JSON.parse(JSON.parse(element).payload));
+    }
+    expect(popped).toEqual(['a', 'b', 'c', 'd']);
+    await expect(redis.pttl(layout(queue).list)).resolves.toBe(-2);
+  });
+
+  it('never sets a TTL on the list', async () => {
+    const queue = newQueue();
+
+    await sender.send(queue, 1, { ttl: 1 });
+
+    await expect(redis.pttl(layout(queue).list)).resolves.toBe(-1);
+  });
+
+  it('parks delayed list messages and the promoter pushes them when due', async () => {
+    const queue = newQueue();
+
+    const result = await sender.send(queue, 'later', { delay: 200 });
+
+    expect(result.scheduledFor).toBeInstanceOf(Date);
+    await expect(redis.exists(layout(queue).list)).resolves.toBe(0);
+    const body = await redis.hget(layout(queue).bodies, result.id);
+    expect(JSON.parse(body!)).toMatchObject({ id: result.id, payload: '"later"' });
+    const element = await pollUntil(
+      () => redis.rpop(layout(queue).list),
+      (value) => value !== null,
+    );
+    expect(element).toBe(body);
+  });
+
+  it('dedups on lists', async () => {
+    const queue = newQueue();
+    const first = await sender.send(queue, 1, { dedupKey: 'k' });
+
+    await expect(sender.send(queue, 2, { dedupKey: 'k' })).resolves.toEqual({
+      id: first.id,
+      queue,
+      deduplicated: true,
+    });
+    await expect(redis.llen(layout(queue).list)).resolves.toBe(1);
+  });
+
+  it('sizes a list queue as its length plus its delayed messages', async () => {
+    const queue = newQueue();
+    await sender.sendBatch(queue, [1, 2, 3]);
+    await sender.send(queue, 4, { delay: 60_000 });
+
+    await expect(sender.size(queue)).resolves.toBe(4);
+  });
+});
+
+describe('queueNamer: valkeysender-compatible names (real Valkey)', () => {
+  const valkey = useValkey();
+  let redis: Redis;
+  let moduleRef: TestingModule;
+  let sender: QueueSender;
+
+  beforeAll(async () => {
+    redis = rawClient(valkey().url);
+    moduleRef = await bootSender(valkey().url, {
+      transport: 'list',
+      queueNamer: (queue) => `queue:${queue}`,
+    });
+    sender = moduleRef.get(QueueSender);
+  });
+  afterAll(async () => {
+    await moduleRef.close();
+    await redis.quit();
+  });
+
+  it('pushes to queue:<name>, readable by a plain BRPOP consumer', async () => {
+    const queue = newQueue();
+
+    const { id } = await sender.send(queue, { hello: 'world' });
+
+    const [key, element] = (await redis.brpop(`queue:${queue}`, 1))!;
+    expect(key).toBe(`queue:${queue}`);
+    expect(JSON.parse(element)).toMatchObject({ id, payload: '{"hello":"world"}' });
+    await expect(redis.exists(layout(queue).list)).resolves.toBe(0);
+  });
+
+  it('sizes the named list', async () => {
+    const queue = newQueue();
+    await sender.sendBatch(queue, [1, 2]);
+
+    await expect(sender.size(queue)).resolves.toBe(2);
+  });
+
+  it('refuses delay/at, which would be promoted to the default key', async () => {
+    const queue = newQueue();
+
+    await expect(sender.send(queue, 1, { delay: 1_000 })).rejects.toBeInstanceOf(NotSupportedError);
+
+    await expect(keysOf(redis, queue)).resolves.toEqual([]);
+    await expect(redis.exists(`queue:${queue}`)).resolves.toBe(0);
+  });
+});
