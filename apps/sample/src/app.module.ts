@@ -10,6 +10,7 @@ import { QueuesController } from './queues/queues.controller.js';
 import { RegistrationWorker } from './registrations/registration.worker.js';
 import { REGISTRATIONS_QUEUE, WELCOME_QUEUE } from './registrations/registrations.constants.js';
 import { RegistrationsController } from './registrations/registrations.controller.js';
+import { CleanupTask } from './reports/cleanup.task.js';
 import { ReportSchedules } from './reports/report.schedules.js';
 import { ReportWorker } from './reports/report.worker.js';
 import { SessionConsumer } from './sessions/session.consumer.js';
@@ -42,6 +43,7 @@ import { WelcomeWorker } from './welcome/welcome.worker.js';
     WelcomeWorker,
     ReportSchedules,
     ReportWorker,
+    CleanupTask,
     SessionConsumer,
   ],
 })

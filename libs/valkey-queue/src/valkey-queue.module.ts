@@ -5,6 +5,7 @@ import { validateOptions, type ResolvedValkeyQueueOptions } from './config/valid
 import { ValkeyConnection } from './connection/valkey-connection.js';
 import { DelayedPromoter } from './delayed/delayed-promoter.js';
 import { QueueScheduler } from './scheduler/queue-scheduler.service.js';
+import { ScheduledExplorer } from './scheduler/scheduled.explorer.js';
 import { QueueSender } from './sender/queue-sender.service.js';
 import { SenderFactory } from './sender/sender-factory.js';
 import { ValkeyQueueSenderModule } from './sender/sender-feature.module.js';
@@ -42,6 +43,7 @@ import { StreamOwnershipService } from './ownership/stream-ownership.service.js'
     },
     DelayedPromoter,
     QueueScheduler,
+    ScheduledExplorer,
     QueueAdmin,
     SenderResilience,
     SenderStatus,

@@ -91,6 +91,10 @@ export async function runQueueBurst(base: string, instances: DemoInstance[]): Pr
       'scheduled tick',
       waitOnAny(instances, has('report', 'activity-snapshot')).then((a) => a.detail),
     ),
+    check(
+      '@Scheduled method',
+      waitOnAny(instances, has('cleanup', 'dead-letter audit')).then((a) => a.detail),
+    ),
   ]);
 }
 

@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { Cluster } from 'ioredis';
 import type { ResolvedConnectionOptions } from '../config/validate-options.js';
 import { defineLuaScripts } from '../lua/lua-scripts.js';
@@ -15,7 +15,7 @@ const QUIT_TIMEOUT_MS = 1_000;
  * connection per blocking reader, created lazily and counted. Closes all of them (never a
  * user-supplied client) on application shutdown, after workers have drained.
  */
-export class ValkeyConnection implements OnApplicationShutdown {
+export class ValkeyConnection implements OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(ValkeyConnection.name);
   private readonly blocking = new Set<ValkeyClient>();
   private closed = false;
@@ -89,13 +89,30 @@ export class ValkeyConnection implements OnApplicationShutdown {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const owned = [...this.blocking, ...(this.ownsClient ? [this.client] : [])];
+    const owned = this.ownedClients();
     this.blocking.clear();
     await Promise.all(owned.map(closeClient));
   }
 
+  /**
+   * Shutdown begins (Nest runs this before any `beforeApplicationShutdown`, where workers drain and
+   * leases are handed back). Those last commands are best effort: if Valkey is unreachable now, or
+   * becomes so before we close, they fail at once instead of waiting for a reconnect that may never
+   * come, so shutdown stays bounded; what they could not write stays pending, as the contract says.
+   */
+  onModuleDestroy(): void {
+    for (const client of this.ownedClients()) {
+      if (client.status === 'ready') client.once('close', () => failFast(client));
+      else failFast(client);
+    }
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.close();
+  }
+
+  private ownedClients(): ValkeyClient[] {
+    return [...this.blocking, ...(this.ownsClient ? [this.client] : [])];
   }
 
   private async connectOrFail(client: ValkeyClient): Promise<void> {
@@ -166,4 +183,24 @@ async function closeClient(client: ValkeyClient): Promise<void> {
     client.disconnect();
   }
   await withTimeout(ended, QUIT_TIMEOUT_MS, 'Closing the connection').catch(() => undefined);
+  if (statusOf(client) !== 'end') rejectQueuedCommands(client);
+}
+
+/**
+ * ioredis's disconnect() on a client that is waiting to reconnect neither ends it nor settles the
+ * commands queued while it was down (no socket 'close' comes to trigger that), so their callers would
+ * wait forever (a worker's blocking read, say). Settle them with the error ioredis itself uses.
+ */
+/** Makes a client reject commands while it is disconnected, including those already waiting. */
+function failFast(client: ValkeyClient): void {
+  client.options.enableOfflineQueue = false;
+  rejectQueuedCommands(client);
+}
+
+/** Reads the status afresh (TypeScript would narrow it from an earlier check). */
+const statusOf = (client: ValkeyClient): string => client.status;
+
+function rejectQueuedCommands(client: ValkeyClient): void {
+  const internals = client as unknown as { flushQueue?: (error: Error) => void };
+  internals.flushQueue?.(new Error('Connection is closed.'));
 }

@@ -16,6 +16,7 @@ export const LUA_SCRIPTS = {
   vqUpsertSchedule: { numberOfKeys: 2, lua: load('upsert-schedule.lua') },
   vqFireSchedule: { numberOfKeys: 3, lua: load('fire-schedule.lua') },
   vqRemoveSchedule: { numberOfKeys: 2, lua: load('remove-schedule.lua') },
+  vqScheduledRunLock: { numberOfKeys: 1, lua: load('scheduled-run-lock.lua') },
   vqSend: { numberOfKeys: 5, lua: load('send.lua') },
   // Variable key count (one idempotency marker per message): (numberOfKeys, ...keys, ...args).
   vqSendMany: { lua: load('send-many.lua') },
@@ -209,6 +210,13 @@ declare module 'ioredis' {
       schedule: string,
       target: string,
       ...args: (string | number)[]
+    ): Result<number, Context>;
+    /** See scheduled-run-lock.lua. Resolves 1 (done) or 0 (not ours). */
+    vqScheduledRunLock(
+      lock: string,
+      mode: 'acquire' | 'renew' | 'release',
+      owner: string,
+      ttlMs?: number,
     ): Result<number, Context>;
     /** See remove-schedule.lua. Resolves 1 (removed) or 0 (no such schedule). */
     vqRemoveSchedule(schedules: string, schedule: string, name: string): Result<number, Context>;

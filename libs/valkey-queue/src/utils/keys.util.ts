@@ -56,6 +56,8 @@ export interface QueueKeys {
   readonly schedules: string;
   /** HASH: one schedule's definition, timing, payload and run count. */
   schedule(name: string): string;
+  /** STRING with a TTL: held while a `@Scheduled` method of this (internal) queue runs. */
+  readonly runLock: string;
   /** STRING: dedup key → id of the first message sent with it (PX dedupTtl). */
   dedup(key: string): string;
   /** STRING: marks an envelope id as appended, so a retried send appends at most once. */
@@ -82,6 +84,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     stats: `${tag}:stats`,
     schedules: `${tag}:schedules`,
     schedule: (name) => `${tag}:schedule:${name}`,
+    runLock: `${tag}:run-lock`,
     dedup: (key) => `${tag}:dedup:${key}`,
     sent: (id) => `${tag}:sent:${id}`,
     done: (id) => `${tag}:done:${id}`,

@@ -96,6 +96,6 @@ export interface MessageSource {
   trimAcked(): Promise<number>;
   /** Counts handler failures that are neither retried nor dead-lettered (noAck). */
   countFailures(count: number): Promise<void>;
-  /** Releases the source's connection. */
-  close(): Promise<void>;
+  /** Releases the source's connection; `force` cuts it at once instead of a polite QUIT. */
+  close(force?: boolean): Promise<void>;
 }

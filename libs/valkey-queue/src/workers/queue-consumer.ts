@@ -19,6 +19,8 @@ const PAUSE_CHECK_MS = 1_000;
 const MAX_READ_BACKOFF_MS = 30_000;
 /** After the shutdown deadline aborts handlers, how long they may take to settle before we hand them back. */
 const ABORT_GRACE_MS = 1_000;
+/** After its connection is closed, how long the read loop may take to notice before shutdown goes on. */
+const READ_CLOSE_GRACE_MS = 1_000;
 /** Most XAUTOCLAIM steps in one sweep; the cursor is kept, so the next sweep continues. */
 const MAX_SWEEP_STEPS = 100;
 
@@ -402,8 +404,9 @@ export class QueueConsumer implements QueueWorkerHandle {
       await Promise.race([this.loopDone, abortableDelay(50)]);
     }
     if (!finished) {
-      await this.source.close();
-      await this.loopDone;
+      await this.source.close(true); // cut, not QUIT: a QUIT would wait behind the blocked read
+      // Closing settles the read; the bound keeps shutdown finite whatever the client library does.
+      await Promise.race([this.loopDone, abortableDelay(READ_CLOSE_GRACE_MS)]);
     }
   }
 }

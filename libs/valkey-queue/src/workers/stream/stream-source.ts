@@ -35,7 +35,8 @@ const isMissingGroup = (error: unknown): boolean =>
 export class StreamSource implements MessageSource {
   private readonly logger = new Logger(StreamSource.name);
   private blocking?: ValkeyClient;
-  private blockingId?: number;
+  /** CLIENT SETNAME of the read connection (`vq:` + purpose), unique per worker and process. */
+  private readonly blockingName: string;
   private opening?: Promise<ValkeyClient>;
   private scriptsOnBlocking = false;
   private sweepCursor = '0-0';
@@ -48,6 +49,8 @@ export class StreamSource implements MessageSource {
     private readonly options: ResolvedWorkerOptions,
   ) {
     this.flags = { del: options.deleteOnAck ? '1' : '0', noAck: options.noAck ? '1' : '0' };
+    // CLIENT SETNAME refuses spaces; ValkeyConnection prefixes the purpose with `vq:`.
+    this.blockingName = `vq:worker:${options.queue}:${options.group}:${options.consumer}`.replace(/\s/g, '_');
   }
 
   private get client(): ValkeyClient {
@@ -122,9 +125,20 @@ export class StreamSource implements MessageSource {
   }
 
   async interruptRead(): Promise<void> {
-    // CLIENT UNBLOCK needs the blocked connection's id on the same server: standalone and Sentinel.
-    if (this.blockingId === undefined || !(this.client instanceof Redis)) return;
-    await this.client.client('UNBLOCK', this.blockingId).catch(() => undefined);
+    // CLIENT UNBLOCK needs the blocked connection's id on the same server (standalone, Sentinel).
+    // Looked up by name now, not remembered: the id changes on every reconnect, and a CLIENT ID
+    // sent on the read connection would queue behind the blocked read.
+    if (!this.blocking || !(this.client instanceof Redis)) return;
+    try {
+      const list = String(await this.client.call('CLIENT', 'LIST', 'TYPE', 'normal'));
+      for (const line of list.split('\n')) {
+        if (!line.includes(` name=${this.blockingName} `)) continue;
+        const id = /^id=(\d+) /.exec(line)?.[1];
+        if (id) await this.client.call('CLIENT', 'UNBLOCK', id);
+      }
+    } catch {
+      // best effort: the caller falls back to closing the connection
+    }
   }
 
   async isPaused(): Promise<boolean> {
@@ -270,12 +284,14 @@ export class StreamSource implements MessageSource {
     await this.client.hincrby(this.keys.stats, 'failed', count);
   }
 
-  async close(): Promise<void> {
+  /** Releases the read connection; `force` cuts it at once (a QUIT would wait behind a blocked read). */
+  async close(force = false): Promise<void> {
     const blocking = this.blocking;
     this.blocking = undefined;
-    this.blockingId = undefined;
     this.scriptsOnBlocking = false;
-    if (blocking) await this.connection.release(blocking);
+    if (!blocking) return;
+    if (force) blocking.disconnect();
+    await this.connection.release(blocking);
   }
 
   private async setIdle(entryIds: readonly string[], idleMs: number): Promise<string[]> {
@@ -302,25 +318,11 @@ export class StreamSource implements MessageSource {
   }
 
   private async openBlocking(): Promise<ValkeyClient> {
-    const { queue, group, consumer } = this.options;
-    const client = await this.connection.createBlockingConnection(`worker:${queue}:${group}:${consumer}`);
+    const client = await this.connection.createBlockingConnection(this.blockingName.slice('vq:'.length));
     this.blocking = client;
     // The read connection also carries acks sent together with a read (ackAndRead).
     defineLuaScripts(client);
     this.scriptsOnBlocking = true;
-    if (client instanceof Redis) {
-      // The id changes on every reconnect; CLIENT UNBLOCK needs the current one.
-      const remember = (): void => {
-        client.client('ID').then(
-          (id) => {
-            if (this.blocking === client) this.blockingId = Number(id);
-          },
-          () => undefined,
-        );
-      };
-      client.on('ready', remember);
-      remember();
-    }
     return client;
   }
 }
