@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import './demo/demo-env.js';
 import { Logger } from '@nestjs/common';
 import { startValkey, type StartedValkey } from 'nestjs-valkey-queue/testing';
 import { bootstrap } from './bootstrap.js';
@@ -18,8 +19,6 @@ import {
 const logger = new Logger('Demo');
 const exitWhenDone = process.argv.includes('--ci');
 const port = Number(process.env.PORT ?? 3000);
-process.env.SAMPLE_SNAPSHOT_EVERY_MS ??= '2000'; // visible schedule ticks within the demo
-process.env.SAMPLE_CLEANUP_EVERY_MS ??= '3000';
 
 let valkey: StartedValkey | undefined;
 if (process.env.VALKEY_URL) {
