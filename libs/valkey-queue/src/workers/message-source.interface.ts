@@ -72,8 +72,11 @@ export interface MessageSource {
     count: number,
     blockMs: number,
   ): { acked: Promise<void>; read: Promise<RawDelivery[]> } | undefined;
-  /** Makes a blocked `read()` return now (best effort). */
-  interruptRead(): Promise<void>;
+  /**
+   * Makes a blocked `read()` return now (best effort). Resolves false when the read connection is
+   * not connected, so there is nothing to unblock: the caller should close it instead.
+   */
+  interruptRead(): Promise<boolean>;
   /** Whether the queue is paused for every instance. */
   isPaused(): Promise<boolean>;
   /** For each envelope id: was it processed already (idempotency marker present)? */

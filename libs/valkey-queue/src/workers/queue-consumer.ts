@@ -6,11 +6,13 @@ import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import type { QueueWorkerHandle } from '../interfaces/queue-worker-handle.interface.js';
 import { queueKeys } from '../utils/keys.util.js';
 import { errorMessage } from '../utils/with-timeout.util.js';
+import { ConsumerTimers } from './consumer-timers.js';
 import { DeliveryProcessor } from './delivery-processor.js';
+import { InFlightSet } from './in-flight-set.js';
 import type { MessageSource, RawDelivery } from './message-source.interface.js';
 import { OutcomeSinkBatches } from './outcome-sink.js';
 import { StreamSource } from './stream/stream-source.js';
-import { abortableDelay, envelopeIdOf } from './worker-timing.js';
+import { abortableDelay, allSettledOrTimeout, bounded, envelopeIdOf } from './worker-timing.js';
 import type { InFlight, WorkerDefinition } from './worker-definition.js';
 
 /** A paused queue is re-checked this often; a running one at most this often (folded into reads). */
@@ -21,6 +23,10 @@ const MAX_READ_BACKOFF_MS = 30_000;
 const ABORT_GRACE_MS = 1_000;
 /** After its connection is closed, how long the read loop may take to notice before shutdown goes on. */
 const READ_CLOSE_GRACE_MS = 1_000;
+/** Longest wait for one CLIENT UNBLOCK attempt at shutdown (the server may be unreachable). */
+const INTERRUPT_TIMEOUT_MS = 500;
+/** Least time a shutdown step gets once the deadline has passed (flush what can still be written). */
+const SHUTDOWN_STEP_MIN_MS = 1_000;
 /** Most XAUTOCLAIM steps in one sweep; the cursor is kept, so the next sweep continues. */
 const MAX_SWEEP_STEPS = 100;
 
@@ -42,11 +48,10 @@ export class QueueConsumer implements QueueWorkerHandle {
   private readonly source: MessageSource;
   private readonly processor: DeliveryProcessor;
   private readonly sink: OutcomeSinkBatches;
-  /** Messages held: running, or waiting for their outcome to be written. Keyed by entry id. */
-  private readonly entries = new Map<string, InFlight>();
+  /** Messages held: running, or waiting for their outcome to be written. */
+  private readonly held = new InFlightSet();
   private readonly background = new Set<Promise<unknown>>();
   private state: 'idle' | 'running' | 'stopping' = 'idle';
-  private active = 0;
   private lifetime = new AbortController();
   private loopDone: Promise<void> = Promise.resolve();
   private stopping?: Promise<void>;
@@ -54,10 +59,7 @@ export class QueueConsumer implements QueueWorkerHandle {
   private drainingOwn = false;
   private paused = false;
   private lastPauseCheck = 0;
-  private slotWaiter?: () => void;
-  private slotWakeScheduled = false;
-  private refreshTimer?: NodeJS.Timeout;
-  private cleanupTimer?: NodeJS.Timeout;
+  private readonly timers: ConsumerTimers;
 
   constructor(
     private readonly definition: WorkerDefinition,
@@ -68,11 +70,14 @@ export class QueueConsumer implements QueueWorkerHandle {
     const keys = queueKeys(deps.prefix, options.queue);
     this.source = new StreamSource(deps.connection, keys, options);
     this.sink = new OutcomeSinkBatches(this.source, this.logger, {
-      written: (entry) => this.written(entry),
+      written: (entry) => this.held.written(entry),
       retried: (delayMs) => deps.promoter.scheduled(options.queue, Date.now() + delayMs),
     });
+    this.timers = new ConsumerTimers(options, this.source, this.held, this.logger, (task) =>
+      this.track(task),
+    );
     this.processor = new DeliveryProcessor(definition, this.sink, this.logger, (entry) =>
-      this.release(entry),
+      this.held.release(entry),
     );
   }
 
@@ -92,7 +97,7 @@ export class QueueConsumer implements QueueWorkerHandle {
     return this.state !== 'idle';
   }
   get inFlight(): number {
-    return this.active;
+    return this.held.active;
   }
   /** The resolved options (for the orchestrator). @internal */
   get options(): WorkerDefinition['options'] {
@@ -120,15 +125,7 @@ export class QueueConsumer implements QueueWorkerHandle {
       // The server is not reachable yet (lazyConnect): the loop keeps trying.
       this.logger.warn(`Cannot prepare queue '${options.queue}' yet: ${errorMessage(error)}; retrying`);
     }
-    if (!options.noAck) {
-      this.refreshTimer = setInterval(() => this.track(this.refresh()), Math.max(1, options.claimIdle / 3));
-      this.refreshTimer.unref();
-    }
-    if (options.consumerIdleCleanup > 0 && !options.noAck) {
-      const every = Math.min(600_000, Math.max(1_000, options.consumerIdleCleanup / 2));
-      this.cleanupTimer = setInterval(() => this.track(this.cleanup()), every);
-      this.cleanupTimer.unref();
-    }
+    this.timers.start();
     this.loopDone = this.loop();
   }
 
@@ -151,9 +148,9 @@ export class QueueConsumer implements QueueWorkerHandle {
           await this.source.prepare();
           this.prepared = true;
         }
-        const free = options.concurrency - this.active;
+        const free = options.concurrency - this.held.active;
         if (free <= 0) {
-          await this.slotFreed();
+          await this.held.slotFreed(this.lifetime.signal);
           continue;
         }
         if (await this.isPaused()) {
@@ -218,7 +215,7 @@ export class QueueConsumer implements QueueWorkerHandle {
   /** Follows the XAUTOCLAIM cursor to its end, never claiming more than the free slots. */
   private async sweep(): Promise<void> {
     for (let step = 0; step < MAX_SWEEP_STEPS && this.state === 'running'; step += 1) {
-      const free = this.definition.options.concurrency - this.active;
+      const free = this.definition.options.concurrency - this.held.active;
       if (free <= 0) return;
       const page = await this.source.claimIdle(free);
       this.dispatch(page.deliveries);
@@ -232,21 +229,7 @@ export class QueueConsumer implements QueueWorkerHandle {
       this.track(this.source.handBack(deliveries.map((raw) => raw.entryId)));
       return;
     }
-    const batch: InFlight[] = [];
-    for (const raw of deliveries) {
-      if (this.entries.has(raw.entryId)) continue; // already ours: a sweep re-claimed what we are running
-      const entry: InFlight = {
-        raw,
-        entryId: raw.entryId,
-        id: '',
-        running: true,
-        outcome: 'none',
-        abandoned: false,
-      };
-      this.entries.set(raw.entryId, entry);
-      batch.push(entry);
-    }
-    this.active += batch.length;
+    const batch = this.held.hold(deliveries);
     if (this.definition.options.idempotent) {
       this.track(this.runChecked(batch));
       return;
@@ -263,16 +246,16 @@ export class QueueConsumer implements QueueWorkerHandle {
       this.logger.warn(
         `Idempotency check failed (${errorMessage(error)}); ${batch.length} messages stay pending`,
       );
-      for (const entry of batch) this.release(entry);
+      for (const entry of batch) this.held.release(entry);
       return;
     }
     batch.forEach((entry, index) => {
       if (this.state !== 'running') {
         this.track(this.source.handBack([entry.raw.entryId]));
-        this.release(entry);
+        this.held.release(entry);
       } else if (marks[index]) {
         this.sink.ack(entry, 'skipped', envelopeIdOf(entry.raw.fields));
-        this.release(entry);
+        this.held.release(entry);
       } else {
         this.run(entry);
       }
@@ -283,42 +266,6 @@ export class QueueConsumer implements QueueWorkerHandle {
     entry.done = this.processor.process(entry); // never rejects; releases the slot when over
   }
 
-  /** A handler (or hook) is over: free its slot; forget the entry unless an outcome waits to be written. */
-  private release(entry: InFlight): void {
-    entry.running = false;
-    this.active -= 1;
-    if (entry.outcome === 'none' && this.entries.get(entry.raw.entryId) === entry) {
-      this.entries.delete(entry.raw.entryId);
-    }
-    this.wakeLoop();
-  }
-
-  /** The outcome is written (or given up): the entry is no longer ours to refresh. */
-  private written(entry: InFlight): void {
-    entry.outcome = 'none';
-    if (!entry.running && this.entries.get(entry.raw.entryId) === entry)
-      this.entries.delete(entry.raw.entryId);
-  }
-
-  /** Resolves once a slot is free, one event-loop turn later, so handlers finishing together free their slots together. */
-  private slotFreed(): Promise<void> {
-    return new Promise((resolve) => {
-      this.slotWaiter = resolve;
-      if (this.lifetime.signal.aborted) resolve();
-    });
-  }
-
-  private wakeLoop(): void {
-    if (!this.slotWaiter || this.slotWakeScheduled) return;
-    this.slotWakeScheduled = true;
-    setImmediate(() => {
-      this.slotWakeScheduled = false;
-      const resolve = this.slotWaiter;
-      this.slotWaiter = undefined;
-      resolve?.();
-    });
-  }
-
   private async isPaused(): Promise<boolean> {
     if (!this.paused && Date.now() - this.lastPauseCheck < PAUSE_CHECK_MS) return false;
     this.lastPauseCheck = Date.now();
@@ -326,33 +273,6 @@ export class QueueConsumer implements QueueWorkerHandle {
     if (paused !== this.paused) this.logger.log(`Queue '${this.queue}' ${paused ? 'paused' : 'resumed'}`);
     this.paused = paused;
     return paused;
-  }
-
-  /** Keeps the idle time of every held message at 0, so no other consumer reclaims it. */
-  private async refresh(): Promise<void> {
-    const ids = [...this.entries.keys()];
-    for (let start = 0; start < ids.length; start += 500) {
-      try {
-        const lost = await this.source.refresh(ids.slice(start, start + 500));
-        if (lost.length > 0) {
-          this.logger.warn(
-            `${lost.length} messages of '${this.queue}' were reclaimed by another consumer meanwhile`,
-          );
-        }
-      } catch (error) {
-        this.logger.warn(`Refreshing running messages failed: ${errorMessage(error)}`);
-        return;
-      }
-    }
-  }
-
-  private async cleanup(): Promise<void> {
-    try {
-      const removed = await this.source.cleanupConsumers(this.definition.options.consumerIdleCleanup);
-      if (removed > 0) this.logger.log(`Removed ${removed} idle consumers from group '${this.group}'`);
-    } catch (error) {
-      this.logger.debug(`Consumer clean-up failed: ${errorMessage(error)}`);
-    }
   }
 
   private track(task: Promise<unknown>): void {
@@ -366,29 +286,36 @@ export class QueueConsumer implements QueueWorkerHandle {
     const deadline = Date.now() + options.shutdownTimeout;
     this.state = 'stopping';
     this.lifetime.abort();
-    this.slotWaiter?.();
-    clearInterval(this.cleanupTimer);
+    this.held.interrupt();
+    this.timers.stopCleanup();
     await this.stopReading();
-    const running = [...this.entries.values()].filter((entry) => entry.running);
-    await settledOrTimeout(running, deadline - Date.now());
+    const running = this.held.running();
+    await allSettledOrTimeout(
+      running.map((entry) => entry.done),
+      deadline - Date.now(),
+    );
     const unfinished = running.filter((entry) => entry.running);
     if (unfinished.length > 0) {
       for (const entry of unfinished) {
         entry.abandoned = true;
         entry.message?.abort(new WorkerShutdownError(this.queue));
       }
-      await settledOrTimeout(unfinished, ABORT_GRACE_MS);
+      await allSettledOrTimeout(
+        unfinished.map((entry) => entry.done),
+        ABORT_GRACE_MS,
+      );
       const settled = unfinished.filter((entry) => !entry.running).map((entry) => entry.raw.entryId);
       // Finished after the abort: hand them back so another consumer takes them at once.
-      await this.source.handBack(settled).catch(() => undefined);
+      await bounded(this.source.handBack(settled), SHUTDOWN_STEP_MIN_MS);
       this.logger.warn(`Shutdown left ${unfinished.length} unfinished messages of '${this.queue}' pending`);
     }
-    await Promise.all([...this.background]);
-    await this.sink.drain();
-    clearInterval(this.refreshTimer);
+    // With the server unreachable these could wait long; whatever is not written stays pending.
+    const left = (): number => Math.max(SHUTDOWN_STEP_MIN_MS, deadline - Date.now());
+    await bounded(Promise.all([...this.background]), left());
+    await bounded(this.sink.drain(), left());
+    this.timers.stopRefreshing();
     await this.source.close();
-    this.entries.clear();
-    this.active = 0;
+    this.held.clear();
     this.state = 'idle';
   }
 
@@ -400,7 +327,11 @@ export class QueueConsumer implements QueueWorkerHandle {
     });
     const until = Date.now() + this.definition.options.blockTimeout + 1_000;
     while (!finished && Date.now() < until) {
-      await this.source.interruptRead();
+      const interruptible = await Promise.race([
+        this.source.interruptRead().catch(() => true),
+        abortableDelay(INTERRUPT_TIMEOUT_MS).then(() => true),
+      ]);
+      if (!interruptible) break; // not connected: nothing to unblock, close it below
       await Promise.race([this.loopDone, abortableDelay(50)]);
     }
     if (!finished) {
@@ -409,13 +340,4 @@ export class QueueConsumer implements QueueWorkerHandle {
       await Promise.race([this.loopDone, abortableDelay(READ_CLOSE_GRACE_MS)]);
     }
   }
-}
-
-/** Waits for the entries' processing to end, or `ms`, whichever comes first. */
-async function settledOrTimeout(entries: InFlight[], ms: number): Promise<void> {
-  if (entries.length === 0) return;
-  await Promise.race([
-    Promise.allSettled(entries.map((entry) => entry.done)),
-    abortableDelay(Math.max(0, ms)),
-  ]);
 }

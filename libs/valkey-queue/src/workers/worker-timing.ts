@@ -21,3 +21,17 @@ export function envelopeIdOf(fields: readonly string[]): string {
   }
   return '';
 }
+
+/** Waits for `task` at most `ms`; its failure or lateness is not the caller's concern (shutdown). */
+export async function bounded(task: Promise<unknown>, ms: number): Promise<void> {
+  await Promise.race([task.catch(() => undefined), abortableDelay(ms)]);
+}
+
+/** Waits until every task settled, or `ms`, whichever comes first. */
+export async function allSettledOrTimeout(
+  tasks: (Promise<unknown> | undefined)[],
+  ms: number,
+): Promise<void> {
+  if (tasks.length === 0) return;
+  await Promise.race([Promise.allSettled(tasks), abortableDelay(Math.max(0, ms))]);
+}

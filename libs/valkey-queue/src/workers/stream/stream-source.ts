@@ -17,15 +17,9 @@ import type {
   RetryItem,
 } from '../message-source.interface.js';
 import type { ResolvedWorkerOptions } from '../worker-options.js';
-
-type StreamEntry = [entryId: string, fields: string[] | null];
-type ClaimedEntry = [entryId: string, fields: string[], deliveries: number];
+import { isMissingGroup, streamEntries, toDelivery, type ClaimedEntry } from './stream-replies.js';
 
 const COUNTER: Record<AckOutcome, string> = { processed: 'processed', skipped: '', expired: 'expired' };
-
-/** A consumer group or stream that vanished under us (purge, FLUSHDB, XGROUP DESTROY). */
-const isMissingGroup = (error: unknown): boolean =>
-  /NOGROUP|UNBLOCKED|no longer exists/i.test(errorMessage(error));
 
 /**
  * The stream transport of a worker: XREADGROUP on a dedicated blocking connection, everything else
@@ -124,11 +118,14 @@ export class StreamSource implements MessageSource {
     return deliveries;
   }
 
-  async interruptRead(): Promise<void> {
+  async interruptRead(): Promise<boolean> {
+    const blocking = this.blocking;
+    if (!blocking) return true;
+    if (blocking.status !== 'ready') return false; // reconnecting: the read waits in ioredis, not on the server
     // CLIENT UNBLOCK needs the blocked connection's id on the same server (standalone, Sentinel).
     // Looked up by name now, not remembered: the id changes on every reconnect, and a CLIENT ID
     // sent on the read connection would queue behind the blocked read.
-    if (!this.blocking || !(this.client instanceof Redis)) return;
+    if (!(this.client instanceof Redis)) return true;
     try {
       const list = String(await this.client.call('CLIENT', 'LIST', 'TYPE', 'normal'));
       for (const line of list.split('\n')) {
@@ -139,6 +136,7 @@ export class StreamSource implements MessageSource {
     } catch {
       // best effort: the caller falls back to closing the connection
     }
+    return true;
   }
 
   async isPaused(): Promise<boolean> {
@@ -326,19 +324,3 @@ export class StreamSource implements MessageSource {
     return client;
   }
 }
-
-/**
- * The entries of a one-stream XREADGROUP reply: RESP3 (ioredis 6's default) sends a map, which
- * arrives as `[key, entries]`; RESP2 sends `[[key, entries]]`; a timeout is null.
- */
-function streamEntries(reply: unknown): StreamEntry[] {
-  if (!Array.isArray(reply) || reply.length === 0) return [];
-  const pair = typeof reply[0] === 'string' ? reply : reply[0];
-  return Array.isArray(pair) && Array.isArray(pair[1]) ? (pair[1] as StreamEntry[]) : [];
-}
-
-const toDelivery = ([entryId, fields, deliveries]: ClaimedEntry): RawDelivery => ({
-  entryId,
-  fields,
-  deliveries: Number(deliveries),
-});
