@@ -1,4 +1,4 @@
-import { format, type ScenarioResult } from './runner.js';
+import { format, formatMetric, type ScenarioResult } from './runner.js';
 
 /** Facts about the machine and versions, printed above the tables. */
 export interface Environment {
@@ -28,23 +28,52 @@ export function renderReport(environment: Environment, results: ScenarioResult[]
   ];
   for (const result of results) {
     lines.push(
-      `## ${result.id}: ${result.title} (N = ${format(result.size)}, median of ${result.rounds} rounds)`,
+      `## ${result.id}: ${result.title} (N = ${format(result.size)}, median of ${result.rounds} round${result.rounds === 1 ? '' : 's'})`,
     );
-    const width = Math.max(...result.contenders.map(({ name }) => name.length), 'contender'.length);
-    lines.push(
-      `${'contender'.padEnd(width)}  ${'msg/s (median)'.padStart(14)}  ${'client µs/msg'.padStart(13)}  ${'server µs/msg'.padStart(13)}  min - max`,
-    );
-    for (const contender of result.contenders) {
+    const primary = result.columns.find(({ key }) => key === result.primary) ?? result.columns[0];
+    const rows = [
+      ['contender', ...result.columns.map(({ label }) => label), `${primary.label} min - max`],
+      ...result.contenders.map(({ name, metrics }) => {
+        const range = metrics[primary.key];
+        return [
+          name,
+          ...result.columns.map((spec) => formatMetric(metrics[spec.key]?.median ?? Number.NaN, spec)),
+          range ? `${formatMetric(range.min, primary)} - ${formatMetric(range.max, primary)}` : '-',
+        ];
+      }),
+    ];
+    const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+    for (const row of rows) {
       lines.push(
-        `${contender.name.padEnd(width)}  ${format(contender.median).padStart(14)}  ${contender.clientMicrosPerMessage.toFixed(1).padStart(13)}  ${contender.serverMicrosPerMessage.toFixed(1).padStart(13)}  ${format(contender.min)} - ${format(contender.max)}`,
+        row
+          .map((cell, column) =>
+            column === 0 || column === row.length - 1
+              ? cell.padEnd(widths[column])
+              : cell.padStart(widths[column]),
+          )
+          .join('  ')
+          .trimEnd(),
       );
     }
     for (const ratio of result.ratios) {
+      const bar = ratio.better === 'higher' ? '>=' : '<=';
       const verdict =
-        ratio.target === undefined ? '' : `  (target >= ${ratio.target}x: ${ratio.met ? 'PASS' : 'MISS'})`;
-      const perRound = ratio.rounds.map((value) => value.toFixed(2)).join(', ');
+        ratio.target === undefined
+          ? ''
+          : `  (target ${bar} ${ratio.target}x: ${ratio.met ? 'PASS' : 'MISS'})`;
+      const perRound = ratio.rounds.map(formatRatio).join(', ');
+      const label = result.columns.find(({ key }) => key === ratio.metric)?.label ?? ratio.metric;
       lines.push(
-        `ratio ${ratio.of} / ${ratio.to} = ${ratio.ratio.toFixed(2)}x${verdict}  [rounds: ${perRound}; of medians: ${ratio.ratioOfMedians.toFixed(2)}x]`,
+        `ratio ${ratio.of} / ${ratio.to} (${label}) = ${formatRatio(ratio.ratio)}x${verdict}  [rounds: ${perRound}; of medians: ${formatRatio(ratio.ratioOfMedians)}x]`,
+      );
+    }
+    for (const limit of result.limits) {
+      const bars = [
+        limit.max === undefined ? '' : `<= ${limit.max}`,
+        limit.min === undefined ? '' : `>= ${limit.min}`,
+      ].filter(Boolean);
+      lines.push(
+        `limit ${limit.contender} ${limit.metric} = ${limit.value.toPrecision(3)} (target ${bars.join(' and ')}: ${limit.met ? 'PASS' : 'MISS'})`,
       );
     }
     if (result.notes) lines.push(`note: ${result.notes}`);
@@ -52,3 +81,7 @@ export function renderReport(environment: Environment, results: ScenarioResult[]
   }
   return lines.join('\n');
 }
+
+/** Two decimals, or two significant digits for small ratios (0.0018x, not 0.00x). */
+const formatRatio = (ratio: number): string =>
+  Math.abs(ratio) >= 0.1 ? ratio.toFixed(2) : ratio.toPrecision(2);

@@ -1,41 +1,62 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { BenchContext, Contender, Scenario } from './scenario.js';
+import {
+  BUILT_IN_METRICS,
+  type BenchContext,
+  type Contender,
+  type Measurements,
+  type MetricSpec,
+  type Scenario,
+} from './scenario.js';
 
-/** The runs of one contender in one scenario. */
-export interface ContenderResult {
-  name: string;
-  /** Messages per second of each timed round, in round order. */
+/** One figure of one contender over the rounds. */
+export interface MetricSummary {
+  /** Value of each timed round, in round order. */
   rounds: number[];
   median: number;
   min: number;
   max: number;
+}
+
+/** The runs of one contender in one scenario. */
+export interface ContenderResult {
+  name: string;
   /**
-   * Valkey CPU per message (INFO cpu of the server's main thread: commands, scripts, network I/O),
-   * in microseconds, median of the rounds. Much less sensitive to machine load than throughput, so
-   * it shows each contender's server-side cost.
+   * Every figure by metric key (see `BUILT_IN_METRICS` and the scenario's `metrics`). Valkey CPU per
+   * message (`serverMicros`, from INFO cpu of the main thread) depends much less on machine load
+   * than throughput does, so it shows each contender's server-side cost.
    */
-  serverMicrosPerMessage: number;
-  /** CPU of this (the client) process per message, in microseconds, median of the rounds. */
-  clientMicrosPerMessage: number;
+  metrics: Record<string, MetricSummary>;
 }
 
 /**
- * A ratio between two contenders: the median of the per-round ratios. Contenders of one round run
- * back to back, so pairing them by round cancels most drift in machine load (this benchmark often
- * shares its cores); the ratio of the medians is kept for reference.
+ * A ratio between two contenders' figures: the median of the per-round ratios. Contenders of one
+ * round run back to back, so pairing them by round cancels most drift in machine load (this
+ * benchmark often shares its cores); the ratio of the medians is kept for reference.
  */
 export interface RatioResult {
   of: string;
   to: string;
+  metric: string;
   ratio: number;
   /** Ratio of each round, in round order. */
   rounds: number[];
   /** median(of) / median(to). */
   ratioOfMedians: number;
   target?: number;
+  better: 'higher' | 'lower';
   /** Undefined when there is no target. */
   met?: boolean;
+}
+
+/** An absolute bar and whether the median met it. */
+export interface LimitResult {
+  contender: string;
+  metric: string;
+  value: number;
+  max?: number;
+  min?: number;
+  met: boolean;
 }
 
 export interface ScenarioResult {
@@ -43,8 +64,12 @@ export interface ScenarioResult {
   title: string;
   size: number;
   rounds: number;
+  primary: string;
+  /** The figures shown in the human report, with how to print them. */
+  columns: MetricSpec[];
   contenders: ContenderResult[];
   ratios: RatioResult[];
+  limits: LimitResult[];
   notes?: string;
 }
 
@@ -61,106 +86,143 @@ export interface RunOptions {
 }
 
 /**
- * Runs every contender of `scenario` once per round for `rounds` rounds. The order alternates
- * each round (A B C, then C B A, ...), so drift in machine load does not favour whoever runs first.
+ * Runs every contender of `scenario` once per round. The order alternates each round (A B C, then
+ * C B A, ...), so drift in machine load does not favour whoever runs first.
  */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const size = scenario.size(options.quick);
+  const rounds = scenario.rounds?.(options.rounds, options.quick) ?? options.rounds;
+  const specs = [...BUILT_IN_METRICS, ...(scenario.metrics ?? [])];
+  const specOf = (key: string): MetricSpec => {
+    const spec = specs.find((candidate) => candidate.key === key);
+    if (!spec) throw new Error(`Scenario ${scenario.id}: unknown metric '${key}'`);
+    return spec;
+  };
+  const primary = specOf(scenario.primary ?? 'throughput');
   const context: BenchContext = {
     url: options.url,
     quick: options.quick,
     queueName: () => `bench-${randomUUID()}`,
   };
-  const throughputs = new Map<string, number[]>(scenario.contenders.map(({ name }) => [name, []]));
-  const serverCosts = new Map<string, number[]>(scenario.contenders.map(({ name }) => [name, []]));
-  const clientCosts = new Map<string, number[]>(scenario.contenders.map(({ name }) => [name, []]));
+  const measured = new Map(scenario.contenders.map(({ name }) => [name, [] as Measurements[]]));
 
-  for (const contender of scenario.contenders) {
-    const warmup = options.warmupSize(size);
-    if (warmup > 0) await timedRun(contender, context, warmup, options.admin);
+  if (scenario.warmup !== false) {
+    for (const contender of scenario.contenders) {
+      const warmup = options.warmupSize(size);
+      if (warmup > 0) await timedRun(contender, context, warmup, options.admin);
+    }
   }
-  for (let round = 0; round < options.rounds; round++) {
+  for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? scenario.contenders : [...scenario.contenders].reverse();
     for (const contender of order) {
-      const { seconds, serverMicros, clientMicros } = await timedRun(contender, context, size, options.admin);
-      const perSecond = size / seconds;
-      throughputs.get(contender.name)!.push(perSecond);
-      serverCosts.get(contender.name)!.push(serverMicros / size);
-      clientCosts.get(contender.name)!.push(clientMicros / size);
-      options.log(`  ${scenario.id} round ${round + 1}: ${contender.name} ${format(perSecond)} msg/s`);
+      const figures = await timedRun(contender, context, size, options.admin);
+      measured.get(contender.name)!.push(figures);
+      const shown = figures[primary.key];
+      options.log(
+        `  ${scenario.id} round ${round + 1}: ${contender.name} ${formatMetric(shown, primary)} ${primary.label}`,
+      );
     }
   }
 
   const contenders = scenario.contenders.map(({ name }): ContenderResult => {
-    const rounds = throughputs.get(name)!;
-    return {
-      name,
-      rounds,
-      median: median(rounds),
-      min: Math.min(...rounds),
-      max: Math.max(...rounds),
-      serverMicrosPerMessage: median(serverCosts.get(name)!),
-      clientMicrosPerMessage: median(clientCosts.get(name)!),
-    };
+    const runs = measured.get(name)!;
+    const metrics: Record<string, MetricSummary> = {};
+    for (const spec of specs) {
+      const values = runs.map((figures) => figures[spec.key] ?? Number.NaN);
+      if (values.every(Number.isNaN)) continue;
+      metrics[spec.key] = summarize(values);
+    }
+    return { name, metrics };
   });
-  const resultOf = (name: string): ContenderResult => {
+  const figureOf = (name: string, metric: string): MetricSummary => {
     const found = contenders.find((result) => result.name === name);
-    if (!found) throw new Error(`Scenario ${scenario.id}: ratio names an unknown contender '${name}'`);
-    return found;
+    if (!found) throw new Error(`Scenario ${scenario.id}: names an unknown contender '${name}'`);
+    const summary = found.metrics[metric];
+    if (!summary) throw new Error(`Scenario ${scenario.id}: ${name} measured no '${metric}'`);
+    return summary;
   };
-  const ratios = scenario.ratios.map(({ of, to, target }): RatioResult => {
-    const [numerator, denominator] = [resultOf(of), resultOf(to)];
-    const rounds = numerator.rounds.map((value, round) => value / denominator.rounds[round]);
-    const ratio = median(rounds);
-    const ratioOfMedians = numerator.median / denominator.median;
+  const ratios = scenario.ratios.map(({ of, to, target, metric = primary.key }): RatioResult => {
+    const [numerator, denominator] = [figureOf(of, metric), figureOf(to, metric)];
+    const perRound = numerator.rounds.map((value, round) => value / denominator.rounds[round]);
+    const ratio = median(perRound);
+    const { better } = specOf(metric);
     return {
       of,
       to,
+      metric,
       ratio,
-      rounds,
-      ratioOfMedians,
+      rounds: perRound,
+      ratioOfMedians: numerator.median / denominator.median,
       target,
-      met: target === undefined ? undefined : ratio >= target,
+      better,
+      met: target === undefined ? undefined : better === 'higher' ? ratio >= target : ratio <= target,
     };
+  });
+  const limits = (scenario.limits ?? []).map(({ contender, metric, max, min }): LimitResult => {
+    const value = figureOf(contender, metric).median;
+    const met = (max === undefined || value <= max) && (min === undefined || value >= min);
+    return { contender, metric, value, max, min, met };
   });
   return {
     id: scenario.id,
     title: scenario.title,
     size,
-    rounds: options.rounds,
+    rounds,
+    primary: primary.key,
+    columns: (scenario.columns ?? specs.map(({ key }) => key)).map(specOf),
     contenders,
     ratios,
+    limits,
     notes: scenario.notes,
   };
 }
 
 /**
- * One run: untimed setup, timed `run()`, untimed teardown and server reset. Returns the seconds,
- * and the CPU time (microseconds) the server and this process spent during `run()`.
+ * One run: untimed setup, timed `run()`, untimed teardown and server reset. Returns the built-in
+ * figures (throughput, CPU of the server and of this process, server commands, per message) and
+ * whatever `run()` measured itself.
  */
 async function timedRun(
   contender: Contender,
   context: BenchContext,
   size: number,
   admin: Redis,
-): Promise<{ seconds: number; serverMicros: number; clientMicros: number }> {
+): Promise<Measurements> {
   const prepared = await contender.setup(context, size);
   try {
+    const commandsBefore = await serverCommands(admin);
     const cpuBefore = serverCpuMicros(await admin.info('cpu'));
     const clientBefore = process.cpuUsage();
     const startedAt = process.hrtime.bigint();
-    await prepared.run();
+    const own = (await prepared.run()) ?? {};
     const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
     const client = process.cpuUsage(clientBefore);
+    const serverMicros = serverCpuMicros(await admin.info('cpu')) - cpuBefore;
+    const commands = (await serverCommands(admin)) - commandsBefore;
     return {
-      seconds,
-      serverMicros: serverCpuMicros(await admin.info('cpu')) - cpuBefore,
-      clientMicros: client.user + client.system,
+      throughput: size / seconds,
+      clientMicros: (client.user + client.system) / size,
+      serverMicros: serverMicros / size,
+      commands: commands / size,
+      ...own,
     };
   } finally {
     await prepared.teardown();
     await admin.flushall();
   }
+}
+
+/**
+ * Commands the server has run (INFO commandstats), commands inside scripts included, without the
+ * runner's own INFO calls.
+ */
+export async function serverCommands(client: Redis): Promise<number> {
+  const info = await client.info('commandstats');
+  let total = 0;
+  for (const [, name, calls] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    if (name !== 'info') total += Number(calls);
+  }
+  return total;
 }
 
 /**
@@ -175,10 +237,22 @@ function serverCpuMicros(info: string): number {
   return (Number.isNaN(main) ? seconds('used_cpu_user') + seconds('used_cpu_sys') : main) * 1e6;
 }
 
-export function median(values: number[]): number {
+function summarize(values: number[]): MetricSummary {
+  const known = values.filter((value) => !Number.isNaN(value));
+  return { rounds: values, median: median(known), min: Math.min(...known), max: Math.max(...known) };
+}
+
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-export const format = (perSecond: number): string => Math.round(perSecond).toLocaleString('en-US');
+/** The value of a figure as its spec prints it. */
+export function formatMetric(value: number, spec: MetricSpec): string {
+  if (!Number.isFinite(value)) return '-';
+  return spec.digits === 0 ? format(value) : value.toFixed(spec.digits);
+}
+
+/** Thousands separators, no decimals. */
+export const format = (value: number): string => Math.round(value).toLocaleString('en-US');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { orderPayloads } from '../payloads.js';
 import type { BenchContext } from '../scenario.js';
 
 /** A plain ioredis client on the bench server (ready before it is returned). */
@@ -28,4 +29,18 @@ export function envelopeFields(payload: unknown, createdAt: number): string[] {
     'attempt',
     '1',
   ];
+}
+
+const FILL_CHUNK = 1_000;
+
+/** Appends `size` envelopes to a queue's stream in pipelined chunks (untimed setup). */
+export async function fillStream(client: Redis, key: string, size: number): Promise<void> {
+  const payloads = orderPayloads(size);
+  for (let start = 0; start < size; start += FILL_CHUNK) {
+    const pipeline = client.pipeline();
+    for (const payload of payloads.slice(start, start + FILL_CHUNK)) {
+      pipeline.xadd(key, '*', ...envelopeFields(payload, Date.now()));
+    }
+    await pipeline.exec();
+  }
 }

@@ -1,17 +1,6 @@
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import {
-  OnMessage,
-  QueueWorker,
-  ValkeyQueueModule,
-  WorkerRegistry,
-  type QueueMessage,
-} from 'nestjs-valkey-queue';
-import { openBullQueue } from '../contenders/bullmq.contender.js';
-import { envelopeFields, openRawClient } from '../contenders/raw-ioredis.contender.js';
-import { orderPayloads } from '../payloads.js';
+import { prefilledBullWorker } from '../contenders/bullmq-worker.contender.js';
+import { prefilledQueueWorker } from '../contenders/queue-worker.contender.js';
+import { fillStream, openRawClient } from '../contenders/raw-ioredis.contender.js';
 import { defineScenario, type BenchContext, type Contender, type Scenario } from '../scenario.js';
 
 /**
@@ -21,115 +10,7 @@ import { defineScenario, type BenchContext, type Contender, type Scenario } from
  * BullMQ's Worker, and a raw XREADGROUP + XACK loop (the floor any stream consumer pays).
  */
 
-const FILL_CHUNK = 1_000;
 const GROUP = 'default';
-
-/** Appends `size` envelopes to a queue's stream in pipelined chunks (untimed setup). */
-async function fillStream(client: Redis, key: string, size: number): Promise<void> {
-  const payloads = orderPayloads(size);
-  for (let start = 0; start < size; start += FILL_CHUNK) {
-    const pipeline = client.pipeline();
-    for (const payload of payloads.slice(start, start + FILL_CHUNK)) {
-      pipeline.xadd(key, '*', ...envelopeFields(payload, Date.now()));
-    }
-    await pipeline.exec();
-  }
-}
-
-/** Server commands executed so far (INFO commandstats), to report commands per message. */
-async function commandCount(client: Redis): Promise<number> {
-  const info = await client.info('commandstats');
-  let total = 0;
-  for (const match of info.matchAll(/calls=(\d+)/g)) total += Number(match[1]);
-  return total;
-}
-
-function queueWorkerContender(concurrency: number): Contender {
-  return {
-    name: '@QueueWorker',
-    async setup(context: BenchContext, size: number) {
-      const queue = context.queueName();
-      const admin = await openRawClient(context);
-      await fillStream(admin, `{vq:${queue}}:stream`, size);
-      let handled = 0;
-      let resolveAll!: () => void;
-      const all = new Promise<void>((resolve) => {
-        resolveAll = resolve;
-      });
-      class BenchWorker {
-        async handle(_message: QueueMessage): Promise<void> {
-          if (++handled === size) resolveAll();
-        }
-      }
-      OnMessage()(
-        BenchWorker.prototype,
-        'handle',
-        Object.getOwnPropertyDescriptor(BenchWorker.prototype, 'handle')!,
-      );
-      QueueWorker(queue, { concurrency, autoStart: false })(BenchWorker);
-      class BenchModule {}
-      Module({
-        imports: [ValkeyQueueModule.forRoot({ connection: { url: context.url } })],
-        providers: [BenchWorker],
-      })(BenchModule);
-      const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
-      const worker = app.get(WorkerRegistry).get(queue)!;
-      let commandsBefore = 0;
-      return {
-        async run() {
-          commandsBefore = await commandCount(admin);
-          await worker.start();
-          await all;
-          await waitUntilAcked(admin, `{vq:${queue}}:stream`);
-        },
-        async teardown() {
-          const commands = (await commandCount(admin)) - commandsBefore;
-          process.stderr.write(
-            `    @QueueWorker c=${concurrency}: ${(commands / size).toFixed(3)} server commands per message\n`,
-          );
-          await app.close();
-          await admin.quit();
-        },
-      };
-    },
-  };
-}
-
-function bullWorkerContender(concurrency: number): Contender {
-  return {
-    name: 'BullMQ Worker',
-    async setup(context: BenchContext, size: number) {
-      const queue: Queue = openBullQueue(context);
-      const payloads = orderPayloads(size);
-      for (let start = 0; start < size; start += FILL_CHUNK) {
-        await queue.addBulk(
-          payloads.slice(start, start + FILL_CHUNK).map((data) => ({ name: 'order', data })),
-        );
-      }
-      const { hostname, port } = new URL(context.url);
-      let worker: Worker | undefined;
-      return {
-        async run() {
-          let completed = 0;
-          await new Promise<void>((resolve, reject) => {
-            worker = new Worker(queue.name, async () => undefined, {
-              connection: { host: hostname, port: Number(port) },
-              concurrency,
-            });
-            worker.on('completed', () => {
-              if (++completed === size) resolve();
-            });
-            worker.on('error', reject);
-          });
-        },
-        async teardown() {
-          await worker?.close();
-          await queue.close();
-        },
-      };
-    },
-  };
-}
 
 function rawLoopContender(concurrency: number): Contender {
   return {
@@ -171,28 +52,27 @@ function rawLoopContender(concurrency: number): Contender {
   };
 }
 
-async function waitUntilAcked(client: Redis, key: string): Promise<void> {
-  for (;;) {
-    const [pending] = (await client.xpending(key, GROUP)) as [number];
-    if (Number(pending) === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
 const consumeScenario = (concurrency: number, size: (quick: boolean) => number): Scenario =>
   defineScenario({
     id: `consume-c${concurrency}`,
     title: `end-to-end consumption, no-op handler, concurrency ${concurrency}`,
     size,
     contenders: [
-      queueWorkerContender(concurrency),
-      bullWorkerContender(concurrency),
+      prefilledQueueWorker(concurrency),
+      prefilledBullWorker(concurrency),
       rawLoopContender(concurrency),
     ],
     ratios: [
       { of: '@QueueWorker', to: 'BullMQ Worker', target: concurrency === 100 ? 2 : undefined },
       { of: '@QueueWorker', to: 'raw XREADGROUP+XACK', target: concurrency === 100 ? 0.7 : undefined },
+      {
+        of: '@QueueWorker',
+        to: 'BullMQ Worker',
+        metric: 'commands',
+        target: concurrency === 100 ? 0.25 : undefined,
+      },
     ],
+    limits: concurrency === 100 ? [{ contender: '@QueueWorker', metric: 'commands', max: 0.1 }] : [],
     notes:
       'Pre-filled stream, timed from worker start to the last ack. @QueueWorker reads COUNT <= free slots and ' +
       'acks each batch with one script (XACK + counters) sent in the same write as its next read; BullMQ runs ' +

@@ -30,7 +30,7 @@ describe('DelayedPromoter (real Valkey)', () => {
 
   const startInstance = async (scheduler?: ValkeyQueueOptions['scheduler']): Promise<TestingModule> => {
     const moduleRef = await Test.createTestingModule({
-      imports: [ValkeyQueueModule.forRoot({ connection: { url: valkey().url }, scheduler })],
+      imports: [ValkeyQueueModule.forRoot({ connection: valkey().connection, scheduler })],
     }).compile();
     await moduleRef.init();
     instances.push(moduleRef);

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OwnershipOptions } from 'nestjs-valkey-queue';
+import { connectionFor } from '../utils/topology.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const lib = join(root, 'libs/valkey-queue');
@@ -64,7 +65,9 @@ export class ChildInstance {
 
   private constructor(options: ChildOptions) {
     // execArgv: [] drops jest's --experimental-vm-modules; the fixture is plain ESM.
-    this.process = fork(fixture, [JSON.stringify(options)], {
+    // The connection options, not just the URL: on the cluster run the URL stands for a whole cluster.
+    const config = { ...options, connection: connectionFor(options.url) };
+    this.process = fork(fixture, [JSON.stringify(config)], {
       execArgv: [],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });

@@ -1,5 +1,6 @@
 import type { StartedValkey } from 'nestjs-valkey-queue/testing';
-import { rawClient } from '../utils/raw-client.js';
+import { onEveryServer, rawClient, serversOf } from '../utils/raw-client.js';
+import { onCluster } from '../utils/topology.js';
 import { useValkey } from '../utils/use-valkey.js';
 import {
   FAST,
@@ -12,6 +13,15 @@ import {
 
 /** Flags of notify-keyspace-events, as a sorted string (the server reorders them). */
 const flags = (value: string): string => [...value].sort().join('');
+
+/** notify-keyspace-events of every server (every primary on the cluster run), as sorted flags. */
+const notifyFlags = async (raw: ReturnType<typeof rawClient>): Promise<string[]> =>
+  Promise.all(
+    (await serversOf(raw)).map(async (server) => {
+      const [, value] = (await server.config('GET', 'notify-keyspace-events')) as string[];
+      return flags(value);
+    }),
+  );
 
 interface LapseOptions {
   sweepInterval: number;
@@ -78,10 +88,10 @@ describe('lease expiry detection (real Valkey)', () => {
     it("adds K and x to an empty notify-keyspace-events and reports 'expired' through them, on the actual DB", async () => {
       const raw = rawClient(valkey().url);
       try {
-        // A sweep every minute cannot explain an event within 2 s: notifications must work, on DB 5.
-        await lapseAndObserve(valkey(), { sweepInterval: 60_000, withinMs: 2_000, db: 5 });
-        const [, value] = (await raw.config('GET', 'notify-keyspace-events')) as string[];
-        expect(flags(value)).toBe(flags('Kx'));
+        // A sweep every minute cannot explain an event within 2 s: notifications must work, on DB 5
+        // (a cluster has only DB 0; there every primary must be configured).
+        await lapseAndObserve(valkey(), { sweepInterval: 60_000, withinMs: 2_000, db: onCluster ? 0 : 5 });
+        await expect(notifyFlags(raw)).resolves.toEqual((await serversOf(raw)).map(() => flags('Kx')));
       } finally {
         raw.disconnect();
       }
@@ -94,11 +104,11 @@ describe('lease expiry detection (real Valkey)', () => {
           sweepInterval: 1_000,
           withinMs: 1_000 + 1_500,
           beforeLapse: async (client) => {
-            await client.config('SET', 'notify-keyspace-events', '');
+            await onEveryServer(client, (server) => server.config('SET', 'notify-keyspace-events', ''));
           },
         });
       } finally {
-        await raw.config('SET', 'notify-keyspace-events', '');
+        await onEveryServer(raw, (server) => server.config('SET', 'notify-keyspace-events', ''));
         raw.disconnect();
       }
     });
@@ -111,8 +121,7 @@ describe('lease expiry detection (real Valkey)', () => {
       await lapseAndObserve(valkey(), { sweepInterval: 60_000, withinMs: 2_000 });
       const raw = rawClient(valkey().url);
       try {
-        const [, value] = (await raw.config('GET', 'notify-keyspace-events')) as string[];
-        expect(flags(value)).toBe(flags('Elgx'));
+        await expect(notifyFlags(raw)).resolves.toEqual((await serversOf(raw)).map(() => flags('Elgx')));
       } finally {
         raw.disconnect();
       }

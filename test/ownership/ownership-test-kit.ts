@@ -10,6 +10,7 @@ import {
   type ValkeyClient,
 } from 'nestjs-valkey-queue';
 import type { Subscription } from 'rxjs';
+import { connectionFor } from '../utils/topology.js';
 
 /** A unique ownership service name per test. */
 export const uniqueService = (label = 'own'): string => `${label}-${randomUUID()}`;
@@ -41,7 +42,7 @@ export async function bootOwnership(
   ownership: OwnershipOptions | undefined,
 ): Promise<TestingModule> {
   const moduleRef = await Test.createTestingModule({
-    imports: [ValkeyQueueModule.forRoot({ connection: { url }, ownership })],
+    imports: [ValkeyQueueModule.forRoot({ connection: connectionFor(url), ownership })],
   }).compile();
   try {
     await moduleRef.init();
@@ -65,7 +66,7 @@ export interface Instance {
 /** Boots an instance, recording its events from before bootstrap (so none is missed). */
 export async function startInstance(url: string, ownership: OwnershipOptions | undefined): Promise<Instance> {
   const moduleRef = await Test.createTestingModule({
-    imports: [ValkeyQueueModule.forRoot({ connection: { url }, ownership })],
+    imports: [ValkeyQueueModule.forRoot({ connection: connectionFor(url), ownership })],
   }).compile();
   const service = moduleRef.get(StreamOwnershipService);
   const log = new EventLog(service);

@@ -10,7 +10,7 @@ import {
   type ValkeyClient,
 } from 'nestjs-valkey-queue';
 import { concatMap } from 'rxjs';
-import { rawClient } from '../utils/raw-client.js';
+import { onEveryServer, rawClient } from '../utils/raw-client.js';
 import { useValkey } from '../utils/use-valkey.js';
 import {
   FAST,
@@ -208,7 +208,8 @@ describe('StreamOwnershipService (real Valkey)', () => {
     await waitUntil(() => a.service.owned().length + b.service.owned().length === 1, 'the assignment');
     const [holder, other] = a.service.owned().length ? [a, b] : [b, a];
     const pausedAt = Date.now();
-    await raw.call('CLIENT', 'PAUSE', 5_000, 'ALL'); // nothing is answered (or expires) for 5 s
+    // Nothing is answered (or expires) for 5 s; on the cluster run, by any primary.
+    await onEveryServer(raw, (server) => server.call('CLIENT', 'PAUSE', 5_000, 'ALL'));
     const disowned = await holder.log.next('disowned', () => true, 10_000);
     expect(Date.now() - pausedAt).toBeLessThan(5_000); // before the server said anything
     expect(disowned).toEqual({ type: 'disowned', stream: 's1', token: 1 });

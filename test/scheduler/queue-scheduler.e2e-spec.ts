@@ -31,7 +31,7 @@ describe('QueueScheduler (real Valkey)', () => {
   const instance = async ({ running = true } = {}): Promise<TestingModule> => {
     const moduleRef = await Test.createTestingModule({
       imports: [
-        ValkeyQueueModule.forRoot({ connection: { url: valkey().url }, scheduler: { pollInterval: 200 } }),
+        ValkeyQueueModule.forRoot({ connection: valkey().connection, scheduler: { pollInterval: 200 } }),
       ],
     }).compile();
     if (running) await moduleRef.init();

@@ -24,7 +24,7 @@ describe('@Scheduled (real Valkey)', () => {
         const moduleRef = await Test.createTestingModule({
           imports: [
             ValkeyQueueModule.forRoot({
-              connection: { url: valkey().url },
+              connection: valkey().connection,
               scheduler: { pollInterval: 100 },
             }),
           ],
@@ -121,7 +121,7 @@ describe('@Scheduled (real Valkey)', () => {
       async never(): Promise<void> {}
     }
     const moduleRef = await Test.createTestingModule({
-      imports: [ValkeyQueueModule.forRoot({ connection: { url: valkey().url } })],
+      imports: [ValkeyQueueModule.forRoot({ connection: valkey().connection })],
       providers: [Broken],
     }).compile();
     instances.push(moduleRef);
@@ -138,7 +138,7 @@ describe('@Scheduled (real Valkey)', () => {
       async two(): Promise<void> {}
     }
     const moduleRef = await Test.createTestingModule({
-      imports: [ValkeyQueueModule.forRoot({ connection: { url: valkey().url } })],
+      imports: [ValkeyQueueModule.forRoot({ connection: valkey().connection })],
       providers: [Twice],
     }).compile();
     instances.push(moduleRef);

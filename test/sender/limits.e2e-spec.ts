@@ -9,7 +9,7 @@ import {
   type SenderDefaults,
 } from 'nestjs-valkey-queue';
 import type { Redis } from 'ioredis';
-import { rawClient } from '../utils/raw-client.js';
+import { onEveryServer, rawClient } from '../utils/raw-client.js';
 import { useValkey } from '../utils/use-valkey.js';
 import { bootSender, keysOf, layout, newQueue } from './sender-fixtures.js';
 
@@ -22,7 +22,7 @@ describe('rate limits, deadlines and error classes (real Valkey)', () => {
       valkey().url,
       sender,
       {},
-      { connection: { url: valkey().url, commandTimeout } },
+      { connection: { ...valkey().connection, commandTimeout } },
     );
     return moduleRef.get(QueueSender);
   };
@@ -31,8 +31,8 @@ describe('rate limits, deadlines and error classes (real Valkey)', () => {
     redis = rawClient(valkey().url);
   });
   afterEach(async () => {
-    await redis.client('UNPAUSE');
-    await redis.config('SET', 'maxmemory', '0');
+    await onEveryServer(redis, (server) => server.client('UNPAUSE'));
+    await onEveryServer(redis, (server) => server.config('SET', 'maxmemory', '0'));
     await moduleRef?.close();
     moduleRef = undefined;
   });
@@ -85,7 +85,7 @@ describe('rate limits, deadlines and error classes (real Valkey)', () => {
     it('rejects with TimeoutError once the send timeout passes', async () => {
       const sender = await boot({ timeout: 200, circuitBreaker: false });
       const queue = newQueue();
-      await redis.client('PAUSE', 2_000, 'WRITE');
+      await onEveryServer(redis, (server) => server.client('PAUSE', 2_000, 'WRITE'));
 
       await expect(sender.send(queue, 1)).rejects.toBeInstanceOf(TimeoutError);
     });
@@ -93,7 +93,7 @@ describe('rate limits, deadlines and error classes (real Valkey)', () => {
     it('rejects with the reason of an aborted signal', async () => {
       const sender = await boot({ circuitBreaker: false });
       const queue = newQueue();
-      await redis.client('PAUSE', 2_000, 'WRITE');
+      await onEveryServer(redis, (server) => server.client('PAUSE', 2_000, 'WRITE'));
       const controller = new AbortController();
 
       const sending = sender.send(queue, 1, { signal: controller.signal });
@@ -122,7 +122,7 @@ describe('rate limits, deadlines and error classes (real Valkey)', () => {
         150, // commandTimeout: every attempt during the pause times out, but stays queued at the server
       );
       const queue = newQueue();
-      await redis.client('PAUSE', 500, 'WRITE');
+      await onEveryServer(redis, (server) => server.client('PAUSE', 500, 'WRITE'));
 
       const result = await sender.send(queue, 'once');
 
@@ -149,7 +149,7 @@ describe('rate limits, deadlines and error classes (real Valkey)', () => {
     it('opens the breaker on a full server (OOM), without retrying it', async () => {
       const sender = await boot({ maxRetries: 3, circuitBreaker: { threshold: 4, halfOpenAfter: 60_000 } });
       const queue = newQueue();
-      await redis.config('SET', 'maxmemory', '1');
+      await onEveryServer(redis, (server) => server.config('SET', 'maxmemory', '1'));
 
       for (let attempt = 0; attempt < 4; attempt++) {
         await expect(sender.send(queue, attempt)).rejects.toMatchObject({
@@ -178,7 +178,7 @@ describe('rate limits, deadlines and error classes (real Valkey)', () => {
       });
       const queue = newQueue();
       await sender.send(queue, 'ok');
-      await redis.config('SET', 'maxmemory', '1');
+      await onEveryServer(redis, (server) => server.config('SET', 'maxmemory', '1'));
 
       const outcomes: string[] = [];
       for (let attempt = 0; attempt < 5; attempt++) {

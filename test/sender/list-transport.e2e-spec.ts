@@ -2,6 +2,7 @@ import type { TestingModule } from '@nestjs/testing';
 import { NotSupportedError, QueueSender } from 'nestjs-valkey-queue';
 import type { Redis } from 'ioredis';
 import { rawClient } from '../utils/raw-client.js';
+import { describeStandalone } from '../utils/topology.js';
 import { useValkey } from '../utils/use-valkey.js';
 import { bootSender, keysOf, layout, newQueue, pollUntil } from './sender-fixtures.js';
 
@@ -101,7 +102,57 @@ describe('QueueSender on lists (real Valkey)', () => {
   });
 });
 
-describe('queueNamer: valkeysender-compatible names (real Valkey)', () => {
+describeStandalone('valkeysender key names carry no hash tag, which senders refuse on Cluster by design')(
+  'queueNamer: valkeysender-compatible names (real Valkey)',
+  () => {
+    const valkey = useValkey();
+    let redis: Redis;
+    let moduleRef: TestingModule;
+    let sender: QueueSender;
+
+    beforeAll(async () => {
+      redis = rawClient(valkey().url);
+      moduleRef = await bootSender(valkey().url, {
+        transport: 'list',
+        queueNamer: (queue) => `queue:${queue}`,
+      });
+      sender = moduleRef.get(QueueSender);
+    });
+    afterAll(async () => {
+      await moduleRef.close();
+      await redis.quit();
+    });
+
+    it('pushes to queue:<name>, readable by a plain BRPOP consumer', async () => {
+      const queue = newQueue();
+
+      const { id } = await sender.send(queue, { hello: 'world' });
+
+      const [key, element] = (await redis.brpop(`queue:${queue}`, 1))!;
+      expect(key).toBe(`queue:${queue}`);
+      expect(JSON.parse(element)).toMatchObject({ id, payload: '{"hello":"world"}' });
+      await expect(redis.exists(layout(queue).list)).resolves.toBe(0);
+    });
+
+    it('sizes the named list', async () => {
+      const queue = newQueue();
+      await sender.sendBatch(queue, [1, 2]);
+
+      await expect(sender.size(queue)).resolves.toBe(2);
+    });
+
+    it('refuses delay/at, which would be promoted to the default key', async () => {
+      const queue = newQueue();
+
+      await expect(sender.send(queue, 1, { delay: 1_000 })).rejects.toBeInstanceOf(NotSupportedError);
+
+      await expect(keysOf(redis, queue)).resolves.toEqual([]);
+      await expect(redis.exists(`queue:${queue}`)).resolves.toBe(0);
+    });
+  },
+);
+
+describe("QueueSender with valkeysender's list format (real Valkey)", () => {
   const valkey = useValkey();
   let redis: Redis;
   let moduleRef: TestingModule;
@@ -109,10 +160,7 @@ describe('queueNamer: valkeysender-compatible names (real Valkey)', () => {
 
   beforeAll(async () => {
     redis = rawClient(valkey().url);
-    moduleRef = await bootSender(valkey().url, {
-      transport: 'list',
-      queueNamer: (queue) => `queue:${queue}`,
-    });
+    moduleRef = await bootSender(valkey().url, { transport: 'list', listFormat: 'valkeysender' });
     sender = moduleRef.get(QueueSender);
   });
   afterAll(async () => {
@@ -120,30 +168,36 @@ describe('queueNamer: valkeysender-compatible names (real Valkey)', () => {
     await redis.quit();
   });
 
-  it('pushes to queue:<name>, readable by a plain BRPOP consumer', async () => {
+  it("pushes valkeysender's element: base64 payload, RFC 3339 timestamp, nanosecond ttl", async () => {
     const queue = newQueue();
+    const before = Date.now();
 
-    const { id } = await sender.send(queue, { hello: 'world' });
+    const { id } = await sender.send(queue, { name: 'Ada' }, { ttl: 90_000, headers: { trace: 't' } });
 
-    const [key, element] = (await redis.brpop(`queue:${queue}`, 1))!;
-    expect(key).toBe(`queue:${queue}`);
-    expect(JSON.parse(element)).toMatchObject({ id, payload: '{"hello":"world"}' });
-    await expect(redis.exists(layout(queue).list)).resolves.toBe(0);
+    const [, popped] = (await redis.brpop(layout(queue).list, 1))!;
+    const element = JSON.parse(popped) as Record<string, unknown>;
+    expect(element).toEqual({
+      id,
+      queue,
+      payload: Buffer.from('{"name":"Ada"}').toString('base64'),
+      headers: { trace: 't' },
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      ttl: 90_000 * 1_000_000,
+      retries: 0,
+    });
+    expect(Date.parse(element.timestamp as string)).toBeGreaterThanOrEqual(before);
   });
 
-  it('sizes the named list', async () => {
-    const queue = newQueue();
-    await sender.sendBatch(queue, [1, 2]);
-
-    await expect(sender.size(queue)).resolves.toBe(2);
-  });
-
-  it('refuses delay/at, which would be promoted to the default key', async () => {
+  it('promotes a delayed message in the same format', async () => {
     const queue = newQueue();
 
-    await expect(sender.send(queue, 1, { delay: 1_000 })).rejects.toBeInstanceOf(NotSupportedError);
+    const { id } = await sender.send(queue, 'later', { delay: 100 });
 
-    await expect(keysOf(redis, queue)).resolves.toEqual([]);
-    await expect(redis.exists(`queue:${queue}`)).resolves.toBe(0);
+    const [, popped] = (await redis.brpop(layout(queue).list, 5))!;
+    expect(JSON.parse(popped)).toMatchObject({
+      id,
+      queue,
+      payload: Buffer.from('"later"').toString('base64'),
+    });
   });
 });

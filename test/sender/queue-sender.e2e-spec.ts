@@ -12,7 +12,7 @@ import {
   type SendResult,
 } from 'nestjs-valkey-queue';
 import type { Redis } from 'ioredis';
-import { rawClient } from '../utils/raw-client.js';
+import { keysMatching, rawClient } from '../utils/raw-client.js';
 import { useValkey } from '../utils/use-valkey.js';
 import { bootSender, keysOf, layout, newQueue, pollUntil, streamRecords } from './sender-fixtures.js';
 
@@ -117,7 +117,7 @@ describe('QueueSender on streams (real Valkey)', () => {
       expect(records).toHaveLength(500);
       const byId = new Map(records.map((record) => [record.id, JSON.parse(record.payload).index as number]));
       results.forEach((result, index) => expect(byId.get(result.id)).toBe(index));
-      const markers = await redis.keys(`${layout(queue).tag.replace(/[{}]/g, '\\$&')}:sent:*`);
+      const markers = await keysMatching(redis, `${layout(queue).tag.replace(/[{}]/g, '\\$&')}:sent:*`);
       expect(markers).toHaveLength(500);
     });
 
@@ -436,7 +436,7 @@ describe('QueueSender options (real Valkey)', () => {
     moduleRef = await bootSender(valkey().url, { chunkSize: 10 });
     const sender = moduleRef.get(QueueSender);
     const queue = newQueue();
-    const markers = () => redis.keys(`${layout(queue).tag.replace(/[{}]/g, '\\$&')}:sent:*`);
+    const markers = () => keysMatching(redis, `${layout(queue).tag.replace(/[{}]/g, '\\$&')}:sent:*`);
 
     await sender.sendBatch(
       queue,

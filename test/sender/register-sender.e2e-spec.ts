@@ -104,7 +104,7 @@ describe('registerSender + @InjectSender (real Valkey)', () => {
       imports: [
         ValkeyQueueModule.forRootAsync({
           useFactory: async () => ({
-            connection: { url: valkey().url },
+            connection: valkey().connection,
             sender: { transport: 'list' as const },
           }),
         }),

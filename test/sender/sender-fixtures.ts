@@ -3,6 +3,8 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { ValkeyQueueModule, type SenderDefaults, type ValkeyQueueOptions } from 'nestjs-valkey-queue';
 import type { Redis } from 'ioredis';
+import { keysMatching } from '../utils/raw-client.js';
+import { connectionFor } from '../utils/topology.js';
 
 /** A codec that stores pre-encoded JSON text as is: keeps 9007199254740993 exact. */
 export const RAW_JSON_CODEC = {
@@ -39,7 +41,11 @@ export async function bootSender(
 ): Promise<TestingModule> {
   const moduleRef = await Test.createTestingModule({
     imports: [
-      ValkeyQueueModule.forRoot({ connection: { url }, ...root, sender: { rateLimit: false, ...sender } }),
+      ValkeyQueueModule.forRoot({
+        connection: connectionFor(url),
+        ...root,
+        sender: { rateLimit: false, ...sender },
+      }),
       ...(metadata.imports ?? []),
     ],
     providers: metadata.providers ?? [],
@@ -48,9 +54,9 @@ export async function bootSender(
   return moduleRef;
 }
 
-/** Every key that exists with the queue's hash tag (small test databases only). */
+/** Every key that exists with the queue's hash tag (small test databases only; every node of a cluster). */
 export const keysOf = (client: Redis, queue: string): Promise<string[]> =>
-  client.keys(`${layout(queue).tag.replace(/[{}]/g, '\\$&')}*`);
+  keysMatching(client, `${layout(queue).tag.replace(/[{}]/g, '\\$&')}*`);
 
 /**
  * Polls `probe` until it returns a value accepted by `done`, for state that has no event (a

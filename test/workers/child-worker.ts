@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { deferred, type Deferred } from 'nestjs-valkey-queue/testing';
+import { connectionFor } from '../utils/topology.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/worker-process.mjs', import.meta.url));
 const loader = fileURLToPath(new URL('./fixtures/ts-loader.mjs', import.meta.url));
@@ -22,7 +23,11 @@ export class ChildWorker {
   constructor(config: Record<string, unknown>, onReport: (report: ChildReport) => void) {
     this.process = fork(fixture, [], {
       execArgv: ['--import', loader],
-      env: { ...process.env, VQ_CHILD_CONFIG: JSON.stringify(config) },
+      // The connection options, not just the URL: on the cluster run the URL stands for a whole cluster.
+      env: {
+        ...process.env,
+        VQ_CHILD_CONFIG: JSON.stringify({ ...config, connection: connectionFor(String(config.url)) }),
+      },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     this.process.stderr?.on('data', (chunk: Buffer) => {

@@ -10,7 +10,7 @@ import {
   WorkerRegistry,
   type QueueMessage,
 } from 'nestjs-valkey-queue';
-import { rawClient } from '../utils/raw-client.js';
+import { rawClient, serversOf } from '../utils/raw-client.js';
 import { useValkey } from '../utils/use-valkey.js';
 import {
   addRaw,
@@ -257,8 +257,13 @@ describe('@QueueWorker consuming a stream (real Valkey)', () => {
     const client = clientOf(moduleRef);
     await new Promise((resolve) => setTimeout(resolve, 500)); // past the startup sweep
     const commands = async (): Promise<number> => {
-      const info = await client.info('commandstats');
-      const count = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+      // Every primary on the cluster run: commandstats are per node.
+      const infos = await Promise.all((await serversOf(client)).map((server) => server.info('commandstats')));
+      const count = (name: string) =>
+        infos.reduce(
+          (sum, info) => sum + Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(info)?.[1] ?? 0),
+          0,
+        );
       return count('xreadgroup') + count('exists') + count('xautoclaim') + count('xinfo');
     };
     const before = await commands();

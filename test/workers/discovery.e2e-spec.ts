@@ -86,7 +86,7 @@ describe('worker discovery and bootstrap errors (real Valkey)', () => {
     expect(error.message).toMatch(/FirstWorker and SecondWorker both consume queue '.*' in group 'default'/);
   });
 
-  it('rejects invalid worker options, an invalid queue name and the list transport, naming the class', async () => {
+  it('rejects invalid worker options, an invalid queue name and list options that do not apply, naming the class', async () => {
     @QueueWorker(uniqueQueue(), {
       concurrency: 0,
       backoff: { type: 'linear', delay: 1 },
@@ -110,12 +110,13 @@ describe('worker discovery and bootstrap errors (real Valkey)', () => {
       /BadQueueWorker: Invalid queue name/,
     );
 
-    @QueueWorker(uniqueQueue(), { transport: 'list' })
+    // Options that mean nothing on a list are refused rather than ignored (list-consume covers each).
+    @QueueWorker(uniqueQueue(), { transport: 'list', deleteOnAck: true })
     class ListWorker {
       @OnMessage() async handle(): Promise<void> {}
     }
     await expect(bootFailure(valkey().url, [ListWorker])).resolves.toThrow(
-      /transport 'list' is not available/,
+      /ListWorker: deleteOnAck does not apply to transport 'list'/,
     );
   });
 

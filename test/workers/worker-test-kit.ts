@@ -9,6 +9,7 @@ import {
   type ValkeyClient,
   type ValkeyQueueOptions,
 } from 'nestjs-valkey-queue';
+import { connectionFor } from '../utils/topology.js';
 
 /** A unique queue name per test. */
 export const uniqueQueue = (label = 'q'): string => `${label}-${randomUUID()}`;
@@ -34,7 +35,7 @@ export async function bootWorkers(
   options: Partial<ValkeyQueueOptions> = {},
 ): Promise<TestingModule> {
   const moduleRef = await Test.createTestingModule({
-    imports: [ValkeyQueueModule.forRoot({ connection: { url }, ...options })],
+    imports: [ValkeyQueueModule.forRoot({ connection: connectionFor(url), ...options })],
     providers,
   }).compile();
   try {

@@ -6,6 +6,7 @@ import {
 } from 'nestjs-valkey-queue';
 import { ActivityLog } from './activity/activity.log.js';
 import { HealthController } from './health/health.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
 import { QueuesController } from './queues/queues.controller.js';
 import { RegistrationWorker } from './registrations/registration.worker.js';
 import { REGISTRATIONS_QUEUE, WELCOME_QUEUE } from './registrations/registrations.constants.js';
@@ -26,16 +27,27 @@ import { WelcomeWorker } from './welcome/welcome.worker.js';
 @Module({
   imports: [
     ValkeyQueueModule.forRootAsync({
-      useFactory: () => ({
-        ...loadValkeyQueueOptionsFromEnv(),
-        ownership: { service: 'sample-sessions', leaseTtl: 6_000 },
-      }),
+      useFactory: () => {
+        const fromEnv = loadValkeyQueueOptionsFromEnv();
+        return {
+          ...fromEnv,
+          // Served on GET /metrics; VALKEY_QUEUE_METRICS_ENABLED=false turns them off.
+          metrics: { enabled: true, ...fromEnv.metrics },
+          ownership: { service: 'sample-sessions', leaseTtl: 6_000 },
+        };
+      },
     }),
     ValkeyQueueModule.registerSender({ name: REGISTRATIONS_QUEUE }),
     ValkeyQueueModule.registerSender({ name: WELCOME_QUEUE }),
     ValkeyQueueHealthModule,
   ],
-  controllers: [RegistrationsController, SessionsController, HealthController, QueuesController],
+  controllers: [
+    RegistrationsController,
+    SessionsController,
+    HealthController,
+    QueuesController,
+    MetricsController,
+  ],
   providers: [
     ActivityLog,
     WelcomeMailer,

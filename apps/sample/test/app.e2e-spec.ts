@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
+import { parseMetrics, valueOf } from '../../../test/observability/metrics-text.js';
 import { useValkey } from '../../../test/utils/use-valkey.js';
 import { ActivityLog } from '../src/activity/activity.log.js';
 import { AppModule } from '../src/app.module.js';
@@ -76,6 +77,24 @@ describe('sample app (real Valkey)', () => {
       a.detail === `doomed-${run}@example.com failed on attempt 1` &&
       a.at >= redriveStarted;
     await expect(activity.waitFor(again)).resolves.toBeDefined();
+  });
+
+  it('serves Prometheus metrics on GET /metrics', async () => {
+    const response = await request(app.getHttpServer()).get('/metrics').expect(200);
+    expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const samples = parseMetrics(response.text);
+    const worker = { queue: 'registrations', worker: 'RegistrationWorker' };
+    // The tests above processed one registration and let another die, each sent through the API.
+    expect(
+      valueOf(samples, 'valkey_queue_messages_sent_total', { queue: 'registrations' }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(valueOf(samples, 'valkey_queue_messages_processed_total', worker)).toBeGreaterThanOrEqual(1);
+    expect(valueOf(samples, 'valkey_queue_messages_dead_total', worker)).toBeGreaterThanOrEqual(1);
+    expect(valueOf(samples, 'valkey_queue_handler_duration_seconds_count', worker)).toBeGreaterThanOrEqual(2);
+    expect(valueOf(samples, 'valkey_queue_queue_stats_up')).toBe(1);
+    expect(valueOf(samples, 'valkey_queue_queue_length', { queue: 'registrations' })).toEqual(
+      expect.any(Number),
+    );
   });
 
   it('reports health, down while Valkey is stopped and up again after it restarts', async () => {

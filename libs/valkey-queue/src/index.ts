@@ -38,3 +38,5 @@ export { OwnershipFence, ASSERT_OWNER_LUA, type FenceKeys } from './ownership/ow
 export type * from './ownership/ownership-event.interface.js';
 export type { OwnershipOptions } from './ownership/ownership-options.interface.js';
 export * from './health/index.js';
+export { ValkeyQueueMetrics } from './observability/valkey-queue-metrics.service.js';
+export type { MetricsOptions, MetricsRegistry } from './observability/metrics/metrics-options.interface.js';

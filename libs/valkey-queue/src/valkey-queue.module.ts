@@ -4,6 +4,7 @@ import { QueueAdmin } from './admin/queue-admin.service.js';
 import { validateOptions, type ResolvedValkeyQueueOptions } from './config/validate-options.js';
 import { ValkeyConnection } from './connection/valkey-connection.js';
 import { DelayedPromoter } from './delayed/delayed-promoter.js';
+import { QueueSignals } from './signals/queue-signals.js';
 import { QueueScheduler } from './scheduler/queue-scheduler.service.js';
 import { ScheduledExplorer } from './scheduler/scheduled.explorer.js';
 import { QueueSender } from './sender/queue-sender.service.js';
@@ -20,6 +21,7 @@ import { WorkerOrchestrator } from './workers/worker.orchestrator.js';
 import { WorkerRegistry } from './workers/worker.registry.js';
 import { OwnershipFence } from './ownership/ownership-fence.js';
 import { StreamOwnershipService } from './ownership/stream-ownership.service.js';
+import { ValkeyQueueMetrics } from './observability/valkey-queue-metrics.service.js';
 
 /**
  * The root module: `ValkeyQueueModule.forRoot(options)` or `.forRootAsync({ useFactory, inject,
@@ -41,6 +43,7 @@ import { StreamOwnershipService } from './ownership/stream-ownership.service.js'
       useFactory: (connection: ValkeyConnection) => connection.client,
       inject: [ValkeyConnection],
     },
+    QueueSignals,
     DelayedPromoter,
     QueueScheduler,
     ScheduledExplorer,
@@ -55,6 +58,7 @@ import { StreamOwnershipService } from './ownership/stream-ownership.service.js'
     WorkerOrchestrator,
     StreamOwnershipService,
     OwnershipFence,
+    ValkeyQueueMetrics,
   ],
   exports: [
     VALKEY_QUEUE_CLIENT,
@@ -69,6 +73,7 @@ import { StreamOwnershipService } from './ownership/stream-ownership.service.js'
     WorkerRegistry,
     StreamOwnershipService,
     OwnershipFence,
+    ValkeyQueueMetrics,
   ],
 })
 export class ValkeyQueueModule extends ConfigurableModuleClass {

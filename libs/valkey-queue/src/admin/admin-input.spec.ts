@@ -23,6 +23,15 @@ describe('admin input', () => {
     expect(parseRedriveRequest({ ids: [] })).toEqual({ count: 1, ids: [] });
   });
 
+  it('passes an explicit redrive transport through', () => {
+    expect(parseRedriveRequest({ transport: 'list' })).toEqual({ count: 100, transport: 'list' });
+    expect(parseRedriveRequest({ ids: ['a'], transport: 'stream' })).toEqual({
+      count: 1,
+      ids: ['a'],
+      transport: 'stream',
+    });
+  });
+
   it.each([
     [{ count: 0 }, 'count'],
     [{ count: 1001 }, 'count'],
@@ -41,6 +50,7 @@ describe('admin input', () => {
     [{ ids: [1] }, 'ids'],
     [{ ids: ['ok', ''] }, 'ids'],
     [{ ids: ['a'], count: -3 }, 'count'],
+    [{ transport: 'kafka' }, 'transport'],
   ])('rejects redrive options %j', (options, argument) => {
     expect(() => parseRedriveRequest(options as never)).toThrow(expect.objectContaining({ argument }));
   });

@@ -16,6 +16,8 @@ export interface DeadLetterPage {
 export interface RedriveRequest {
   count: number;
   ids?: string[];
+  /** Send every entry to this transport of the queue instead of where it came from. */
+  transport?: 'stream' | 'list';
 }
 
 // A stream entry id: `<ms>-<seq>`, or `<ms>` alone (XRANGE reads it as `<ms>-0`).
@@ -41,8 +43,12 @@ export function parseDeadLetterPage(options: DeadLetterPageOptions | undefined):
 
 /** Validates `redrive()` options. Throws `InvalidAdminArgumentError`. @internal */
 export function parseRedriveRequest(options: RedriveOptions | undefined): RedriveRequest {
-  const { count, ids } = asOptions(options);
-  if (ids === undefined) return { count: parseCount(count, DEFAULT_ADMIN_COUNT) };
+  const { count, ids, transport } = asOptions(options);
+  if (transport !== undefined && transport !== 'stream' && transport !== 'list') {
+    throw new InvalidAdminArgumentError('transport', transport, "'stream' or 'list'");
+  }
+  const to: Pick<RedriveRequest, 'transport'> = transport === undefined ? {} : { transport };
+  if (ids === undefined) return { count: parseCount(count, DEFAULT_ADMIN_COUNT), ...to };
   if (!Array.isArray(ids) || ids.length > MAX_ADMIN_COUNT) {
     throw new InvalidAdminArgumentError('ids', ids, `an array of at most ${MAX_ADMIN_COUNT} envelope ids`);
   }
@@ -52,7 +58,7 @@ export function parseRedriveRequest(options: RedriveOptions | undefined): Redriv
     }
   }
   const unique = [...new Set<string>(ids)];
-  return { count: parseCount(count, Math.max(1, unique.length)), ids: unique };
+  return { count: parseCount(count, Math.max(1, unique.length)), ids: unique, ...to };
 }
 
 function isEntryId(value: unknown): value is string {

@@ -11,8 +11,16 @@ import type { QueueStats } from '../interfaces/queue-stats.interface.js';
 import { queueKeys, type QueueKeys } from '../utils/keys.util.js';
 import { VALKEY_QUEUE_CLIENT, VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import { parseDeadLetterPage, parseRedriveRequest } from './admin-input.js';
-import { decodeDeadLetter, isRedrivable } from './dead-letter.decoder.js';
-import { toQueueStats } from './queue-stats.parser.js';
+import { decodeDeadLetter } from './dead-letter.decoder.js';
+import {
+  isClusterClient,
+  moveDeadLetters,
+  redriveDestination,
+  type RedriveCandidate,
+} from './redrive-mover.js';
+import { announce } from '../signals/announce.js';
+import { withListStats } from './list-stats.js';
+import { readQueueStats } from './queue-stats.reader.js';
 
 /** Dead letters moved per redrive.lua call, so no single script runs long. */
 const REDRIVE_BATCH = 100;
@@ -21,13 +29,8 @@ const SCAN_PAGE = 100;
 /** Larger pages when looking for given ids: only ids and a few fields matter, most entries are skipped. */
 const ID_SCAN_PAGE = 1000;
 
-/** A dead-letter entry chosen for redrive: where it is, and which idempotency marker to clear. */
-interface RedriveCandidate {
-  entryId: string;
-  id: string;
-}
-
 type StreamEntry = [entryId: string, fields: string[]];
+type Transport = 'stream' | 'list';
 
 /**
  * Operations on queues for people and tooling: read and redrive dead letters, pause and resume
@@ -58,69 +61,54 @@ export class QueueAdmin {
   }
 
   /**
-   * Moves dead letters back onto the queue's stream with `attempt` reset to 1 and their
-   * idempotency marker cleared, so workers handle them afresh; the payload is copied byte for byte.
+   * Moves dead letters back onto their queue with `attempt` reset to 1 and their idempotency
+   * marker cleared, so workers handle them afresh; the payload is copied byte for byte. Each entry
+   * goes back to the transport it came from: the queue's stream, or the list it was read from (its
+   * `sourceId`); `transport` sends every entry to the queue's stream or key-layout list instead.
    * Without `ids`, the oldest `count` entries are moved; with `ids` (envelope ids), the oldest
    * entry of each. Entries without a full envelope (some broken ones) are never moved and stay in
    * the dead-letter stream. Resolves the number of entries moved. Safe to run from several
-   * instances at once: each entry is moved by one call only (redrive.lua re-checks it).
+   * instances at once: each entry is moved by one call only (the scripts re-check it).
    */
   async redrive(queue: string, options?: RedriveOptions): Promise<number> {
     const keys = this.keys(queue);
-    const { count, ids } = parseRedriveRequest(options);
-    if (!ids) return this.redriveOldest(keys, count);
-    return ids.length === 0 ? 0 : this.redriveIds(keys, new Set(ids), count);
+    const { count, ids, transport } = parseRedriveRequest(options);
+    if (!ids) return this.redriveOldest(keys, count, transport);
+    return ids.length === 0 ? 0 : this.redriveIds(keys, new Set(ids), count, transport);
   }
 
   /**
-   * Pauses consumption of the queue for every instance: workers check the flag before each read,
-   * so they stop fetching within one read cycle, and handlers already running finish (and ack)
+   * Pauses consumption of the queue for every instance: the flag is set and announced on its
+   * channel, so workers cut their blocked read short and stop fetching within a round trip (within
+   * one read cycle where signals are unavailable); handlers already running finish (and ack)
    * normally. Sending still works. Idempotent.
    */
   async pause(queue: string): Promise<void> {
-    await this.client.set(this.keys(queue).paused, String(Date.now()));
+    const { paused } = this.keys(queue);
+    await this.client.set(paused, String(Date.now()));
+    // Workers rarely poll the flag while signals arrive: announce it (channel = the flag's name).
+    await announce(this.client, paused, '1');
   }
 
   /** Resumes a paused queue for every instance. Idempotent: resuming a running queue does nothing. */
   async resume(queue: string): Promise<void> {
-    await this.client.del(this.keys(queue).paused);
+    const { paused } = this.keys(queue);
+    await this.client.del(paused);
+    await announce(this.client, paused, '0');
   }
 
   /**
    * The queue's numbers, read in one pipelined round trip: waiting, pending and lag per consumer
    * group, consumers, dead letters, delayed messages, the paused flag and the workers' counters.
-   * A queue that does not exist yet reads as zeros.
+   * Plus one `HGETALL` of the list-consumer registry, and when list workers are registered one
+   * pipeline more for their lists and in-flight lists (`lists`). A queue that does not exist yet
+   * reads as zeros.
    */
   async stats(queue: string): Promise<QueueStats> {
     const keys = this.keys(queue);
-    const replies = await this.client
-      .pipeline()
-      .xlen(keys.stream)
-      .xinfo('GROUPS', keys.stream)
-      .xlen(keys.dead)
-      .hgetall(keys.stats)
-      .zcard(keys.delayed)
-      .exists(keys.paused)
-      .llen(keys.list)
-      .exec();
-    const [streamLength, groups, deadLetters, counters, delayed, paused, listLength] = (replies ?? []).map(
-      ([error, reply], index) => {
-        // XINFO GROUPS on a stream that does not exist yet is an error, not an empty list.
-        if (index === 1 && error && /no such key/i.test(error.message)) return [];
-        if (error) throw error;
-        return reply;
-      },
-    );
-    return toQueueStats({
-      queue,
-      streamLength: Number(streamLength ?? 0),
-      groups: Array.isArray(groups) ? groups : [],
-      deadLetters: Number(deadLetters ?? 0),
-      counters: isRecord(counters) ? counters : {},
-      delayed: Number(delayed ?? 0),
-      paused: Number(paused) === 1,
-      listLength: Number(listLength ?? 0),
-    });
+    const [stats] = await readQueueStats(this.client, [{ queue, keys }]);
+    if (stats instanceof Error) throw stats;
+    return withListStats(this.client, keys, stats);
   }
 
   private keys(queue: string): QueueKeys {
@@ -132,7 +120,7 @@ export class QueueAdmin {
     return this.client.xrange(keys.dead, start, '+', 'COUNT', count) as Promise<StreamEntry[]>;
   }
 
-  private async redriveOldest(keys: QueueKeys, count: number): Promise<number> {
+  private async redriveOldest(keys: QueueKeys, count: number, transport?: Transport): Promise<number> {
     let moved = 0;
     let cursor: string | undefined;
     while (moved < count) {
@@ -140,8 +128,8 @@ export class QueueAdmin {
       const batch: RedriveCandidate[] = [];
       for (const [entryId, fields] of entries) {
         cursor = entryId;
-        const record = fieldsToRecord(fields);
-        if (isRedrivable(record)) batch.push({ entryId, id: record.id });
+        const candidate = this.candidate(keys, entryId, fields, transport);
+        if (candidate) batch.push(candidate);
         if (batch.length === count - moved) break;
       }
       moved += await this.move(keys, batch);
@@ -151,7 +139,12 @@ export class QueueAdmin {
     return moved;
   }
 
-  private async redriveIds(keys: QueueKeys, wanted: Set<string>, count: number): Promise<number> {
+  private async redriveIds(
+    keys: QueueKeys,
+    wanted: Set<string>,
+    count: number,
+    transport?: Transport,
+  ): Promise<number> {
     let moved = 0;
     let cursor: string | undefined;
     let batch: RedriveCandidate[] = [];
@@ -159,10 +152,11 @@ export class QueueAdmin {
       const entries = await this.readDead(keys, cursor, ID_SCAN_PAGE);
       for (const [entryId, fields] of entries) {
         cursor = entryId;
-        const record = fieldsToRecord(fields);
-        if (!wanted.has(record.id) || !isRedrivable(record)) continue;
-        wanted.delete(record.id); // the oldest copy only: moving two would duplicate the message
-        batch.push({ entryId, id: record.id });
+        const id = fieldsToRecord(fields).id;
+        const candidate = wanted.has(id) ? this.candidate(keys, entryId, fields, transport) : undefined;
+        if (!candidate) continue;
+        wanted.delete(id); // the oldest copy only: moving two would duplicate the message
+        batch.push(candidate);
         if (moved + batch.length >= count) break scan;
         if (batch.length === REDRIVE_BATCH) {
           moved += await this.move(keys, batch);
@@ -174,21 +168,19 @@ export class QueueAdmin {
     return moved + (await this.move(keys, batch));
   }
 
-  /** One redrive.lua call; resolves how many of `batch` it moved (others were gone or invalid). */
+  /** An entry to redrive, with where it goes; undefined when it cannot go back (not an envelope). */
+  private candidate(
+    keys: QueueKeys,
+    entryId: string,
+    fields: readonly string[],
+    transport: Transport | undefined,
+  ): RedriveCandidate | undefined {
+    const destination = redriveDestination(fields, keys, transport, isClusterClient(this.client));
+    return destination && { entryId, id: fieldsToRecord(fields).id, fields, destination };
+  }
+
+  /** One script call per destination; resolves how many of `batch` moved (others were gone). */
   private async move(keys: QueueKeys, batch: readonly RedriveCandidate[]): Promise<number> {
-    if (batch.length === 0) return 0;
-    const statuses = await this.client.vqRedrive(
-      3 + batch.length,
-      keys.dead,
-      keys.stream,
-      keys.stats,
-      ...batch.map(({ id }) => keys.done(id)),
-      Date.now(),
-      ...batch.map(({ entryId }) => entryId),
-    );
-    return statuses.filter((status) => status === 1).length;
+    return batch.length === 0 ? 0 : moveDeadLetters(this.client, keys, batch);
   }
 }
-
-const isRecord = (value: unknown): value is Record<string, string> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -23,6 +23,20 @@ export function parseDuration(variable: string, raw: string): number {
   return ms;
 }
 
+/** A duration, or 0 (`0`, `0s`...) to turn the feature off. */
+export function parseDurationOrZero(variable: string, raw: string): number {
+  return /^0+(ms|s|m|h)?$/.test(raw.trim()) ? 0 : parseDuration(variable, raw);
+}
+
+/** A number from 0 to 1 (decimals allowed), e.g. a jitter ratio. */
+export function parseRatio(variable: string, raw: string): number {
+  const value = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!(value >= 0 && value <= 1)) {
+    throw new ConfigError(variable, `expected a number from 0 to 1, got ${quote(raw)}`);
+  }
+  return value;
+}
+
 /** A whole number within [min, max]. */
 export function parseInteger(
   variable: string,

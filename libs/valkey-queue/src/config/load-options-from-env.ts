@@ -2,8 +2,10 @@ import { ConfigError } from '../errors/config.error.js';
 import type { ConnectionOptions, TlsConnectionOptions } from '../interfaces/connection-options.interface.js';
 import type { ValkeyQueueOptions } from '../interfaces/valkey-queue-options.interface.js';
 import { loadSenderDefaultsFromEnv } from '../sender/load-sender-env.js';
+import { loadMetricsOptionsFromEnv } from '../observability/metrics/load-metrics-env.js';
 import { withoutUndefined } from '../utils/objects.util.js';
-import { parseAddressList, parseBoolean, parseDuration, parseInteger } from './env-parsers.js';
+import { loadWorkerDefaultsFromEnv } from '../workers/load-worker-env.js';
+import { parseAddressList, parseBoolean, parseDuration, parseEnum, parseInteger } from './env-parsers.js';
 
 /** The prefix of every variable this loader reads. */
 export const ENV_PREFIX = 'VALKEY_QUEUE_';
@@ -39,6 +41,9 @@ export function loadValkeyQueueOptionsFromEnv(env: NodeJS.ProcessEnv = process.e
     sentinelUsername: read('SENTINEL_USERNAME'),
     sentinelPassword: read('SENTINEL_PASSWORD'),
     nodes: parsed('CLUSTER_NODES', parseAddressList),
+    scaleReads: parsed('CLUSTER_SCALE_READS', (v, raw) =>
+      parseEnum(v, raw, ['master', 'slave', 'all'] as const),
+    ),
     connectTimeout: parsed('CONNECT_TIMEOUT', parseDuration),
     commandTimeout: parsed('COMMAND_TIMEOUT', parseDuration),
     lazyConnect: parsed('LAZY_CONNECT', parseBoolean),
@@ -46,8 +51,22 @@ export function loadValkeyQueueOptionsFromEnv(env: NodeJS.ProcessEnv = process.e
   return withoutUndefined({
     connection: withoutUndefined(connection),
     prefix: read('PREFIX'),
+    scheduler: loadSchedulerFromEnv(parsed),
     sender: loadSenderDefaultsFromEnv(parsed),
+    worker: loadWorkerDefaultsFromEnv(parsed),
+    metrics: loadMetricsOptionsFromEnv(parsed),
   });
+}
+
+/** `SCHEDULER_POLL_INTERVAL` (fallback poll without signals) and `SCHEDULER_PROMOTE_BATCH_SIZE`. */
+function loadSchedulerFromEnv(
+  parsed: <T>(name: string, parse: (variable: string, raw: string) => T) => T | undefined,
+): ValkeyQueueOptions['scheduler'] {
+  const scheduler = withoutUndefined({
+    pollInterval: parsed('SCHEDULER_POLL_INTERVAL', parseDuration),
+    promoteBatchSize: parsed('SCHEDULER_PROMOTE_BATCH_SIZE', (v, raw) => parseInteger(v, raw, 1, 1_000)),
+  });
+  return Object.keys(scheduler).length > 0 ? scheduler : undefined;
 }
 
 function loadTls(

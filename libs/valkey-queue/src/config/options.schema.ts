@@ -3,6 +3,7 @@ import {
   IsArray,
   IsBoolean,
   IsDefined,
+  IsIn,
   IsInt,
   IsNotEmpty,
   IsObject,
@@ -18,6 +19,7 @@ import {
 import { SenderDefaultsSchema } from '../sender/sender-options.schema.js';
 import { WorkerDefaultsSchema } from '../workers/worker-options.schema.js';
 import { OwnershipSchema } from '../ownership/ownership-options.schema.js';
+import { MetricsSchema } from '../observability/metrics/metrics-options.schema.js';
 
 /**
  * class-validator schemas mirroring the public option interfaces. They are internal: users write
@@ -65,6 +67,7 @@ export class ConnectionSchema {
   @IsOptional() @IsString() sentinelPassword?: string;
   @IsOptional() @IsArray() @ArrayNotEmpty() @ValidateNested({ each: true }) nodes?: NodeAddressSchema[];
   @IsOptional() @IsObject() natMap?: Record<string, NodeAddressSchema>;
+  @IsOptional() @IsIn(['master', 'slave', 'all']) scaleReads?: 'master' | 'slave' | 'all';
   @IsOptional() @IsInt() @Min(1) connectTimeout?: number;
   @IsOptional() @IsInt() @Min(1) commandTimeout?: number;
   @IsOptional() @IsBoolean() lazyConnect?: boolean;
@@ -100,4 +103,6 @@ export class ValkeyQueueOptionsSchema {
   @IsOptional() @ValidateNested() worker?: WorkerDefaultsSchema;
 
   @IsOptional() @ValidateNested() ownership?: OwnershipSchema;
+
+  @IsOptional() @ValidateNested() metrics?: MetricsSchema;
 }

@@ -24,6 +24,7 @@ describe('validateOptions', () => {
       scheduler: { pollInterval: 1_000, promoteBatchSize: 100 },
       sender: SENDER_DEFAULTS,
       worker: WORKER_DEFAULTS,
+      metrics: { enabled: false, prefix: 'valkey_queue_' },
       connection: {
         connectTimeout: 10_000,
         commandTimeout: 5_000,

@@ -26,6 +26,12 @@ import {
   resolveOwnershipOptions,
   type ResolvedOwnershipOptions,
 } from '../ownership/ownership-options.schema.js';
+import {
+  MetricsSchema,
+  metricsRuleIssues,
+  resolveMetricsOptions,
+  type ResolvedMetricsOptions,
+} from '../observability/metrics/metrics-options.schema.js';
 
 /** Connection options after validation: the URL is unpacked into fields and defaults are applied. */
 export type ResolvedConnectionOptions = Omit<ConnectionOptions, 'url' | 'reconnect'> &
@@ -42,6 +48,7 @@ export interface ResolvedValkeyQueueOptions {
   worker: ResolvedWorkerDefaults;
   /** Stream ownership; undefined when not configured (the service is then inert). */
   ownership?: ResolvedOwnershipOptions;
+  metrics: ResolvedMetricsOptions;
 }
 
 export const DEFAULT_PREFIX = 'vq';
@@ -60,6 +67,7 @@ export function validateOptions(options: ValkeyQueueOptions): ResolvedValkeyQueu
   if (issues.length === 0) issues.push(...connectionRuleIssues(options.connection));
   if (issues.length === 0) issues.push(...senderRuleIssues(options.sender));
   if (issues.length === 0) issues.push(...ownershipRuleIssues(options.ownership));
+  if (issues.length === 0) issues.push(...metricsRuleIssues(options.metrics));
   if (issues.length > 0) throw new InvalidOptionsError(issues);
   return {
     prefix: options.prefix ?? DEFAULT_PREFIX,
@@ -68,6 +76,7 @@ export function validateOptions(options: ValkeyQueueOptions): ResolvedValkeyQueu
     sender: resolveSenderDefaults(options.sender),
     worker: resolveWorkerDefaults(options.worker),
     ownership: resolveOwnershipOptions(options.ownership),
+    metrics: resolveMetricsOptions(options.metrics),
   };
 }
 
@@ -81,6 +90,7 @@ function schemaIssues(options: unknown): InvalidOption[] {
   if (isPlainObject(options.sender)) schema.sender = toSenderSchema(SenderDefaultsSchema, options.sender);
   if (isPlainObject(options.worker)) schema.worker = toSchema(WorkerDefaultsSchema, options.worker);
   if (isPlainObject(options.ownership)) schema.ownership = toSchema(OwnershipSchema, options.ownership);
+  if (isPlainObject(options.metrics)) schema.metrics = toSchema(MetricsSchema, options.metrics);
   const errors = validateSync(schema, {
     whitelist: true,
     forbidNonWhitelisted: true,
@@ -126,6 +136,7 @@ function connectionRuleIssues(connection: ConnectionOptions): InvalidOption[] {
   if (connection.name && !connection.sentinels) add('name', connection.name, 'only together with sentinels');
   if (connection.nodes && connection.db)
     add('db', connection.db, 'db 0 with cluster nodes (Cluster has one DB)');
+  issues.push(...clusterOnlyIssues(connection));
   if (
     connection.client !== undefined &&
     !(connection.client instanceof Redis || connection.client instanceof Cluster)
@@ -135,6 +146,39 @@ function connectionRuleIssues(connection: ConnectionOptions): InvalidOption[] {
   const { initialDelay, maxDelay } = { ...RECONNECT_DEFAULTS, ...connection.reconnect };
   if (initialDelay > maxDelay)
     add('reconnect.initialDelay', initialDelay, `at most reconnect.maxDelay (${maxDelay})`);
+  return issues;
+}
+
+/** `natMap` and `scaleReads` only mean something with `nodes`; every `natMap` target is `{ host, port }`. */
+function clusterOnlyIssues(connection: ConnectionOptions): InvalidOption[] {
+  const issues: InvalidOption[] = [];
+  for (const field of ['natMap', 'scaleReads'] as const) {
+    if (connection[field] !== undefined && !connection.nodes) {
+      issues.push({
+        path: `connection.${field}`,
+        value: connection[field],
+        expected: ['only together with nodes'],
+      });
+    }
+  }
+  for (const [from, to] of Object.entries(connection.natMap ?? {})) {
+    const target: unknown = to;
+    const valid =
+      isPlainObject(target) &&
+      typeof target.host === 'string' &&
+      target.host.length > 0 &&
+      Number.isInteger(target.port) &&
+      (target.port as number) >= 1 &&
+      (target.port as number) <= 65535 &&
+      Object.keys(target).every((key) => key === 'host' || key === 'port');
+    if (!valid || !/^.+:\d+$/.test(from)) {
+      issues.push({
+        path: `connection.natMap.${from}`,
+        value: target,
+        expected: ["an announced 'host:port' mapped to { host, port } (port 1-65535)"],
+      });
+    }
+  }
   return issues;
 }
 

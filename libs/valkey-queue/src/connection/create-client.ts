@@ -3,7 +3,26 @@ import type { ConnectionOptions as TlsSocketOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { ResolvedConnectionOptions } from '../config/validate-options.js';
 import { ConfigError } from '../errors/config.error.js';
+import { LUA_SCRIPTS } from '../lua/lua-scripts.js';
 import type { ReconnectOptions, TlsConnectionOptions } from '../interfaces/connection-options.interface.js';
+import { scaleReadsSetting } from './scale-reads.js';
+
+/**
+ * Commands a Cluster command connection sends at once instead of auto-pipelining them:
+ * - scripts called as `(numberOfKeys, ...keys, ...args)`: ioredis picks a Cluster auto-pipeline by the
+ *   slot of the first argument, here the key count, so calls for different queues would share one
+ *   cross-slot pipeline and fail;
+ * - the send scripts, so single and gathered sends leave in call order (see sender/send-script.ts).
+ */
+const CLUSTER_UNPIPELINED = [
+  ...Object.entries(LUA_SCRIPTS as Record<string, { numberOfKeys?: number }>)
+    .filter(([, script]) => script.numberOfKeys === undefined)
+    .map(([name]) => name),
+  'vqSend',
+];
+
+/** How often a Cluster command connection re-reads the slot map (one CLUSTER SLOTS). */
+const SLOTS_REFRESH_INTERVAL_MS = 5_000;
 
 /** Any client the module talks through: standalone (also via Sentinel) or Cluster. */
 export type ValkeyClient = Redis | Cluster;
@@ -46,8 +65,12 @@ export function createClient(
       redisOptions: common,
       natMap: options.natMap,
       lazyConnect: true,
-      scaleReads: 'master',
+      scaleReads: scaleReadsSetting(options.scaleReads ?? 'master'),
       enableAutoPipelining: role === 'command',
+      autoPipeliningIgnoredCommands: CLUSTER_UNPIPELINED,
+      // Learn failovers and resharding even for slots this client is not using right now (the
+      // ownership service subscribes per primary and re-checks on each refresh).
+      slotsRefreshInterval: role === 'command' ? SLOTS_REFRESH_INTERVAL_MS : undefined,
       clusterRetryStrategy: retryStrategy,
     };
     return new Cluster(options.nodes, clusterOptions);

@@ -1,10 +1,10 @@
 import { Logger, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
-import { Cluster } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { ResolvedConnectionOptions } from '../config/validate-options.js';
 import { defineLuaScripts } from '../lua/lua-scripts.js';
 import { ConnectionError } from '../errors/connection.error.js';
 import { errorMessage, withTimeout } from '../utils/with-timeout.util.js';
-import { createClient, type ValkeyClient } from './create-client.js';
+import { backoff, createClient, type ValkeyClient } from './create-client.js';
 import { describeAddress } from './describe-address.js';
 
 /** How long a polite QUIT may take at shutdown before the socket is simply closed. */
@@ -73,6 +73,34 @@ export class ValkeyConnection implements OnModuleDestroy, OnApplicationShutdown 
     this.watch(client, purpose);
     try {
       if (client.status === 'wait') await this.connectOrFail(client);
+    } catch (error) {
+      this.blocking.delete(client);
+      throw error;
+    }
+    return client;
+  }
+
+  /**
+   * A dedicated connection to one node of a Cluster (e.g. a per-primary keyspace-notification
+   * subscriber: notifications are node-local), with the settings of a blocking connection and the
+   * module's reconnect backoff. Closed with the module, or earlier via `release()`.
+   */
+  async createNodeConnection(node: Redis, purpose: string): Promise<Redis> {
+    if (this.closed) throw new ConnectionError(this.address, 'the module is shutting down');
+    const client = node.duplicate({
+      commandTimeout: undefined,
+      maxRetriesPerRequest: null,
+      connectionName: `vq:${purpose}`,
+      lazyConnect: true,
+      enableAutoPipelining: false,
+      readOnly: false,
+      // Pool nodes leave reconnecting to the Cluster client; this one reconnects by itself.
+      retryStrategy: backoff(this.options.reconnect),
+    });
+    this.blocking.add(client);
+    this.watch(client, `${purpose} ${node.options.host}:${node.options.port}`);
+    try {
+      await this.connectOrFail(client);
     } catch (error) {
       this.blocking.delete(client);
       throw error;

@@ -1,9 +1,16 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import { ValkeyConnection } from '../connection/valkey-connection.js';
+import { QueueSignals } from '../signals/queue-signals.js';
 import { queueKeys, type QueueKeys } from '../utils/keys.util.js';
 import { errorMessage } from '../utils/with-timeout.util.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
+
+/**
+ * Longest sleep while wake-up signals arrive: a safety net only, since every message that becomes
+ * a queue's earliest is signalled, and a resync follows every reconnect.
+ */
+export const SIGNALED_RECHECK_MS = 300_000;
 
 /** Where a queue's messages live: a stream (default) or a list. */
 export type QueueTransport = 'stream' | 'list';
@@ -12,6 +19,8 @@ interface WatchedQueue {
   readonly name: string;
   readonly transport: QueueTransport;
   readonly keys: QueueKeys;
+  /** Where due messages go: the queue's stream or list, or a list worker's queueNamer key. */
+  readonly target: string;
   timer?: NodeJS.Timeout;
   /** Local clock time the timer fires at (Infinity while a run is in progress). */
   wakeAt: number;
@@ -29,9 +38,12 @@ interface WatchedQueue {
  * instance that sends to, consumes or schedules a queue promotes it; promote-due.lua makes that
  * safe (each message moves exactly once however many instances run it).
  *
- * It sleeps until the earliest due time, capped at `scheduler.pollInterval` (so messages scheduled
- * by other instances are seen within that interval), and a message scheduled here wakes it early.
- * Bursts are moved in pages of `scheduler.promoteBatchSize`, so no single script runs long.
+ * It sleeps until the earliest due time. A message scheduled here wakes it early, and so does one
+ * scheduled elsewhere: the scripts that add delayed messages publish on the queue's delayed-set
+ * channel when the new message is due before every other (QueueSignals). An idle queue therefore
+ * costs no commands; only without signals (refused subscription, reconnecting) is the sleep capped
+ * at `scheduler.pollInterval`. Bursts are moved in pages of `scheduler.promoteBatchSize`, so no
+ * single script runs long.
  */
 @Injectable()
 export class DelayedPromoter implements OnApplicationShutdown {
@@ -42,15 +54,32 @@ export class DelayedPromoter implements OnApplicationShutdown {
   constructor(
     private readonly connection: ValkeyConnection,
     @Inject(VALKEY_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedValkeyQueueOptions,
+    private readonly signals: QueueSignals,
   ) {}
 
-  /** Starts promoting `queue` in this instance (idempotent). The first check runs at once. */
-  watch(queue: string, transport: QueueTransport): void {
-    if (this.closed || this.queues.has(queue)) return;
+  /**
+   * Starts promoting `queue` in this instance (idempotent). The first check runs at once. `target`
+   * overrides the key due messages are appended to (a list worker's queueNamer key); the first
+   * watch of a queue decides.
+   */
+  watch(queue: string, transport: QueueTransport, target?: string): void {
+    if (this.closed) return;
+    const existing = this.queues.get(queue);
+    if (existing) {
+      if (target !== undefined && target !== existing.target) {
+        this.logger.warn(
+          `Delayed messages of '${queue}' already go to '${existing.target}', not '${target}': ` +
+            'use one key per queue name',
+        );
+      }
+      return;
+    }
+    const keys = queueKeys(this.options.prefix, queue);
     const watched: WatchedQueue = {
       name: queue,
       transport,
-      keys: queueKeys(this.options.prefix, queue),
+      keys,
+      target: target ?? (transport === 'list' ? keys.list : keys.stream),
       wakeAt: Infinity,
       inRun: false,
       rerun: false,
@@ -58,6 +87,10 @@ export class DelayedPromoter implements OnApplicationShutdown {
     };
     this.queues.set(queue, watched);
     this.wake(watched, 0);
+    this.signals.listen(keys.delayed, {
+      message: (dueAt) => this.scheduled(queue, Number(dueAt)),
+      resync: () => this.scheduled(queue, 0),
+    });
   }
 
   /** A message due at `dueAt` (epoch ms) was just added to `queue`: wake up in time for it. */
@@ -96,8 +129,9 @@ export class DelayedPromoter implements OnApplicationShutdown {
 
   /** Moves every due message in pages, then sleeps until the next one (or the poll interval). */
   private async promote(watched: WatchedQueue): Promise<void> {
-    const { pollInterval, promoteBatchSize } = this.options.scheduler;
-    let sleepMs = pollInterval;
+    const { promoteBatchSize } = this.options.scheduler;
+    const longest = this.signals.live ? SIGNALED_RECHECK_MS : this.options.scheduler.pollInterval;
+    let sleepMs = longest;
     try {
       let promoted: number;
       let nextDue: number;
@@ -107,14 +141,14 @@ export class DelayedPromoter implements OnApplicationShutdown {
         [promoted, nextDue, serverNow] = await this.connection.client.vqPromoteDue(
           watched.keys.delayed,
           watched.keys.delayedBodies,
-          watched.transport === 'list' ? watched.keys.list : watched.keys.stream,
+          watched.target,
           watched.keys.dead,
           promoteBatchSize,
           watched.transport,
         );
       } while ((promoted === promoteBatchSize || watched.rerun) && !this.closed);
       // The server's clock decides what is due; sleep by the distance on that clock.
-      if (nextDue >= 0) sleepMs = Math.min(pollInterval, Math.max(0, nextDue - serverNow));
+      if (nextDue >= 0) sleepMs = Math.min(longest, Math.max(0, nextDue - serverNow));
       if (watched.failing) this.logger.log(`Promoting delayed messages of '${watched.name}' works again`);
       watched.failing = false;
     } catch (error) {
@@ -124,6 +158,7 @@ export class DelayedPromoter implements OnApplicationShutdown {
         );
       }
       watched.failing = true;
+      sleepMs = this.options.scheduler.pollInterval;
     }
     // No await from here on: a message scheduled now is seen by the next run, armed below.
     watched.inRun = false;

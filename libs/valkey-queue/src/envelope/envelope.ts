@@ -1,4 +1,7 @@
-import { ValkeyQueueError } from '../errors/valkey-queue.error.js';
+import { EnvelopeError } from './envelope.error.js';
+import { fromValkeysenderElement, isValkeysenderElement } from './valkeysender-format.js';
+
+export { EnvelopeError };
 
 /** Schema version written in the `v` field. A reader refuses versions it does not know. */
 export const ENVELOPE_VERSION = '1';
@@ -22,13 +25,6 @@ export interface Envelope {
   expiresAt?: number;
   /** The dedup key it was sent with. */
   dedupKey?: string;
-}
-
-/** A stored message that cannot be read as an envelope: the broken-message path. */
-export class EnvelopeError extends ValkeyQueueError {
-  constructor(reason: string) {
-    super('VQ_BROKEN_ENVELOPE', `Broken message: ${reason}`);
-  }
 }
 
 /** Stream entry fields, in a fixed order: `v id payload headers createdAt attempt [expiresAt] [dedupKey]`. */
@@ -62,7 +58,7 @@ export function toListElement(envelope: Envelope): string {
   return JSON.stringify({ v: ENVELOPE_VERSION, ...envelope });
 }
 
-/** Reads a list element. Throws `EnvelopeError`. */
+/** Reads a list element: this library's, or valkeysender's (see valkeysender-format.ts). Throws `EnvelopeError`. */
 export function fromListElement(element: string): Envelope {
   let parsed: unknown;
   try {
@@ -72,6 +68,9 @@ export function fromListElement(element: string): Envelope {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new EnvelopeError('the list element is not a JSON object');
+  }
+  if (isValkeysenderElement(parsed as Record<string, unknown>)) {
+    return fromValkeysenderElement(parsed as Record<string, unknown>);
   }
   const record: Record<string, string> = {};
   for (const [field, value] of Object.entries(parsed)) {

@@ -30,6 +30,9 @@ export interface TlsConnectionOptions {
   servername?: string;
 }
 
+/** Where Cluster monitoring reads go (ioredis's names): primaries, replicas, or either. */
+export type ScaleReads = 'master' | 'slave' | 'all';
+
 /** How reconnects back off after a lost connection. They never give up. */
 export interface ReconnectOptions {
   /** First retry delay in ms. @default 100 */
@@ -69,8 +72,20 @@ export interface ConnectionOptions {
   sentinelPassword?: string;
   /** Cluster seed nodes. */
   nodes?: ValkeyNodeAddress[];
-  /** Cluster address translation, e.g. when nodes announce private addresses. */
+  /**
+   * Cluster address translation: the `host:port` a node announces → the address to connect to instead,
+   * e.g. `{ '10.0.0.5:6379': { host: 'valkey-0.example.com', port: 6379 } }` when nodes announce private
+   * addresses (NAT, Docker, Kubernetes). With `nodes` only.
+   */
   natMap?: Record<string, ValkeyNodeAddress>;
+  /**
+   * Cluster only: where the module's monitoring reads go (`XLEN`, `LLEN`, `ZCARD`, `XINFO`, behind
+   * `size()` and the health indicators). `'master'`: primaries; `'slave'`: replicas; `'all'`: either.
+   * Replicas lag behind, so those figures may be slightly stale; every other command (scripts, writes,
+   * idempotency markers, the pause flag, reads you send on the injected client) always goes to primaries.
+   * @default 'master'
+   */
+  scaleReads?: ScaleReads;
   /** Deadline for the first connection (and each reconnect attempt), in ms. @default 10000 */
   connectTimeout?: number;
   /** Deadline for a non-blocking command, in ms. Blocking reads are exempt. @default 5000 */

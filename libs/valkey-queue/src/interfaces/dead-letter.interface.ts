@@ -23,7 +23,10 @@ export interface DeadLetter<T = unknown> {
   attempts: number;
   /** When the message was dead-lettered, when stored. */
   failedAt?: Date;
-  /** The stream entry id the message had on the queue, when stored. */
+  /**
+   * Where the message was read from, when stored: its stream entry id (stream transport), or the
+   * list key (list transport).
+   */
   sourceId?: string;
   /** Message headers (`{}` when none, or when the stored headers are not a JSON object of strings). */
   headers: Record<string, string>;
@@ -68,4 +71,12 @@ export interface RedriveOptions {
    * the oldest entries are moved. At most 1000 ids; ids not found in the dead-letter stream are ignored.
    */
   ids?: readonly string[];
+  /**
+   * Where the entries go. By default each goes back to the transport it came from: the queue's
+   * stream, or the list it was read from (a list worker's dead letter has that list key as
+   * `sourceId`). `'stream'` or `'list'` sends every entry to the queue's stream, or to its key-layout
+   * list (`{<prefix>:<queue>}:list`), instead: e.g. after moving a queue to the other transport.
+   * @default each entry's own transport
+   */
+  transport?: 'stream' | 'list';
 }

@@ -18,6 +18,18 @@ export interface QueueGroupStats {
   lastDeliveredId: string;
 }
 
+/** One list read by list-transport workers of a queue (`QueueStats.lists`). */
+export interface QueueListStats {
+  /** The list key: the key layout's `{<prefix>:<queue>}:list`, or a worker's `queueNamer` key. */
+  key: string;
+  /** Messages waiting in the list. */
+  length: number;
+  /** Messages in its consumers' in-flight lists: delivered, outcome not written yet. */
+  inFlight: number;
+  /** List consumers registered for it, including dead ones whose messages were not returned yet. */
+  consumers: number;
+}
+
 /**
  * A snapshot of one queue, read in one round trip by `QueueAdmin.stats()`. Counters (`processed`,
  * `failed`, ...) are totals since the queue's stats hash was created; everything else is current.
@@ -61,4 +73,10 @@ export interface QueueStats {
   streamLength: number;
   /** Per consumer group detail, in the order the server lists them. */
   groups: QueueGroupStats[];
+  /**
+   * Per list read by list-transport workers (present when some are registered). Their in-flight
+   * messages are included in `pending`, their consumers in `consumers`, and the lengths of lists
+   * other than the key layout's in `length`.
+   */
+  lists?: QueueListStats[];
 }

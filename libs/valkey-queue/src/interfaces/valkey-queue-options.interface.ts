@@ -1,4 +1,5 @@
 import type { SenderDefaults } from '../sender/sender-options.interface.js';
+import type { MetricsOptions } from '../observability/metrics/metrics-options.interface.js';
 import type { OwnershipOptions } from '../ownership/ownership-options.interface.js';
 import type { ConnectionOptions } from './connection-options.interface.js';
 import type { WorkerDefaults } from './worker-options.interface.js';
@@ -6,8 +7,9 @@ import type { WorkerDefaults } from './worker-options.interface.js';
 /** Delayed messages and schedules. */
 export interface SchedulerOptions {
   /**
-   * Longest sleep of the delayed-message promoter, in ms: a message scheduled by another instance
-   * reaches its queue at most this long after it is due. @default 1000
+   * Longest sleep, in ms, of the delayed-message promoter and the scheduler while wake-up signals
+   * (Pub/Sub) are unavailable: then a message scheduled by another instance reaches its queue at
+   * most this long after it is due. With signals they sleep until the next due time. @default 1000
    */
   pollInterval?: number;
   /** Due messages moved per script call, so no single script runs long. @default 100 */
@@ -35,4 +37,6 @@ export interface ValkeyQueueOptions {
   worker?: WorkerDefaults;
   /** Stream ownership (`StreamOwnershipService`); the service is inert without it. */
   ownership?: OwnershipOptions;
+  /** Prometheus metrics (needs the optional `prom-client` package); off by default. */
+  metrics?: MetricsOptions;
 }

@@ -81,7 +81,10 @@ export interface WorkerDefaults {
   shutdownTimeout?: number;
   /** Other consumers of the group idle this long (ms) with nothing pending are removed; 0 disables. @default 3600000 (1 h) */
   consumerIdleCleanup?: number;
-  /** Longest wait (ms) of one blocking read; an idle worker sends about one command per this interval. @default 3000 */
+  /**
+   * Longest wait (ms) of one blocking read: an idle worker sends about one command per this
+   * interval. Shutdown and pause interrupt a blocked read, so a long wait costs nothing. @default 10000
+   */
   blockTimeout?: number;
   /** Approximate cap on the dead-letter stream (`XADD MAXLEN ~`). @default 100000 */
   deadLetterMaxLen?: number;
@@ -103,8 +106,22 @@ export interface WorkerOptions extends WorkerDefaults {
    * that process first re-handles what it left pending. @default POD_NAME, else POD_IP, else `<host>-<pid>-<random>`
    */
   consumer?: string;
-  /** Where messages are read from. Only `'stream'` is available in this version. @default 'stream' */
+  /**
+   * Where messages are read from: the queue's stream through a consumer group, or its list
+   * (valkeysender-compatible, `LPUSH` in): each consumer moves messages into its own in-flight list
+   * (`BLMOVE`) and removes them when done; a dead consumer's in-flight list is returned to the queue
+   * when its heartbeat expires. Same retries, dead letters and idempotency. A list worker refuses
+   * `deleteOnAck`, `noAck` and `group` (lists have no consumer groups: consumers compete).
+   * @default 'stream'
+   */
   transport?: WorkerTransport;
+  /**
+   * List transport only: the key to consume, the counterpart of the senders' `queueNamer`, e.g.
+   * `(queue) => \`queue:${queue}\`` for valkeysender's list names. On Valkey Cluster the key must
+   * contain the queue's hash tag (`{<prefix>:<queue>}`). Retries are promoted onto this key.
+   * @default the key layout's `{<prefix>:<queue>}:list`
+   */
+  queueNamer?: (queue: string) => string;
   /**
    * A DTO class: each payload is turned into an instance (class-transformer) and validated
    * (class-validator). A payload that fails is a broken message, never retried.

@@ -31,6 +31,15 @@ export const LUA_SCRIPTS = {
   vqClaimOwn: { numberOfKeys: 1, lua: load('claim-own.lua') },
   vqDeleteIdleConsumer: { numberOfKeys: 1, lua: load('delete-idle-consumer.lua') },
   vqTrimAcked: { numberOfKeys: 1, lua: load('trim-acked.lua') },
+  // List-transport workers (variable key count: markers, reap candidates, redrive markers).
+  vqListTake: { numberOfKeys: 5, lua: load('list-take.lua') },
+  vqListAck: { lua: load('list-ack.lua') },
+  vqListRetry: { numberOfKeys: 5, lua: load('list-retry.lua') },
+  vqListMoveToDead: { numberOfKeys: 4, lua: load('list-move-to-dead.lua') },
+  vqListHandBack: { numberOfKeys: 3, lua: load('list-hand-back.lua') },
+  vqListReap: { lua: load('list-reap.lua') },
+  vqListHeartbeat: { numberOfKeys: 3, lua: load('list-heartbeat.lua') },
+  vqRedriveList: { lua: load('redrive-list.lua') },
   // Stream ownership (variable key count for the batch renewal and the fenced write).
   vqTakeLease: { numberOfKeys: 5, lua: load('take-lease.lua') },
   vqRenewLeases: { lua: load('renew-leases.lua') },
@@ -109,6 +118,78 @@ declare module 'ioredis' {
     ): Result<number, Context>;
     /** See trim-acked.lua. Resolves the entries removed, or -1 when the stream has no group. */
     vqTrimAcked(stream: string): Result<number, Context>;
+    /**
+     * See list-take.lua. Args: most elements, probe '1'|'0', consumer, list key name, heartbeat TTL.
+     * Resolves `[probeDeliveries, element, deliveries, element, deliveries, ...]`.
+     */
+    vqListTake(
+      list: string,
+      inflight: string,
+      deliveries: string,
+      heartbeat: string,
+      consumers: string,
+      count: number,
+      probe: '1' | '0',
+      consumer: string,
+      listName: string,
+      heartbeatTtl: number,
+    ): Result<(string | number)[], Context>;
+    /**
+     * See list-ack.lua. Keys: in-flight, stats, deliveries, then one done marker per element when
+     * markerTtl > 0; args: markerTtl, counter field ('' = none), elements. Resolves the number removed.
+     */
+    vqListAck(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    /**
+     * See list-retry.lua. Args per element: element, envelope id, delay ms, next element.
+     * Resolves one status per element (1 scheduled, 0 skipped).
+     */
+    vqListRetry(
+      inflight: string,
+      delayed: string,
+      bodies: string,
+      stats: string,
+      deliveries: string,
+      ...args: (string | number)[]
+    ): Result<number[], Context>;
+    /**
+     * See list-move-to-dead.lua. Args: maxLen, source list name, then per element: element, reason,
+     * error, attempts, countFailure, stack, fields body. Resolves one status per element.
+     */
+    vqListMoveToDead(
+      inflight: string,
+      dead: string,
+      stats: string,
+      deliveries: string,
+      ...args: (string | number)[]
+    ): Result<number[], Context>;
+    /** See list-hand-back.lua. Args: count '1'|'0', elements. Resolves the number returned to the queue. */
+    vqListHandBack(
+      inflight: string,
+      list: string,
+      deliveries: string,
+      counted: '1' | '0',
+      ...elements: string[]
+    ): Result<number, Context>;
+    /**
+     * See list-reap.lua. Keys: consumers, list, deliveries, then per candidate its heartbeat and
+     * in-flight list; args: list name, limit, candidate names. Resolves one result per candidate.
+     */
+    vqListReap(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<number[], Context>;
+    /** See list-heartbeat.lua. Resolves 1 or 0 (see there). */
+    vqListHeartbeat(
+      heartbeat: string,
+      consumers: string,
+      inflight: string,
+      consumer: string,
+      listName: string,
+      ttlMs: number,
+      mode: 'beat' | 'leave',
+    ): Result<number, Context>;
+    /**
+     * See redrive-list.lua. Keys: dead, list, stats, then one done marker per entry; args per entry:
+     * dead-letter entry id, list element. Resolves one status per entry: 1 moved, 0 gone.
+     */
+    vqRedriveList(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<number[], Context>;
     /**
      * See take-lease.lua. Args: group, owner, ttl ms, data stream, mode, LBS entry id, min idle ms.
      * Resolves `[token, expiresAtMs, info, entryId]` or `[-1, holder]`, `[-2]`, `[-3]`, `[-4]`.

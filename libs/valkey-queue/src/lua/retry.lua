@@ -9,6 +9,7 @@
   KEYS[1] queue STREAM   KEYS[2] delayed ZSET   KEYS[3] delayed bodies HASH   KEYS[4] stats HASH
   ARGV[1] group   ARGV[2] consumer   ARGV[3] '1' = XDEL acked entries (deleteOnAck)
   Then 5 values per entry: stream entry id, envelope id, delay ms, next attempt, fallback body
+  The earliest retry, if due before every message already in the set, is published on KEYS[2].
   Returns: one status per entry: 1 scheduled | 0 skipped (no longer pending to this consumer) ]]
 local function decode(body)
   local fields, pos, size = {}, 1, #body
@@ -25,6 +26,8 @@ end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local statuses, scheduled = {}, 0
+local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]
+local earliest
 
 for i = 4, #ARGV, 5 do
   local entryId, id, delay, attempt, fallback = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
@@ -43,7 +46,9 @@ for i = 4, #ARGV, 5 do
       parts[#parts + 1] = #fields[j] .. ':' .. fields[j] .. #value .. ':' .. value
     end
     if not seen then parts[#parts + 1] = '7:attempt' .. #attempt .. ':' .. attempt end
-    redis.call('ZADD', KEYS[2], now + tonumber(delay), id)
+    local due = now + tonumber(delay)
+    if not earliest or due < earliest then earliest = due end
+    redis.call('ZADD', KEYS[2], due, id)
     redis.call('HSET', KEYS[3], id, table.concat(parts))
     redis.call('XACK', KEYS[1], ARGV[1], entryId)
     if ARGV[3] == '1' then redis.call('XDEL', KEYS[1], entryId) end
@@ -53,6 +58,9 @@ for i = 4, #ARGV, 5 do
   statuses[#statuses + 1] = status
 end
 
+-- A retry due before every other message wakes the promoters of other instances too.
+-- pcall: a user whose ACL denies the channel still sends; its instances poll instead.
+if earliest and (not head or earliest < tonumber(head)) then redis.pcall('PUBLISH', KEYS[2], earliest) end
 if scheduled > 0 then
   redis.call('HINCRBY', KEYS[4], 'failed', scheduled)
   redis.call('HINCRBY', KEYS[4], 'retried', scheduled)

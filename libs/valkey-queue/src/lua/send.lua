@@ -15,6 +15,7 @@
   ARGV[8] delay ms from the server's clock ('' unless delayed with a relative delay)
   ARGV[9] values per message: stream, the field/value count; list, 1 (element); delayed, 2 (id, body)
   ARGV[10..] the messages, ARGV[9] values each
+  A delayed call that becomes the set's earliest publishes its due ms on the channel KEYS[2].
   Returns: { 0, appended count, due ms or -1 }   written
          | { 1, first id }                       deduplicated: the dedup key holds the first id
          | { 2 }                                 already written: the marker exists (a retried call) ]]
@@ -48,11 +49,15 @@ elseif mode == 'list' then
     redis.call('LPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, last)))
   end
 else
+  local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]
   due = ARGV[8] ~= '' and nowMs() + tonumber(ARGV[8]) or tonumber(ARGV[7])
   for i = first, last, 2 do
     redis.call('ZADD', KEYS[2], 'NX', due, ARGV[i])
     redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
   end
+  -- Now the earliest: wake the promoters sleeping until a later one (channel = the set's name).
+  -- pcall: a user whose ACL denies the channel still sends; its instances poll instead.
+  if not head or due < tonumber(head) then redis.pcall('PUBLISH', KEYS[2], due) end
 end
 
 if dedupTtl > 0 then redis.call('SET', KEYS[5], ARGV[4], 'PX', dedupTtl) end

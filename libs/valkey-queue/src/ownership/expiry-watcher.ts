@@ -3,6 +3,7 @@ import { Cluster, Redis } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
 import type { ValkeyConnection } from '../connection/valkey-connection.js';
 import { errorMessage } from '../utils/with-timeout.util.js';
+import { ClusterKeyspaceListeners } from './cluster-keyspace-listeners.js';
 import { escapeGlob, planKeyspaceFlags } from './keyspace-flags.js';
 import type { OwnershipStore } from './ownership-store.js';
 
@@ -17,14 +18,15 @@ const SWEEP_MAX = 10_000;
  *   are added to `notify-keyspace-events` (never replacing the existing ones) when CONFIG is allowed;
  * - the hand-back channel, published by hand-back-lease.lua at shutdown;
  * - a sweeper every `sweepInterval`, which reads the assignments whose last lease expiry has passed.
- * TODO(issue 9): on Cluster, keyspace notifications are per node; configure and subscribe on every
- * primary. Until then a Cluster deployment relies on the sweeper and the hand-back channel.
+ * On Cluster, notifications are node-local: every primary is configured and subscribed to, following
+ * topology changes (ClusterKeyspaceListeners).
  * @internal
  */
 export class ExpiryWatcher {
   private readonly logger = new Logger('StreamOwnershipService');
   private readonly leasePrefix: string;
   private subscriber?: ValkeyClient;
+  private nodeListeners?: ClusterKeyspaceListeners;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
   private readonly queued = new Set<string>();
@@ -78,13 +80,25 @@ export class ExpiryWatcher {
     const { subscriber } = this;
     this.subscriber = undefined;
     if (subscriber) await this.connection.release(subscriber).catch(() => undefined);
-    await Promise.all([this.sweeping, this.flushing, this.subscribing]);
+    await Promise.all([this.sweeping, this.flushing, this.subscribing, this.nodeListeners?.stop()]);
   }
 
   private async subscribe(): Promise<void> {
     const client = this.connection.client;
-    const channel = client instanceof Cluster ? undefined : await this.configure(client);
-    const db = client instanceof Cluster ? 0 : await this.dbIndex(client);
+    if (client instanceof Cluster) {
+      this.nodeListeners ??= new ClusterKeyspaceListeners(
+        client,
+        this.connection,
+        {
+          configure: (node) => this.configure(node),
+          listen: (node, channel) => this.listen(node, channel, 0),
+        },
+        this.logger,
+      );
+      return this.nodeListeners.sync();
+    }
+    const channel = await this.configure(client);
+    const db = await this.dbIndex(client);
     const subscriber = await this.connection.createBlockingConnection('ownership-events');
     try {
       await this.listen(subscriber, channel, db);
@@ -201,6 +215,7 @@ export class ExpiryWatcher {
 
   private async sweep(): Promise<void> {
     if (!this.subscribed && !this.subscribing) void this.trySubscribe();
+    else if (this.subscribed) this.nodeListeners?.requestSync(); // primaries may have changed
     try {
       const now = await this.store.serverTime();
       for (let offset = 0; offset < SWEEP_MAX && !this.stopped; offset += SWEEP_PAGE) {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
+import { unblockByName } from '../connection/unblock-by-name.js';
 import type { ValkeyConnection } from '../connection/valkey-connection.js';
 import { errorMessage, withTimeout } from '../utils/with-timeout.util.js';
 import { isMissingGroup, isUnrecoverable } from './ownership-errors.js';
@@ -64,6 +65,8 @@ export class LbsReader {
     // CLIENT UNBLOCK ends the read without losing an entry; it needs the connection id on one server.
     if (client && clientId !== undefined && this.connection.client instanceof Redis) {
       await this.connection.client.client('UNBLOCK', clientId).catch(() => undefined);
+    } else if (client instanceof Cluster) {
+      await unblockByName(this.connection.client, `vq:${this.connectionPurpose}`);
     }
     // A read that reached the server after the UNBLOCK (or a Cluster read) is cut off; an entry
     // delivered at that instant stays pending and is recovered after recoveryIdle.
@@ -138,9 +141,14 @@ export class LbsReader {
     }
   }
 
+  /** Unique per instance, so a Cluster stop can find (by name) and unblock exactly this read. */
+  private get connectionPurpose(): string {
+    return `ownership-lbs:${this.store.owner}`.replace(/\s/g, '_');
+  }
+
   private async blockingClient(): Promise<ValkeyClient> {
     if (this.client) return this.client;
-    const client = await this.connection.createBlockingConnection('ownership-lbs');
+    const client = await this.connection.createBlockingConnection(this.connectionPurpose);
     this.client = client;
     if (client instanceof Redis) this.clientId = Number(await client.client('ID'));
     return client;

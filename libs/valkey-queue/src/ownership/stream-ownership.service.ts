@@ -299,7 +299,11 @@ export class StreamOwnershipService
 
   /** A held lease was lost: 'disowned' once; a lease given up on the local deadline is handed back at once. */
   private onLost(lease: HeldLease, reason: LossReason): void {
-    this.logger.warn(`Lost the lease on '${lease.stream}' (token ${lease.token}): ${reason}`);
+    this.logger.warn(`Lost the lease on '${lease.stream}' (token ${lease.token}): ${reason}`, {
+      stream: lease.stream,
+      token: lease.token,
+      reason,
+    });
     if (this.state === 'running' || this.state === 'idle') {
       this.emit({ type: 'disowned', stream: lease.stream, token: lease.token });
     }

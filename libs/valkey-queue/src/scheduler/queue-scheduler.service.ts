@@ -7,7 +7,10 @@ import {
 } from '@nestjs/common';
 import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import { ValkeyConnection } from '../connection/valkey-connection.js';
-import type { QueueTransport } from '../delayed/delayed-promoter.js';
+import { SIGNALED_RECHECK_MS, type QueueTransport } from '../delayed/delayed-promoter.js';
+import { announce } from '../signals/announce.js';
+import { QueueSignals } from '../signals/queue-signals.js';
+import { ValkeyQueueMetrics } from '../observability/valkey-queue-metrics.service.js';
 import { toListElement, toStreamFields, type Envelope } from '../envelope/envelope.js';
 import { queueKeys, scheduleIndexKey } from '../utils/keys.util.js';
 import { errorMessage } from '../utils/with-timeout.util.js';
@@ -32,8 +35,9 @@ interface IndexEntry {
  * one message (envelope id `<name>:<tickMs>`) to the schedule's queue, exactly once however many
  * instances run: fire-schedule.lua compares and advances the next-tick score atomically.
  *
- * Every instance checks for due ticks at least every `scheduler.pollInterval`, and sleeps until
- * the next tick when it is sooner. "Now" is the server's clock.
+ * Every instance sleeps until the next tick. A new or changed schedule is published on the schedule
+ * index's channel, so instances also wake for ticks others scheduled; only without signals
+ * (QueueSignals not live) is the sleep capped at `scheduler.pollInterval`. "Now" is the server's clock.
  */
 @Injectable()
 export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -49,6 +53,8 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     private readonly connection: ValkeyConnection,
     @Inject(VALKEY_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedValkeyQueueOptions,
+    private readonly signals: QueueSignals,
+    private readonly metrics: ValkeyQueueMetrics,
   ) {
     this.indexKey = scheduleIndexKey(options.prefix);
   }
@@ -86,6 +92,8 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
       first,
     );
     this.wakeBy(first);
+    // Other instances sleep until the ticks they know of: tell them about this one.
+    if (first >= 0) await announce(this.client, this.indexKey, String(first));
   }
 
   /** Stops a schedule's future ticks. Resolves whether it existed. */
@@ -101,15 +109,19 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
   async list(): Promise<ScheduleInfo[]> {
     const index = await this.client.hgetall(this.indexKey);
     const names = Object.keys(index).sort();
-    const pipeline = this.client.pipeline();
-    for (const name of names) {
-      const keys = queueKeys(this.options.prefix, (JSON.parse(index[name]) as IndexEntry).queue);
-      pipeline.hgetall(keys.schedule(name)).zscore(keys.schedules, name);
-    }
-    const replies = (await pipeline.exec()) ?? [];
+    // Separate commands, not one pipeline: on Cluster the schedules' queues live in different slots.
+    // Auto-pipelining still sends them together.
+    const replies = await Promise.all(
+      names.map((name) => {
+        const keys = queueKeys(this.options.prefix, (JSON.parse(index[name]) as IndexEntry).queue);
+        return Promise.all([
+          this.client.hgetall(keys.schedule(name)),
+          this.client.zscore(keys.schedules, name),
+        ]);
+      }),
+    );
     return names.flatMap((name, position) => {
-      const stored = replies[position * 2]?.[1] as Record<string, string> | undefined;
-      const nextScore = replies[position * 2 + 1]?.[1] as string | null;
+      const [stored, nextScore] = replies[position];
       return stored?.timing
         ? [toScheduleInfo(name, (JSON.parse(index[name]) as IndexEntry).queue, stored, nextScore)]
         : [];
@@ -118,6 +130,10 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     this.wake(0);
+    this.signals.listen(this.indexKey, {
+      message: (tick) => this.wakeBy(Number(tick)),
+      resync: () => this.wakeBy(0),
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -166,7 +182,7 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
   /** One pass over every queue with schedules: fire what is due, then sleep until the next tick. */
   private async pass(): Promise<void> {
     const { pollInterval } = this.options.scheduler;
-    let sleepMs = pollInterval;
+    let sleepMs = this.signals.live ? SIGNALED_RECHECK_MS : pollInterval;
     try {
       this.rerun = false;
       const index = await this.client.hgetall(this.indexKey);
@@ -182,6 +198,7 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
       if (!this.failing && !this.closed)
         this.logger.warn(`Firing schedules failed: ${errorMessage(error)}; retrying`);
       this.failing = true;
+      sleepMs = pollInterval;
     }
     if (this.rerun) sleepMs = 0;
     if (!this.closed) this.wake(sleepMs);
@@ -191,18 +208,23 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
   private async fireDue(queue: string, now: number): Promise<number | undefined> {
     const keys = queueKeys(this.options.prefix, queue);
     const upcoming = await this.client.zrange(keys.schedules, '0', String(DUE_PAGE - 1), 'WITHSCORES');
+    // The next ticks of what fired here are not in `upcoming`: the earliest of them counts too.
+    let next: number | undefined;
+    const sooner = (tick: number | undefined): number | undefined =>
+      tick === undefined ? next : next === undefined ? tick : Math.min(next, tick);
     for (let position = 0; position < upcoming.length; position += 2) {
       const [name, score] = [upcoming[position], Number(upcoming[position + 1])];
-      if (score > now) return score;
-      await this.fire(queue, name, score, now);
+      if (score > now) return sooner(score);
+      next = sooner(await this.fire(queue, name, score, now));
     }
-    return upcoming.length === DUE_PAGE * 2 ? now : undefined; // a full page: look again at once
+    return upcoming.length === DUE_PAGE * 2 ? now : next; // a full page: look again at once
   }
 
-  private async fire(queue: string, name: string, due: number, now: number): Promise<void> {
+  /** Fires one due schedule (unless another instance just did); resolves its next tick, if any. */
+  private async fire(queue: string, name: string, due: number, now: number): Promise<number | undefined> {
     const keys = queueKeys(this.options.prefix, queue);
     const stored = await this.client.hgetall(keys.schedule(name));
-    if (!stored.timing) return; // removed since the ZRANGE
+    if (!stored.timing) return undefined; // removed since the ZRANGE
     const timing = JSON.parse(stored.timing) as ScheduleTiming;
     const tolerance = 2 * this.options.scheduler.pollInterval + 1_000;
     const plan = planFires(timing, due, now, Number(stored.runs ?? 0), tolerance);
@@ -230,7 +252,17 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
       plan.fires.at(-1) ?? '',
       ...messages.flat(),
     );
-    if (fired > 0) this.logger.debug(`Schedule '${name}' fired ${fired} tick(s) on '${queue}'`);
+    if (fired > 0) {
+      this.metrics.scheduleFired(queue, name, fired);
+      this.logger.debug(`Schedule '${name}' fired ${fired} tick(s) on '${queue}'`, {
+        schedule: name,
+        queue,
+        ticks: fired,
+      });
+    }
+    // Lost the race to another instance: its plan may differ (catch-up), so read the score again.
+    if (fired === 0) return now;
+    return plan.next ?? undefined;
   }
 }
 

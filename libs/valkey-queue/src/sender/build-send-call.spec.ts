@@ -8,6 +8,8 @@ const settings = (overrides: Partial<SendCallSettings> = {}): SendCallSettings =
   transport: 'stream',
   keys,
   target: keys.stream,
+  queue: 'orders',
+  listFormat: 'envelope',
   idempotencyWindow: 60_000,
   dedupTtl: 3_600_000,
   trim: '',
@@ -121,5 +123,25 @@ describe('buildSendCall', () => {
     expect(
       buildSendCall(settings({ trim: 'MAXLEN', trimValue: 10 }), ['1'], { delay: 5 }, CREATED).args[9],
     ).toBe('');
+  });
+});
+
+describe('buildSendCall with listFormat valkeysender', () => {
+  it('pushes valkeysender elements, also as the body of a delayed list message', () => {
+    const list = settings({ transport: 'list', target: keys.list, listFormat: 'valkeysender' });
+    const now = buildSendCall(list, ['{"a":1}'], { ttl: 5_000 }, CREATED);
+    const later = buildSendCall(list, ['{"a":1}'], { delay: 1_000 }, CREATED);
+
+    const element = JSON.parse(now.args[14] as string) as Record<string, unknown>;
+    expect(element).toMatchObject({
+      id: now.envelopes[0].id,
+      queue: 'orders',
+      payload: Buffer.from('{"a":1}').toString('base64'),
+      ttl: 5_000_000_000,
+      retries: 0,
+    });
+    const [id, body] = later.args[14] as string[];
+    expect(id).toBe(later.envelopes[0].id);
+    expect(JSON.parse(body)).toMatchObject({ id, queue: 'orders', retries: 0 });
   });
 });

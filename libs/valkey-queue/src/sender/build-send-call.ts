@@ -1,9 +1,10 @@
 import { encodeDelayedBody } from '../envelope/delayed-body.js';
 import { toListElement, toStreamFields, type Envelope } from '../envelope/envelope.js';
 import { newMessageId } from '../envelope/message-id.js';
+import { toValkeysenderElement } from '../envelope/valkeysender-format.js';
 import type { QueueKeys } from '../utils/keys.util.js';
 import type { CheckedSendOptions } from './check-send-options.js';
-import type { SenderTransport } from './sender-options.interface.js';
+import type { ListFormat, SenderTransport } from './sender-options.interface.js';
 
 /** How a call writes: appended now to the stream or list, or parked in the delayed set. */
 export type SendMode = 'stream' | 'list' | 'delayed';
@@ -14,6 +15,10 @@ export interface SendCallSettings {
   keys: QueueKeys;
   /** The key messages are appended to (the key layout's, or the queueNamer's). */
   target: string;
+  /** The queue's name, written into valkeysender elements. */
+  queue: string;
+  /** List element format (list transport). */
+  listFormat: ListFormat;
   /** Marker TTL, 0 for none. */
   idempotencyWindow: number;
   dedupTtl: number;
@@ -25,6 +30,8 @@ export interface SendCallSettings {
 
 /** One ready-to-run script call: a single send, or one chunk of a batch. @internal */
 export interface SendCall {
+  /** The queue's name (for errors). */
+  queue: string;
   mode: SendMode;
   envelopes: Envelope[];
   /** Arguments of `vqSend` after the command name: 5 keys, 9 settings, then one item per message. */
@@ -78,7 +85,7 @@ export function buildSendCall(
     if (expiresAt !== undefined) envelope.expiresAt = expiresAt;
     if (options.dedupKey !== undefined) envelope.dedupKey = options.dedupKey;
     envelopes[index] = envelope;
-    data[index] = encodeForMode(mode, settings.transport, envelope);
+    data[index] = encodeForMode(mode, settings, envelope);
   }
 
   const first = envelopes[0].id;
@@ -104,7 +111,8 @@ export function buildSendCall(
     width,
   ];
   for (const item of data) args.push(item);
-  if (mode === 'delayed' || dedupTtl > 0 || payloads.length !== 1) return { mode, envelopes, args };
+  const { queue } = settings;
+  if (mode === 'delayed' || dedupTtl > 0 || payloads.length !== 1) return { queue, mode, envelopes, args };
   const trim = mode === 'stream' ? settings.trim : '';
   const shareable: ShareableSend = {
     group: `${settings.target}\n${mode}\n${markerTtl}\n${trim}\n${settings.trimValue}\n${width}`,
@@ -117,13 +125,22 @@ export function buildSendCall(
     width,
     data: data[0],
   };
-  return { mode, envelopes, args, shareable };
+  return { queue, mode, envelopes, args, shareable };
 }
 
-function encodeForMode(mode: SendMode, transport: SenderTransport, envelope: Envelope): string | string[] {
+function encodeForMode(mode: SendMode, settings: SendCallSettings, envelope: Envelope): string | string[] {
   if (mode === 'stream') return toStreamFields(envelope);
-  if (mode === 'list') return toListElement(envelope);
+  if (mode === 'list') return encodeListElement(settings, envelope);
   // Delayed: [id, body], the body being what the promoter appends when it is due.
-  const body = transport === 'list' ? toListElement(envelope) : encodeDelayedBody(toStreamFields(envelope));
+  const body =
+    settings.transport === 'list'
+      ? encodeListElement(settings, envelope)
+      : encodeDelayedBody(toStreamFields(envelope));
   return [envelope.id, body];
+}
+
+function encodeListElement(settings: SendCallSettings, envelope: Envelope): string {
+  return settings.listFormat === 'valkeysender'
+    ? toValkeysenderElement(envelope, settings.queue)
+    : toListElement(envelope);
 }

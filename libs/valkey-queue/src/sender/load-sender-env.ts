@@ -1,4 +1,10 @@
-import { parseBoolean, parseDuration, parseEnum, parseInteger } from '../config/env-parsers.js';
+import {
+  parseBoolean,
+  parseDuration,
+  parseDurationOrZero,
+  parseEnum,
+  parseInteger,
+} from '../config/env-parsers.js';
 import { ConfigError } from '../errors/config.error.js';
 import { withoutUndefined } from '../utils/objects.util.js';
 import type { CircuitBreakerOptions, RateLimitOptions, SenderDefaults } from './sender-options.interface.js';
@@ -22,6 +28,7 @@ export function loadSenderDefaultsFromEnv(parsed: EnvReader): SenderDefaults | u
   });
   const sender: SenderDefaults = withoutUndefined({
     transport: env('TRANSPORT', (v, raw) => parseEnum(v, raw, ['stream', 'list'] as const)),
+    listFormat: env('LIST_FORMAT', (v, raw) => parseEnum(v, raw, ['envelope', 'valkeysender'] as const)),
     maxPayloadBytes: env('MAX_PAYLOAD_BYTES', (v, raw) => parseInteger(v, raw, 1)),
     chunkSize: env('CHUNK_SIZE', (v, raw) => parseInteger(v, raw, 1, 10_000)),
     timeout: env('TIMEOUT', parseDuration),
@@ -90,9 +97,4 @@ function parsePositive(variable: string, raw: string): number {
     throw new ConfigError(variable, `expected a number > 0, got ${JSON.stringify(raw)}`);
   }
   return value;
-}
-
-/** A duration, or 0 to turn the feature off. */
-function parseDurationOrZero(variable: string, raw: string): number {
-  return /^0+(ms|s|m|h)?$/.test(raw.trim()) ? 0 : parseDuration(variable, raw);
 }

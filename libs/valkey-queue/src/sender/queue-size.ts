@@ -1,4 +1,5 @@
 import type { ValkeyClient } from '../connection/create-client.js';
+import type { QueueKeys } from '../utils/keys.util.js';
 import type { SenderTransport } from './sender-options.interface.js';
 
 /**
@@ -8,22 +9,29 @@ import type { SenderTransport } from './sender-options.interface.js';
  *   unfinished count is `lag` (not yet delivered) + `pending` (delivered, not acked); the queue's
  *   is the largest of them (the slowest group), since each group sees every entry. When the server
  *   cannot compute `lag` (entries deleted in the middle of the stream), `XLEN` is the bound used.
- * - List: `LLEN`. Messages in list workers' in-flight lists are not counted here (the workers
- *   know their consumers; `QueueAdmin.stats()` reports them).
+ * - List: `LLEN` + the in-flight lists of the list workers that read this list (found in the
+ *   list-consumer registry).
  * - Plus `ZCARD` of the delayed set (delayed sends and scheduled retries).
  *
- * One pipelined round trip; all keys share the queue's slot.
+ * One pipelined round trip (two for a list that has consumers); all keys share the queue's slot.
  * @internal
  */
 export async function measureQueueSize(
   client: ValkeyClient,
   transport: SenderTransport,
   target: string,
-  delayed: string,
+  keys: QueueKeys,
 ): Promise<number> {
+  const { delayed } = keys;
   if (transport === 'list') {
-    const [waiting, scheduled] = await Promise.all([client.llen(target), client.zcard(delayed)]);
-    return waiting + scheduled;
+    const [waiting, scheduled, registry] = await Promise.all([
+      client.llen(target),
+      client.zcard(delayed),
+      client.hgetall(keys.listConsumers),
+    ]);
+    const readers = Object.keys(registry).filter((consumer) => registry[consumer] === target);
+    const inFlight = await Promise.all(readers.map((consumer) => client.llen(keys.inflight(consumer))));
+    return waiting + scheduled + inFlight.reduce((total, count) => total + count, 0);
   }
   const [length, scheduled, groups] = await Promise.all([
     client.xlen(target),

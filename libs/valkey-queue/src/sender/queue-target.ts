@@ -47,6 +47,8 @@ export function resolveQueueTarget(
     transport,
     keys,
     target: key,
+    queue,
+    listFormat: options.listFormat,
     idempotencyWindow: options.idempotencyWindow,
     dedupTtl: options.dedupTtl,
     trim: maxLen !== undefined ? 'MAXLEN' : maxAge !== undefined ? 'MINID' : '',

@@ -156,3 +156,25 @@ describe('idempotencyWindow versus timeout', () => {
     ).not.toThrow();
   });
 });
+
+describe('listFormat', () => {
+  it("is valkeysender's only on the list transport", () => {
+    expect(invalid({ listFormat: 'valkeysender' }).message).toMatch(/sender\.listFormat/);
+    expect(invalid({ listFormat: 'protobuf' }).message).toMatch(/sender\.listFormat/);
+    expect(
+      validateOptions({ connection: {}, sender: { transport: 'list', listFormat: 'valkeysender' } }).sender
+        .listFormat,
+    ).toBe('valkeysender');
+  });
+
+  it('checks a registration against the transport it inherits', () => {
+    const listDefaults = resolveSenderDefaults({ transport: 'list' });
+    expect(() =>
+      assertMergedSenderOptions(mergeSenderOptions(listDefaults, { listFormat: 'valkeysender' }), 'legacy'),
+    ).not.toThrow();
+    const streamDefaults = resolveSenderDefaults({});
+    expect(() =>
+      assertMergedSenderOptions(mergeSenderOptions(streamDefaults, { listFormat: 'valkeysender' }), 'legacy'),
+    ).toThrow(/registerSender\("legacy"\)\.listFormat/);
+  });
+});

@@ -3,15 +3,17 @@ import { JSON_CODEC } from '../codec/json.codec.js';
 import type { PayloadCodec } from '../codec/payload-codec.interface.js';
 import { InvalidOptionsError, type InvalidOption } from '../errors/invalid-options.error.js';
 import { assertQueueName } from '../utils/keys.util.js';
-import { isPlainObject } from '../utils/objects.util.js';
+import { isPlainObject, withoutUndefined as definedOnly } from '../utils/objects.util.js';
 import type {
   CircuitBreakerOptions,
+  DurabilityOptions,
   RateLimitOptions,
   RegisterSenderOptions,
   SenderDefaults,
   SenderHooks,
   SenderOptions,
   SenderTransport,
+  ListFormat,
 } from './sender-options.interface.js';
 import { RegisterSenderSchema, toSenderSchema } from './sender-options.schema.js';
 
@@ -19,6 +21,7 @@ import { RegisterSenderSchema, toSenderSchema } from './sender-options.schema.js
 export interface ResolvedSenderOptions extends SenderHooks {
   transport: SenderTransport;
   queueNamer?: (queue: string) => string;
+  listFormat: ListFormat;
   codec: PayloadCodec;
   maxPayloadBytes: number;
   chunkSize: number;
@@ -32,6 +35,8 @@ export interface ResolvedSenderOptions extends SenderHooks {
   maxRetries: number;
   retryBackoff: { initialDelay: number; maxDelay: number };
   rateLimit: (Required<Omit<RateLimitOptions, 'maxWait'>> & { maxWait?: number }) | false;
+  /** WAIT for replicas after each write; false or undefined for none. */
+  durability?: DurabilityOptions | false;
 }
 
 /** The module's sender defaults, resolved. @internal */
@@ -42,6 +47,7 @@ export interface ResolvedSenderDefaults extends ResolvedSenderOptions {
 
 export const SENDER_DEFAULTS: Readonly<ResolvedSenderDefaults> = Object.freeze<ResolvedSenderDefaults>({
   transport: 'stream',
+  listFormat: 'envelope',
   codec: JSON_CODEC,
   maxPayloadBytes: 1024 * 1024,
   chunkSize: 1_000,
@@ -95,6 +101,21 @@ function commonRuleIssues(options: SenderOptions, path: string): InvalidOption[]
       expected: [`0 (off), or at least the send timeout (${timeout} ms), so a retry always finds its marker`],
     });
   }
+  if (options.listFormat === 'valkeysender' && (options.transport ?? 'stream') !== 'list') {
+    issues.push({
+      path: `${path}.listFormat`,
+      value: options.listFormat,
+      expected: ["'envelope' unless transport is 'list' (valkeysender's format is a list element)"],
+    });
+  }
+  const durability = options.durability;
+  if (isPlainObject(durability) && typeof durability.timeout === 'number' && durability.timeout >= timeout) {
+    issues.push({
+      path: `${path}.durability.timeout`,
+      value: durability.timeout,
+      expected: [`less than the send timeout (${timeout} ms)`],
+    });
+  }
   const backoff = options.retryBackoff;
   if (isPlainObject(backoff) && (backoff.initialDelay ?? 100) > (backoff.maxDelay ?? 2_000)) {
     issues.push({
@@ -144,8 +165,9 @@ export function mergeSenderOptions<T extends ResolvedSenderOptions>(base: T, own
  * against an inherited `idempotencyWindow`). Throws `InvalidOptionsError`.
  */
 export function assertMergedSenderOptions(options: ResolvedSenderOptions, name: string): void {
+  const { idempotencyWindow, timeout, listFormat, transport, durability } = options;
   const issues = commonRuleIssues(
-    { idempotencyWindow: options.idempotencyWindow, timeout: options.timeout },
+    { idempotencyWindow, timeout, listFormat, transport, durability },
     `registerSender(${JSON.stringify(name)})`,
   );
   if (issues.length > 0) throw new InvalidOptionsError(issues);
@@ -181,6 +203,3 @@ function flatten(error: ValidationError, parent: string): InvalidOption[] {
 }
 
 const displayValue = (value: unknown): unknown => (typeof value === 'function' ? '[function]' : value);
-
-const definedOnly = <T extends object>(value: T): Partial<T> =>
-  Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Command } from 'ioredis';
+import { Cluster, Command } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
 import { LUA_SCRIPTS } from '../lua/lua-scripts.js';
+import { InsufficientReplicasError } from '../errors/insufficient-replicas.error.js';
 import type { SendCall, ShareableSend } from './build-send-call.js';
+import { ReplicaShortfall, writeThenWait } from './durable-write.js';
+import type { DurabilityOptions } from './sender-options.interface.js';
 
 /** What send.lua answers: written `[0, count, due]`, deduplicated `[1, firstId]`, already written `[2]`. */
 export type SendReply = [0, number, number] | [1, string] | [2];
@@ -20,9 +23,27 @@ const MAX_SHARED = 500;
 /** Concurrent single sends waiting to go out together in one send-many.lua call. */
 interface SharedCall {
   first: ShareableSend;
+  /** Set when the gathered sends are durable: the call is pipelined with a WAIT. */
+  durability?: DurabilityOptions;
   markers: string[];
   data: (string | string[])[];
-  waiters: { resolve: (reply: SendReply) => void; reject: (error: unknown) => void }[];
+  waiters: {
+    resolve: (reply: SendReply) => void;
+    reject: (error: unknown) => void;
+    queue: string;
+    id: string;
+  }[];
+}
+
+/** The typed error of a replica shortfall for the given messages; any other error as it is. */
+function shortfallError(
+  error: unknown,
+  queue: string,
+  ids: string[],
+  durability: DurabilityOptions,
+): unknown {
+  if (!(error instanceof ReplicaShortfall)) return error;
+  return new InsufficientReplicasError(queue, ids, durability.replicas, error.acknowledged);
 }
 
 /**
@@ -35,6 +56,8 @@ interface SharedCall {
  *   the event loop are gathered into one send-many.lua call: one command and one script run for
  *   many messages, each still with its own idempotency marker, so each stays retry-safe alone;
  * - other calls (delayed, dedup, batch chunks) go through the client's auto-pipelined `vqSend`.
+ * - a sender with `durability` pipelines each call with a WAIT (durable-write.ts); its concurrent
+ *   single sends are gathered too, and share one WAIT.
  *
  * Order is kept: a direct write happens only when every earlier send has been answered, gathered
  * sends go out in call order, and before any other call. One instance per client, shared by all senders.
@@ -50,11 +73,14 @@ export class SendScript {
 
   constructor(private readonly client: ValkeyClient) {}
 
-  call(call: SendCall): Promise<SendReply> {
+  call(call: SendCall, durability?: DurabilityOptions | false): Promise<SendReply> {
     const args = call.args as SendScriptArgs;
     let reply: Promise<SendReply>;
-    if (this.inFlight === 0) reply = this.direct(args);
-    else if (call.shareable) reply = this.share(call.shareable);
+    if (durability && !(this.inFlight > 0 && call.shareable)) {
+      this.flush(); // gathered sends were called first: they must reach the socket first
+      reply = this.durable(call, durability);
+    } else if (this.inFlight === 0 && !durability) reply = this.direct(args);
+    else if (call.shareable) reply = this.share(call, durability || undefined);
     else {
       this.flush(); // gathered sends were called first: they must reach the socket first
       reply = this.client.vqSend(...args) as Promise<SendReply>;
@@ -64,7 +90,22 @@ export class SendScript {
     return reply;
   }
 
+  /** One call with its WAIT (see durable-write.ts); a shortfall becomes `InsufficientReplicasError`. */
+  private durable(call: SendCall, durability: DurabilityOptions): Promise<SendReply> {
+    const ids = call.envelopes.map(({ id }) => id);
+    return writeThenWait<SendReply>(
+      this.client,
+      (pipeline) => pipeline.vqSend(...(call.args as SendScriptArgs)),
+      durability,
+    ).catch((error: unknown) => {
+      throw shortfallError(error, call.queue, ids, durability);
+    });
+  }
+
   private direct(args: SendScriptArgs): Promise<SendReply> {
+    // On Cluster vqSend is not auto-pipelined (connection/create-client.ts) and loads the script on
+    // each node's socket by itself, without a NOSCRIPT round trip that would reorder sends.
+    if (this.client instanceof Cluster) return this.client.vqSend(...args) as Promise<SendReply>;
     return this.write('evalsha', SEND_SHA, args).catch((error: unknown) => {
       // A restarted or failed-over server has an empty script cache: load it by running EVAL once.
       if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
@@ -80,12 +121,15 @@ export class SendScript {
     return command.promise as Promise<SendReply>;
   }
 
-  private share(send: ShareableSend): Promise<SendReply> {
+  private share(sendCall: SendCall, durability?: DurabilityOptions): Promise<SendReply> {
+    const send = sendCall.shareable!;
+    // Durable sends share a call (and one WAIT) only with sends of the same durability.
+    const group = durability ? `${send.group}\n${durability.replicas}\n${durability.timeout}` : send.group;
     return new Promise<SendReply>((resolve, reject) => {
-      let call = this.shared.get(send.group);
+      let call = this.shared.get(group);
       if (!call) {
-        call = { first: send, markers: [], data: [], waiters: [] };
-        this.shared.set(send.group, call);
+        call = { first: send, durability, markers: [], data: [], waiters: [] };
+        this.shared.set(group, call);
         if (!this.flushScheduled) {
           this.flushScheduled = true;
           setImmediate(this.flush);
@@ -93,9 +137,9 @@ export class SendScript {
       }
       call.markers.push(send.marker);
       call.data.push(send.data);
-      call.waiters.push({ resolve, reject });
+      call.waiters.push({ resolve, reject, queue: sendCall.queue, id: sendCall.envelopes[0].id });
       if (call.waiters.length >= MAX_SHARED) {
-        this.shared.delete(send.group);
+        this.shared.delete(group);
         this.run(call);
       }
     });
@@ -109,28 +153,32 @@ export class SendScript {
     for (const call of calls) this.run(call);
   };
 
-  private run({ first, markers, data, waiters }: SharedCall): void {
-    this.client
-      .vqSendMany(
-        1 + markers.length,
-        first.target,
-        ...markers,
-        first.mode,
-        first.markerTtl,
-        first.trim,
-        first.trimValue,
-        first.width,
-        ...data,
-      )
-      .then(
-        (statuses) => {
-          for (let index = 0; index < waiters.length; index++) {
-            waiters[index].resolve(statuses[index] === 2 ? ALREADY_WRITTEN : WRITTEN);
-          }
-        },
-        (error: unknown) => {
-          for (const waiter of waiters) waiter.reject(error);
-        },
-      );
+  private run({ first, durability, markers, data, waiters }: SharedCall): void {
+    const args: [number, ...(string | number | string[])[]] = [
+      1 + markers.length,
+      first.target,
+      ...markers,
+      first.mode,
+      first.markerTtl,
+      first.trim,
+      first.trimValue,
+      first.width,
+      ...data,
+    ];
+    const written = durability
+      ? writeThenWait<number[]>(this.client, (pipeline) => pipeline.vqSendMany(...args), durability)
+      : this.client.vqSendMany(...args);
+    written.then(
+      (statuses) => {
+        for (let index = 0; index < waiters.length; index++) {
+          waiters[index].resolve(statuses[index] === 2 ? ALREADY_WRITTEN : WRITTEN);
+        }
+      },
+      (error: unknown) => {
+        for (const waiter of waiters) {
+          waiter.reject(durability ? shortfallError(error, waiter.queue, [waiter.id], durability) : error);
+        }
+      },
+    );
   }
 }

@@ -9,6 +9,8 @@ import { QueueUnavailableError } from '../errors/queue-unavailable.error.js';
 import { RateLimitedError } from '../errors/rate-limited.error.js';
 import { SendFailedError } from '../errors/send-failed.error.js';
 import { ValkeyQueueError } from '../errors/valkey-queue.error.js';
+import type { SenderMetrics } from '../observability/metrics/sender-metrics.js';
+import { startSendSpan } from '../observability/tracing/queue-tracing.js';
 import { errorMessage, TimeoutError } from '../utils/with-timeout.util.js';
 import { buildSendCall, type SendCall, type SendCallSettings } from './build-send-call.js';
 import { CallDeadline, sleep } from './call-deadline.js';
@@ -31,6 +33,8 @@ export interface SenderDeps {
   resilience: SenderResilience;
   status: SenderStatus;
   promoter: DelayedPromoter;
+  /** Counters per queue; absent while metrics are off (then nothing is counted). */
+  metrics?: SenderMetrics;
 }
 
 /** Queue names remembered per sender; beyond this the cache starts over (names are caller-chosen). */
@@ -57,6 +61,7 @@ export class SenderCore {
   }
 
   async send(queue: string, payload: unknown, rawOptions?: SendOptions): Promise<SendResult> {
+    const span = startSendSpan(queue, 1); // undefined unless an OpenTelemetry SDK is registered
     let call: SendCall;
     let options: CheckedSendOptions;
     try {
@@ -64,15 +69,20 @@ export class SenderCore {
       const target = this.target(queue);
       options = checkSendOptions(rawOptions, 'send', now);
       assertDelayable(target, options);
+      if (span) options = { ...options, headers: span.inject(options.headers) };
       const text = encodePayload(this.options.codec, payload, this.options.maxPayloadBytes);
       call = buildSendCall(target.settings, [text], options, now);
     } catch (error) {
+      span?.end(error);
       throw this.invalid(error, queue);
     }
     try {
+      span?.messageId(call.envelopes[0].id);
       const [result] = await this.run(queue, call, options);
+      span?.end();
       return result;
     } catch (error) {
+      span?.end(error);
       this.reportError(error as Error, queue);
       throw error;
     }
@@ -87,11 +97,13 @@ export class SenderCore {
     let options: CheckedSendOptions;
     let texts: string[];
     const createdAt = Date.now();
+    const span = startSendSpan(queue, Array.isArray(payloads) ? payloads.length : 0);
     try {
       const target = this.target(queue);
       if (!Array.isArray(payloads)) throw new InvalidSendOptionsError('payloads', payloads, 'an array');
       options = checkSendOptions(rawOptions, 'sendBatch', createdAt);
       assertDelayable(target, options);
+      if (span) options = { ...options, headers: span.inject(options.headers) };
       const { codec, maxPayloadBytes } = this.options;
       // Encode everything first: one bad payload must reject the batch before any chunk is written.
       texts = new Array<string>(payloads.length);
@@ -100,6 +112,7 @@ export class SenderCore {
       }
       settings = target.settings;
     } catch (error) {
+      span?.end(error);
       throw this.invalid(error, queue);
     }
     const results: SendResult[] = [];
@@ -117,12 +130,14 @@ export class SenderCore {
             : undefined;
         for (const result of await running) results.push(result);
       }
+      span?.end();
       return results;
     } catch (error) {
       const failure =
         results.length === 0
           ? (error as Error)
           : new BatchSendError(queue, texts.length, { sent: results.length, results }, { cause: error });
+      span?.end(failure);
       this.reportError(failure, queue);
       throw failure;
     }
@@ -131,7 +146,7 @@ export class SenderCore {
   /** Messages not yet finished in `queue` (see measureQueueSize). */
   async size(queue: string): Promise<number> {
     const { settings } = this.target(queue);
-    return measureQueueSize(this.deps.client, settings.transport, settings.target, settings.keys.delayed);
+    return measureQueueSize(this.deps.client, settings.transport, settings.target, settings.keys);
   }
 
   /** Runs one script call: rate limit, then attempts under retry + breaker, within the deadline. */
@@ -157,6 +172,7 @@ export class SenderCore {
       }
       if (isBrokenCircuitError(error) || isIsolatedCircuitError(error)) {
         status.recordFailure('rejected');
+        this.deps.metrics?.rejected(queue);
         throw new QueueUnavailableError(queue, progress.issued > 0, { cause: error });
       }
       if (error === deadline.reason && !(error instanceof TimeoutError)) {
@@ -168,6 +184,7 @@ export class SenderCore {
       throw new SendFailedError(queue, isAmbiguous(error), errorMessage(error), { cause: error });
     } finally {
       deadline.dispose();
+      if (progress.issued > 1) this.deps.metrics?.retried(queue, progress.issued - 1);
     }
   }
 
@@ -178,7 +195,7 @@ export class SenderCore {
       // Never start an attempt after the deadline (cockatiel would retry once more after its backoff).
       if (deadline.expired) return Promise.reject(deadline.reason);
       progress.issued += 1;
-      return script.call(call);
+      return script.call(call, this.options.durability);
     };
     const { breaker } = resilience;
     return this.retry.execute(breaker ? () => breaker.execute(attempt) : attempt);
@@ -190,6 +207,7 @@ export class SenderCore {
     // A dedup key holding our own id means an earlier attempt of this very call wrote it.
     if (reply[0] === 1 && reply[1] !== envelopes[0].id) {
       this.deps.status.recordSuccess(0, true);
+      this.deps.metrics?.deduplicated(queue);
       return [{ id: reply[1], queue, deduplicated: true }];
     }
     let scheduledFor: Date | undefined;
@@ -209,6 +227,7 @@ export class SenderCore {
         : { id: envelopes[index].id, queue, deduplicated: false };
     }
     this.deps.status.recordSuccess(envelopes.length, false);
+    this.deps.metrics?.sent(queue, envelopes.length);
     const { onSent } = this.options;
     if (onSent) {
       for (let index = 0; index < results.length; index++) {
@@ -265,6 +284,7 @@ export class SenderCore {
   }
 
   private reportError(error: Error, queue: string): void {
+    this.deps.metrics?.error(queue, error);
     const { onError } = this.options;
     if (onError) this.callHook('onError', () => onError(error, queue));
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import { ValkeyConnection } from '../connection/valkey-connection.js';
 import { DelayedPromoter } from '../delayed/delayed-promoter.js';
+import { ValkeyQueueMetrics } from '../observability/valkey-queue-metrics.service.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import {
   assertMergedSenderOptions,
@@ -34,6 +35,7 @@ export class SenderFactory {
     resilience: SenderResilience,
     status: SenderStatus,
     promoter: DelayedPromoter,
+    metrics: ValkeyQueueMetrics,
   ) {
     const { client } = connection;
     this.deps = {
@@ -43,6 +45,7 @@ export class SenderFactory {
       resilience,
       status,
       promoter,
+      metrics: metrics.sender,
     };
     this.rootLimiter = createLimiter(options.sender.rateLimit);
     this.root = new SenderCore(options.sender, this.deps, this.rootLimiter);

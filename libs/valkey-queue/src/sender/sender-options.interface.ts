@@ -5,6 +5,9 @@ import type { SendResult } from './send-options.interface.js';
 /** Where a queue's messages go: a stream (consumer groups) or a list (LPUSH). */
 export type SenderTransport = 'stream' | 'list';
 
+/** How a list-transport sender encodes its elements. */
+export type ListFormat = 'envelope' | 'valkeysender';
+
 /**
  * Token bucket of one sender, per process: `perSecond` tokens a second, at most `burst` saved up.
  * A send takes one token, a batch one per message; without a token the send waits.
@@ -47,6 +50,20 @@ export interface CircuitBreakerOptions {
   halfOpenAfter?: number;
 }
 
+/**
+ * Replication acknowledgement of every send: after the write, in the same round trip (and on the same
+ * Cluster node), `WAIT replicas timeout`. A send resolves only once `replicas` replicas have the
+ * messages; otherwise it rejects with `InsufficientReplicasError` (the messages are on the primary).
+ * This is what makes "acknowledged to the sender" survive a failover to a replica. Costs a round trip
+ * to the replicas on every send: see docs/scale-out.md.
+ */
+export interface DurabilityOptions {
+  /** Replicas that must confirm each write (1 to 100). */
+  replicas: number;
+  /** How long to wait for them, in ms; less than the send `timeout` and `connection.commandTimeout`. */
+  timeout: number;
+}
+
 /** Success and error callbacks. A throwing hook is logged and swallowed; it never fails a send. */
 export interface SenderHooks {
   /** After each message is written (once per message of a batch; not for deduplicated sends). */
@@ -66,6 +83,12 @@ export interface SenderOptions extends SenderHooks {
    * @default the key layout's `{<prefix>:<queue>}:stream` / `:list`
    */
   queueNamer?: (queue: string) => string;
+  /**
+   * The list element's format (list transport only): this library's envelope, or valkeysender's
+   * (base64 payload, RFC 3339 timestamp, nanosecond TTL) for existing consumers of that format.
+   * List workers read both. @default 'envelope'
+   */
+  listFormat?: ListFormat;
   /** Payload encoder. @default JSON (`JSON_CODEC`) */
   codec?: PayloadCodec;
   /** Largest encoded payload, in UTF-8 bytes. @default 1048576 (1 MiB) */
@@ -99,6 +122,11 @@ export interface SenderOptions extends SenderHooks {
   retryBackoff?: RetryBackoffOptions;
   /** Token-bucket rate limit, or `false` for none. @default { perSecond: 1000, burst: 2000 } */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * Wait for replicas to confirm every write (`WAIT`), or `false` for none (turns a module default off).
+   * @default none (the primary's reply is the acknowledgement)
+   */
+  durability?: DurabilityOptions | false;
 }
 
 /** `ValkeyQueueModule.forRoot({ sender })`: defaults of every sender, plus module-wide settings. */

@@ -79,9 +79,15 @@ export class CircuitBreakerSchema {
   @IsOptional() @IsInt() @Min(1) halfOpenAfter?: number;
 }
 
+export class DurabilitySchema {
+  @IsInt() @Min(1) @Max(100) replicas!: number;
+  @IsInt() @Min(1) timeout!: number;
+}
+
 export class SenderOptionsSchema {
   @IsOptional() @IsIn(['stream', 'list']) transport?: 'stream' | 'list';
   @IsOptional() @IsFunction() queueNamer?: unknown;
+  @IsOptional() @IsIn(['envelope', 'valkeysender']) listFormat?: 'envelope' | 'valkeysender';
   @IsOptional() @IsCodec() codec?: unknown;
   @IsOptional() @IsInt() @Min(1) maxPayloadBytes?: number;
   // Bounded so one chunk's script stays short (a few ms) and its arguments fit in memory comfortably.
@@ -99,6 +105,10 @@ export class SenderOptionsSchema {
   @UnlessFalse()
   @ValidateNested({ message: 'rateLimit must be false or { perSecond?, burst?, maxWait? }' })
   rateLimit?: RateLimitSchema | false;
+  @IsOptional()
+  @UnlessFalse()
+  @ValidateNested({ message: 'durability must be false or { replicas, timeout }' })
+  durability?: DurabilitySchema | false;
   @IsOptional() @IsFunction() onSent?: unknown;
   @IsOptional() @IsFunction() onError?: unknown;
 }
@@ -129,6 +139,7 @@ export function toSenderSchema<T extends SenderOptionsSchema>(
     ['retryBackoff', RetryBackoffSchema],
     ['rateLimit', RateLimitSchema],
     ['circuitBreaker', CircuitBreakerSchema],
+    ['durability', DurabilitySchema],
   ] as const;
   for (const [field, Nested] of nested) {
     const value = source[field];

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   circuitBreaker,
   CircuitState,
@@ -11,6 +11,7 @@ import {
   type RetryPolicy,
 } from 'cockatiel';
 import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
+import { errorMessage } from '../utils/with-timeout.util.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import type { ResolvedSenderOptions } from './resolve-sender-options.js';
 import { isInfrastructureError, isTransientError } from './transient-errors.js';
@@ -50,6 +51,23 @@ export class SenderResilience {
             })
           : new ConsecutiveBreaker(settings.threshold),
     });
+    // One line per state change: the breaker decides whether any send reaches Valkey.
+    const logger = new Logger('QueueSender');
+    const { halfOpenAfter } = settings;
+    this.breaker.onBreak((reason) => {
+      const cause = 'error' in reason ? `: ${errorMessage(reason.error)}` : '';
+      logger.warn(`Circuit breaker opened${cause}; sends are refused for ${halfOpenAfter} ms`, {
+        breaker: 'open',
+        halfOpenAfterMs: halfOpenAfter,
+        ...('error' in reason ? { error: errorMessage(reason.error) } : {}),
+      });
+    });
+    this.breaker.onHalfOpen(() =>
+      logger.log('Circuit breaker half-open: the next send is a probe', { breaker: 'half-open' }),
+    );
+    this.breaker.onReset(() =>
+      logger.log('Circuit breaker closed: sends go through again', { breaker: 'closed' }),
+    );
   }
 
   /** The breaker's state right now. */

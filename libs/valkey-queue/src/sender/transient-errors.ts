@@ -32,6 +32,8 @@ export function isTransientError(error: unknown): boolean {
   const { code } = error as { code?: unknown };
   if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
   if (error.name === 'MaxRetriesPerRequestError' || error.name === 'ClusterAllFailedError') return true;
+  // Replicas lagging or resyncing (a failover): a retry writes nothing new (idempotency marker) and WAITs again.
+  if ((error as { code?: unknown }).code === 'VQ_INSUFFICIENT_REPLICAS') return true;
   return TRANSIENT_REPLY.test(error.message) || TRANSIENT_MESSAGE.test(error.message);
 }
 

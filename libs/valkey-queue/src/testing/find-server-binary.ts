@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { ValkeyHarnessError } from './valkey-harness.error.js';
 
 /** Server binaries looked up on PATH, best first. */
@@ -28,6 +28,28 @@ export async function findServerBinary(explicit?: string): Promise<string | unde
     if (found) return found;
   }
   return undefined;
+}
+
+/** CLI binaries (for `--cluster create`) looked up beside the server binary, then on PATH. */
+const CLI_NAMES = ['valkey-cli', 'redis-cli'];
+
+/**
+ * Finds the CLI that matches `serverBinary`: env VALKEY_CLI_BIN, else `valkey-cli`/`redis-cli` in the
+ * server binary's directory, else on PATH.
+ * @throws {ValkeyHarnessError} when none is found (cluster topologies need it).
+ */
+export async function findCliBinary(serverBinary: string): Promise<string> {
+  const requested = process.env.VALKEY_CLI_BIN || undefined;
+  const candidates = requested
+    ? [requested]
+    : [...CLI_NAMES.map((name) => join(dirname(serverBinary), name)), ...CLI_NAMES];
+  for (const candidate of candidates) {
+    const found = await resolveExecutable(candidate);
+    if (found) return found;
+  }
+  throw new ValkeyHarnessError(
+    `No CLI found for ${serverBinary}: install valkey-cli (or redis-cli) or set VALKEY_CLI_BIN`,
+  );
 }
 
 /** A path is used as is; a bare name is searched on PATH. */

@@ -11,4 +11,14 @@ export type {
   ValkeyTestUser,
   ValkeyTlsMaterial,
 } from './start-valkey.types.js';
+export type {
+  ClusterTopologyOptions,
+  SentinelTopologyOptions,
+  StartedSentinel,
+  StartedValkeyCluster,
+  StartedValkeySentinel,
+  StartValkeyClusterOptions,
+  StartValkeySentinelOptions,
+  TopologyAddress,
+} from './topology.types.js';
 export { ValkeyHarnessError, ValkeyStartupError } from './valkey-harness.error.js';

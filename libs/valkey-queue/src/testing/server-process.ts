@@ -24,16 +24,25 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
+/** How to recognise a process that is not a plain server (a Sentinel). */
+export interface SpawnOptions {
+  /** Arguments after the config file, e.g. `['--sentinel']`. @default [] */
+  args?: string[];
+  /** The log text that means "ready". @default 'Ready to accept connections' */
+  readyLine?: string;
+}
+
 /**
- * Runs `binary configFile` and resolves once the server logs that it is ready.
+ * Runs `binary configFile ...args` and resolves once the server logs that it is ready.
  * Rejects with a {@link ValkeyStartupError} carrying the output if it exits first or `timeoutMs` passes.
  */
 export async function spawnServerProcess(
   binary: string,
   configFile: string,
   timeoutMs: number,
+  { args = [], readyLine = READY_LINE }: SpawnOptions = {},
 ): Promise<ServerProcess> {
-  const child = spawn(binary, [configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, [configFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exit = deferred<void>();
   let output = '';
   const ready = deferred<void>();
@@ -55,7 +64,7 @@ export async function spawnServerProcess(
   // Keep reading both pipes for the server's whole life: a full pipe would block its logging.
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-MAX_OUTPUT_CHARS);
-    if (output.includes(READY_LINE)) ready.resolve();
+    if (output.includes(readyLine)) ready.resolve();
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);

@@ -3,6 +3,12 @@ import { loadTestcontainers, startContainerServer } from './container-server.js'
 import { envServer } from './env-server.js';
 import { findServerBinary } from './find-server-binary.js';
 import type { StartedValkey, StartValkeyOptions } from './start-valkey.types.js';
+import type {
+  StartedValkeyCluster,
+  StartedValkeySentinel,
+  StartValkeyClusterOptions,
+  StartValkeySentinelOptions,
+} from './topology.types.js';
 import { ValkeyHarnessError } from './valkey-harness.error.js';
 
 /** Default of {@link StartValkeyOptions.startupTimeout}, in milliseconds. */
@@ -13,6 +19,27 @@ const NO_SERVER_MESSAGE =
   '(Debian: apt-get install -t bookworm-backports valkey-server) or redis-server, ' +
   'or run a Docker engine for testcontainers.';
 
+/**
+ * Starts a real local Valkey Cluster (`{ cluster: { primaries: 3, replicas: 0 | 1 } }`) from the local
+ * binary: cluster-enabled servers on free loopback ports, joined with `valkey-cli --cluster create`.
+ * Resolves once every node reports `cluster_state:ok`. Always `stop()` it when done.
+ * @example
+ * const cluster = await startValkey({ cluster: { primaries: 3, replicas: 1 } });
+ * ValkeyQueueModule.forRoot({ connection: cluster.connection });
+ * await (await cluster.primaryFor('{vq:orders}:stream')).kill();
+ * await cluster.waitUntilHealthy(); // a replica took over
+ */
+export function startValkey(options: StartValkeyClusterOptions): Promise<StartedValkeyCluster>;
+/**
+ * Starts a primary, its replicas and Sentinels (`{ sentinel: { replicas: 1, sentinels: 3 } }`) from the
+ * local binary. Resolves once the replicas are in sync and the Sentinels know each other.
+ * @example
+ * const ha = await startValkey({ sentinel: { replicas: 1, sentinels: 3 } });
+ * ValkeyQueueModule.forRoot({ connection: ha.connection });
+ * const old = await ha.killPrimary();
+ * await ha.waitForFailover(old);
+ */
+export function startValkey(options: StartValkeySentinelOptions): Promise<StartedValkeySentinel>;
 /**
  * Gives a test a real Valkey server, from the first source that fits:
  *
@@ -33,8 +60,16 @@ const NO_SERVER_MESSAGE =
  * client.disconnect();
  * await valkey.stop();
  */
-export async function startValkey(options: StartValkeyOptions = {}): Promise<StartedValkey> {
+export function startValkey(options?: StartValkeyOptions): Promise<StartedValkey>;
+export async function startValkey(
+  options: StartValkeyOptions | StartValkeyClusterOptions | StartValkeySentinelOptions = {},
+): Promise<StartedValkey | StartedValkeyCluster | StartedValkeySentinel> {
   const startupTimeout = options.startupTimeout ?? DEFAULT_STARTUP_TIMEOUT;
+  if ('cluster' in options || 'sentinel' in options) {
+    // Loaded on demand: topologies need ioredis, which a plain startValkey() never loads.
+    const { startTopology } = await import('./start-topology.js');
+    return startTopology(options, startupTimeout);
+  }
   const envUrl = process.env.VALKEY_URL;
   if (envUrl && !needsOwnServer(options)) return envServer(envUrl);
 

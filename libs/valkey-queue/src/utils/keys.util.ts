@@ -68,6 +68,10 @@ export interface QueueKeys {
   inflight(consumer: string): string;
   /** STRING with a TTL, kept alive by one list-transport consumer while it runs. */
   heartbeat(consumer: string): string;
+  /** HASH: list-transport consumer name → the list key it consumes (how consumers find each other). */
+  readonly listConsumers: string;
+  /** HASH: SHA-1 of a list element → its deliveries beyond the first (crash-loop detection for lists). */
+  readonly listDeliveries: string;
 }
 
 /** The keys of `queue` under `prefix`. Validates the queue name. */
@@ -90,6 +94,8 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     done: (id) => `${tag}:done:${id}`,
     inflight: (consumer) => `${tag}:inflight:${consumer}`,
     heartbeat: (consumer) => `${tag}:consumer:${consumer}`,
+    listConsumers: `${tag}:list-consumers`,
+    listDeliveries: `${tag}:list-deliveries`,
   };
 }
 

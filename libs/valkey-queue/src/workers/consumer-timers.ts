@@ -52,7 +52,8 @@ export class ConsumerTimers {
   /** Keeps the idle time of every held message at 0, so no other consumer reclaims it. */
   private async refresh(): Promise<void> {
     const ids = this.held.ids();
-    for (let start = 0; start < ids.length; start += REFRESH_CHUNK) {
+    // At least one call, also with nothing held: the list transport renews its heartbeat here.
+    for (let start = 0; start === 0 || start < ids.length; start += REFRESH_CHUNK) {
       try {
         const lost = await this.source.refresh(ids.slice(start, start + REFRESH_CHUNK));
         if (lost.length > 0) {

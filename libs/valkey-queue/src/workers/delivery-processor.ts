@@ -6,6 +6,12 @@ import { NonErrorThrownError } from '../errors/non-error-thrown.error.js';
 import { RetryAfterError } from '../errors/retry-after.error.js';
 import { UnrecoverableError } from '../errors/unrecoverable.error.js';
 import type { BrokenMessage } from '../interfaces/queue-message.interface.js';
+import type { WorkerMetrics } from '../observability/metrics/worker-metrics.js';
+import {
+  startProcessSpan,
+  type ConsumerTarget,
+  type QueueSpan,
+} from '../observability/tracing/queue-tracing.js';
 import { withTimeout } from '../utils/with-timeout.util.js';
 import { MAX_RETRY_DELAY, retryDelay } from './backoff.js';
 import { payloadDecoder, type PayloadDecoder } from './payload-decoder.js';
@@ -26,6 +32,10 @@ interface DecodedMessage {
   attempt: number;
 }
 
+/** What happened to the hook, for the dead/broken log line. */
+const hookNote = (kind: string, present: boolean, skipped: boolean, deliveries: number): string =>
+  !present ? `; no ${kind} handler` : skipped ? `; ${kind} skipped: delivered ${deliveries} times` : '';
+
 /** Anything thrown, as an Error. @internal */
 export const asError = (thrown: unknown): Error =>
   thrown instanceof Error ? thrown : new NonErrorThrownError(thrown);
@@ -39,6 +49,9 @@ export class DeliveryProcessor {
   private readonly hookTimeout: number;
   /** Deliveries of one copy beyond which hooks are skipped: a hook that crashes the worker cannot loop. */
   private readonly hookDeliveryLimit: number;
+  /** Undefined while metrics are off: every count below is then skipped. */
+  private readonly metrics: WorkerMetrics | undefined;
+  private readonly traceTarget: ConsumerTarget;
 
   constructor(
     private readonly definition: WorkerDefinition,
@@ -50,6 +63,8 @@ export class DeliveryProcessor {
     this.decode = payloadDecoder(definition.options.codec, definition.options.payload);
     this.hookTimeout = definition.options.timeout ?? DEFAULT_HOOK_TIMEOUT_MS;
     this.hookDeliveryLimit = definition.options.maxRetries + 2;
+    this.metrics = definition.metrics;
+    this.traceTarget = { group: definition.options.group, consumer: definition.options.consumer };
   }
 
   /** Processes one message and settles it (frees its slot) when done. Never rejects. */
@@ -81,18 +96,27 @@ export class DeliveryProcessor {
       }
       const received = new ReceivedMessage(envelope, options.queue, payload, attempt, raw.entryId);
       entry.message = received;
+      const { metrics } = this;
+      const span = startProcessSpan(received, this.traceTarget); // undefined without an OpenTelemetry SDK
+      const startedAt = metrics ? metrics.handlerStarted(envelope.createdAt, attempt) : 0;
       let error: Error | undefined;
       if (options.timeout === undefined) {
         try {
-          await this.definition.handlers.message(received);
+          const { message: handler } = this.definition.handlers;
+          await (span ? span.run(handler, received) : handler(received));
         } catch (thrown) {
           error = asError(thrown);
         }
       } else {
-        error = await this.invokeWithTimeout(received, options.timeout);
+        error = await this.invokeWithTimeout(received, options.timeout, span);
       }
+      metrics?.handlerFinished(startedAt);
+      span?.end(error);
       if (entry.abandoned) return;
-      if (error === undefined) return this.sink.ack(entry, 'processed', envelope.id);
+      if (error === undefined) {
+        metrics?.processed.inc();
+        return this.sink.ack(entry, 'processed', envelope.id);
+      }
       return await this.failed(entry, message, error);
     } catch (error) {
       this.logger.error(`Unexpected failure processing ${entry.entryId}: ${asError(error).message}`);
@@ -102,8 +126,13 @@ export class DeliveryProcessor {
   }
 
   /** Runs the handler under `timeout`; resolves its error (a HandlerTimeoutError on timeout), or undefined. */
-  private async invokeWithTimeout(message: ReceivedMessage, timeout: number): Promise<Error | undefined> {
-    const run = (async () => this.definition.handlers.message(message))().then(
+  private async invokeWithTimeout(
+    message: ReceivedMessage,
+    timeout: number,
+    span: QueueSpan | undefined,
+  ): Promise<Error | undefined> {
+    const { message: handler } = this.definition.handlers;
+    const run = (async () => (span ? span.run(handler, message) : handler(message)))().then(
       () => undefined,
       (error: unknown) => asError(error),
     );
@@ -130,11 +159,15 @@ export class DeliveryProcessor {
     const { options, name } = this.definition;
     const { envelope, attempt } = message;
     const last = options.maxRetries + 1;
-    this.logger.error(
-      `${name} failed on message ${envelope.id} of '${options.queue}' (attempt ${attempt}/${last}): ${error.message}`,
-      error.stack,
-    );
-    if (options.noAck) return this.sink.failedWithoutRetry();
+    this.metrics?.failed.inc();
+    if (options.noAck) {
+      this.logger.error(
+        `${name} failed on message ${envelope.id} of '${options.queue}' (noAck: not retried): ${error.message}`,
+        this.fields(envelope.id, { attempt, error: error.message }),
+        error.stack,
+      );
+      return this.sink.failedWithoutRetry();
+    }
     if (error instanceof UnrecoverableError || attempt >= last) {
       return this.dead(entry, message, attempt, error, true);
     }
@@ -142,6 +175,12 @@ export class DeliveryProcessor {
       error instanceof RetryAfterError && Number.isFinite(error.delayMs)
         ? Math.min(MAX_RETRY_DELAY, Math.max(0, Math.round(error.delayMs)))
         : retryDelay(options.backoff, attempt, error, (reason) => this.logger.warn(`${name}: ${reason}`));
+    this.metrics?.retried.inc();
+    this.logger.warn(
+      `${name} failed on message ${envelope.id} of '${options.queue}' (attempt ${attempt}/${last}), ` +
+        `retrying in ${delayMs} ms: ${error.message}`,
+      this.fields(envelope.id, { attempt, maxAttempts: last, retryInMs: delayMs, error: error.message }),
+    );
     this.sink.retry(entry, {
       entryId: entry.entryId,
       id: envelope.id,
@@ -170,18 +209,16 @@ export class DeliveryProcessor {
       error,
     );
     entry.message = message;
-    if (!handlers.dead) {
-      this.logger.warn(
-        `${name}: message ${envelope.id} of '${options.queue}' is dead (${error.message}); no @OnDead handler`,
-      );
-    } else if (entry.raw.deliveries > this.hookDeliveryLimit) {
-      this.logger.error(
-        `${name}: @OnDead skipped for message ${envelope.id}: it was delivered ${entry.raw.deliveries} times`,
-      );
-    } else {
-      await this.hook('@OnDead', envelope.id, () => handlers.dead!(message));
-    }
+    const skipHook = handlers.dead !== undefined && entry.raw.deliveries > this.hookDeliveryLimit;
+    this.logger.error(
+      `${name}: message ${envelope.id} of '${options.queue}' is dead after ${attempts} attempt(s): ` +
+        `${error.message}${hookNote('@OnDead', !!handlers.dead, skipHook, entry.raw.deliveries)}`,
+      this.fields(envelope.id, { reason: 'dead', attempts, error: error.message }),
+      error.stack,
+    );
+    if (handlers.dead && !skipHook) await this.hook('@OnDead', envelope.id, () => handlers.dead!(message));
     if (entry.abandoned) return;
+    this.metrics?.dead.inc();
     this.sink.dead(entry, {
       entryId: entry.raw.entryId,
       reason: 'dead',
@@ -197,19 +234,18 @@ export class DeliveryProcessor {
     const { handlers, options, name } = this.definition;
     const raw = fieldsToRecord(entry.raw.fields);
     const id = envelope?.id ?? (raw.id || undefined);
-    if (!handlers.broken) {
-      this.logger.warn(
-        `${name}: broken message ${id ?? entry.raw.entryId} on '${options.queue}': ${error.message}; no @OnBroken handler`,
-      );
-    } else if (entry.raw.deliveries > this.hookDeliveryLimit) {
-      this.logger.error(
-        `${name}: @OnBroken skipped for ${entry.raw.entryId}: it was delivered ${entry.raw.deliveries} times`,
-      );
-    } else {
+    const skipHook = handlers.broken !== undefined && entry.raw.deliveries > this.hookDeliveryLimit;
+    this.logger.error(
+      `${name}: message ${id ?? entry.raw.entryId} of '${options.queue}' is broken: ${error.message}` +
+        hookNote('@OnBroken', !!handlers.broken, skipHook, entry.raw.deliveries),
+      this.fields(id, { entryId: entry.raw.entryId, reason: 'broken', error: error.message }),
+    );
+    if (handlers.broken && !skipHook) {
       const message: BrokenMessage = { id, queue: options.queue, raw, error, entryId: entry.raw.entryId };
       await this.hook('@OnBroken', id ?? entry.raw.entryId, () => handlers.broken!(message));
     }
     if (entry.abandoned) return;
+    this.metrics?.broken.inc();
     this.sink.dead(entry, {
       entryId: entry.raw.entryId,
       reason: 'broken',
@@ -222,7 +258,11 @@ export class DeliveryProcessor {
 
   private expired(entry: InFlight, envelope: Envelope, attempt: number): void {
     const { options } = this.definition;
-    this.logger.debug(`Message ${envelope.id} of '${options.queue}' expired before handling`);
+    this.logger.debug(
+      `Message ${envelope.id} of '${options.queue}' expired before handling`,
+      this.fields(envelope.id, { reason: 'expired', expiresAt: envelope.expiresAt }),
+    );
+    this.metrics?.expired.inc();
     if (!options.deadLetterExpired) return this.sink.ack(entry, 'expired', envelope.id);
     this.sink.dead(entry, {
       entryId: entry.raw.entryId,
@@ -246,8 +286,15 @@ export class DeliveryProcessor {
       const failure = asError(error);
       this.logger.error(
         `${this.definition.name} ${kind} failed for message ${id}: ${failure.message}`,
+        this.fields(id, { hook: kind, error: failure.message }),
         failure.stack,
       );
     }
+  }
+
+  /** Structured fields of a log line about one message (only built when a line is logged). */
+  private fields(id: string | undefined, extra: Record<string, unknown>): Record<string, unknown> {
+    const { name, options } = this.definition;
+    return { worker: name, queue: options.queue, group: options.group, id, ...extra };
   }
 }

@@ -87,8 +87,11 @@ export interface MessageSource {
   moveToDead(items: readonly DeadItem[]): Promise<boolean[]>;
   /** Keeps the copies' idle time at 0; returns those no longer ours. */
   refresh(entryIds: readonly string[]): Promise<string[]>;
-  /** Makes unfinished copies reclaimable by any consumer at once (shutdown). */
-  handBack(entryIds: readonly string[]): Promise<void>;
+  /**
+   * Makes unfinished copies reclaimable by any consumer at once (shutdown). `started`: their
+   * handlers ran, which the list source counts as a delivery (a stream reclaim always counts one).
+   */
+  handBack(entryIds: readonly string[], started?: boolean): Promise<void>;
   /** One step of the reclaim sweep: at most `max` copies idle past claimIdle. */
   claimIdle(max: number): Promise<ClaimPage>;
   /** One page of this consumer's own pending copies (restart with a stable name). */

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ValkeyConnection } from '../connection/valkey-connection.js';
 import type { DelayedPromoter } from '../delayed/delayed-promoter.js';
+import type { QueueSignals } from '../signals/queue-signals.js';
 import { DeleteOnAckRefusedError } from '../errors/delete-on-ack-refused.error.js';
 import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import type { QueueWorkerHandle } from '../interfaces/queue-worker-handle.interface.js';
@@ -11,12 +12,15 @@ import { DeliveryProcessor } from './delivery-processor.js';
 import { InFlightSet } from './in-flight-set.js';
 import type { MessageSource, RawDelivery } from './message-source.interface.js';
 import { OutcomeSinkBatches } from './outcome-sink.js';
+import { ListSource } from './list/list-source.js';
 import { StreamSource } from './stream/stream-source.js';
 import { abortableDelay, allSettledOrTimeout, bounded, envelopeIdOf } from './worker-timing.js';
 import type { InFlight, WorkerDefinition } from './worker-definition.js';
 
 /** A paused queue is re-checked this often; a running one at most this often (folded into reads). */
 const PAUSE_CHECK_MS = 1_000;
+/** With signals live, the flag is still read this often: a pause by a client that cannot publish. */
+const SIGNALED_PAUSE_CHECK_MS = 30_000;
 /** Read errors back off exponentially up to this (contract 21: never give up). */
 const MAX_READ_BACKOFF_MS = 30_000;
 /** After the shutdown deadline aborts handlers, how long they may take to settle before we hand them back. */
@@ -35,6 +39,7 @@ export interface ConsumerDeps {
   connection: ValkeyConnection;
   prefix: string;
   promoter: DelayedPromoter;
+  signals: QueueSignals;
 }
 
 /**
@@ -59,6 +64,12 @@ export class QueueConsumer implements QueueWorkerHandle {
   private drainingOwn = false;
   private paused = false;
   private lastPauseCheck = 0;
+  /** Pause signals received; a check that saw no new one leaves the pause state known. */
+  private pauseSignals = 0;
+  private pauseKnown = false;
+  private listening = false;
+  /** Messages delivered since the last trim: an idle worker does not trim (nothing to trim). */
+  private untrimmed = 1;
   private readonly timers: ConsumerTimers;
 
   constructor(
@@ -68,7 +79,10 @@ export class QueueConsumer implements QueueWorkerHandle {
     const { options } = definition;
     this.logger = new Logger(`${definition.name}`);
     const keys = queueKeys(deps.prefix, options.queue);
-    this.source = new StreamSource(deps.connection, keys, options);
+    this.source =
+      options.transport === 'list'
+        ? new ListSource(deps.connection, keys, options, () => this.held.ids())
+        : new StreamSource(deps.connection, keys, options);
     this.sink = new OutcomeSinkBatches(this.source, this.logger, {
       written: (entry) => this.held.written(entry),
       retried: (delayMs) => deps.promoter.scheduled(options.queue, Date.now() + delayMs),
@@ -112,7 +126,10 @@ export class QueueConsumer implements QueueWorkerHandle {
     this.lifetime = new AbortController();
     this.prepared = false;
     this.drainingOwn = options.stableConsumer && !options.noAck;
-    this.deps.promoter.watch(options.queue, 'stream');
+    // Retries are promoted onto the list this worker reads (a queueNamer's key included).
+    const target = this.source instanceof ListSource ? this.source.key : undefined;
+    this.deps.promoter.watch(options.queue, options.transport, target);
+    this.listenForPause();
     try {
       await this.source.prepare();
       this.prepared = true;
@@ -206,7 +223,8 @@ export class QueueConsumer implements QueueWorkerHandle {
   private async maintain(): Promise<void> {
     const { noAck, trimAcked, deleteOnAck } = this.definition.options;
     if (!noAck) await this.sweep();
-    if (trimAcked && !deleteOnAck) {
+    if (trimAcked && !deleteOnAck && this.untrimmed > 0) {
+      this.untrimmed = 0;
       const removed = await this.source.trimAcked();
       if (removed > 0) this.logger.debug(`Trimmed ${removed} acknowledged entries of '${this.queue}'`);
     }
@@ -225,6 +243,7 @@ export class QueueConsumer implements QueueWorkerHandle {
 
   private dispatch(deliveries: RawDelivery[]): void {
     if (deliveries.length === 0) return;
+    this.untrimmed += deliveries.length;
     if (this.state !== 'running') {
       this.track(this.source.handBack(deliveries.map((raw) => raw.entryId)));
       return;
@@ -267,12 +286,30 @@ export class QueueConsumer implements QueueWorkerHandle {
   }
 
   private async isPaused(): Promise<boolean> {
-    if (!this.paused && Date.now() - this.lastPauseCheck < PAUSE_CHECK_MS) return false;
+    // While signals arrive, pause() is announced (QueueAdmin publishes it): no need to ask.
+    const recheck = this.pauseKnown && this.deps.signals.live ? SIGNALED_PAUSE_CHECK_MS : PAUSE_CHECK_MS;
+    if (!this.paused && Date.now() - this.lastPauseCheck < recheck) return false;
     this.lastPauseCheck = Date.now();
+    const signalsBefore = this.pauseSignals;
     const paused = await this.source.isPaused();
+    this.pauseKnown = signalsBefore === this.pauseSignals;
     if (paused !== this.paused) this.logger.log(`Queue '${this.queue}' ${paused ? 'paused' : 'resumed'}`);
     this.paused = paused;
     return paused;
+  }
+
+  /** A pause or resume anywhere interrupts the blocked read, so the loop looks at once. */
+  private listenForPause(): void {
+    if (this.listening) return;
+    this.listening = true;
+    const changed = (): void => {
+      this.pauseSignals += 1;
+      this.pauseKnown = false;
+      this.lastPauseCheck = 0;
+      if (this.state === 'running') void this.source.interruptRead().catch(() => false);
+    };
+    const { paused } = queueKeys(this.deps.prefix, this.queue);
+    this.deps.signals.listen(paused, { message: changed, resync: changed });
   }
 
   private track(task: Promise<unknown>): void {
@@ -306,7 +343,7 @@ export class QueueConsumer implements QueueWorkerHandle {
       );
       const settled = unfinished.filter((entry) => !entry.running).map((entry) => entry.raw.entryId);
       // Finished after the abort: hand them back so another consumer takes them at once.
-      await bounded(this.source.handBack(settled), SHUTDOWN_STEP_MIN_MS);
+      await bounded(this.source.handBack(settled, true), SHUTDOWN_STEP_MIN_MS);
       this.logger.warn(`Shutdown left ${unfinished.length} unfinished messages of '${this.queue}' pending`);
     }
     // With the server unreachable these could wait long; whatever is not written stays pending.

@@ -1,5 +1,6 @@
 import type { BrokenMessage, DeadMessage, QueueMessage } from '../interfaces/queue-message.interface.js';
 import type { AckOutcome, DeadItem, RawDelivery, RetryItem } from './message-source.interface.js';
+import type { WorkerMetrics } from '../observability/metrics/worker-metrics.js';
 import type { ReceivedMessage } from './received-message.js';
 import type { ResolvedWorkerOptions } from './worker-options.js';
 
@@ -16,6 +17,8 @@ export interface WorkerDefinition {
   readonly name: string;
   readonly options: ResolvedWorkerOptions;
   readonly handlers: WorkerHandlers;
+  /** The worker's metric cells; absent while metrics are off. Set when its consumer is built. */
+  readonly metrics?: WorkerMetrics;
 }
 
 /** One message this consumer holds: from delivery until its outcome is written. @internal */

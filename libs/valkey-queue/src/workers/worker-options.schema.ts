@@ -49,6 +49,15 @@ const IsCodec = (): PropertyDecorator =>
     },
   });
 
+const IsKeyNamer = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isKeyNamer',
+    validator: {
+      validate: (value: unknown) => typeof value === 'function',
+      defaultMessage: () => 'queueNamer must be a function (queue) => key name',
+    },
+  });
+
 const DAY = 86_400_000;
 
 export class WorkerDefaultsSchema {
@@ -75,6 +84,7 @@ export class WorkerDefaultsSchema {
 export class WorkerOptionsSchema extends WorkerDefaultsSchema {
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) consumer?: string;
   @IsOptional() @IsIn(['stream', 'list']) transport?: WorkerTransport;
+  @IsOptional() @IsKeyNamer() queueNamer?: (queue: string) => string;
   @IsOptional() @IsClass() payload?: DtoClass;
   @IsOptional() @IsBoolean() noAck?: boolean;
 }

@@ -32,7 +32,7 @@ describe('worker options', () => {
       processedTtl: 86_400_000,
       shutdownTimeout: 10_000,
       consumerIdleCleanup: 3_600_000,
-      blockTimeout: 3_000,
+      blockTimeout: 10_000,
       deadLetterMaxLen: 100_000,
       deadLetterExpired: true,
       autoStart: true,
@@ -72,13 +72,12 @@ describe('worker options', () => {
     expect(error.message).toMatch(/property typo should not exist/);
   });
 
-  it('refuses a bad queue name, non-object options, a non-class payload and the list transport', () => {
+  it('refuses a bad queue name, non-object options, a non-class payload and an unknown transport', () => {
     expect(failure({}, 'a{b}').message).toMatch(/Invalid queue name/);
     expect(failure({}, '').message).toMatch(/must not be empty/);
     expect(failure('fast').message).toMatch(/must be an object/);
     expect(failure({ payload: {} }).message).toMatch(/payload must be a DTO class/);
     expect(failure({ codec: { encode: String } }).message).toMatch(/codec must be an object with a decode/);
-    expect(failure({ transport: 'list' }).message).toMatch(/not available in this version/);
     expect(failure({ transport: 'kafka' }).message).toMatch(/transport must be one of/);
   });
 });

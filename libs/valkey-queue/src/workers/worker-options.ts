@@ -7,11 +7,13 @@ import type {
   DtoClass,
   WorkerDefaults,
   WorkerOptions,
+  WorkerTransport,
 } from '../interfaces/worker-options.interface.js';
 import { assertQueueName } from '../utils/keys.util.js';
 import { isPlainObject, withoutUndefined } from '../utils/objects.util.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import { consumerName } from './consumer-name.js';
+import { checkTransportOptions } from './list/list-options.js';
 import { WorkerOptionsSchema } from './worker-options.schema.js';
 
 /** Module-level worker defaults with every default applied. @internal */
@@ -42,7 +44,9 @@ export interface ResolvedWorkerOptions extends ResolvedWorkerDefaults {
   consumer: string;
   /** The consumer name outlives the process: drain our own pending entries at start. */
   stableConsumer: boolean;
-  transport: 'stream';
+  transport: WorkerTransport;
+  /** List transport: the key to consume instead of the key layout's (workers/list/list-options.ts). */
+  queueNamer?: (queue: string) => string;
   payload?: DtoClass;
   noAck: boolean;
 }
@@ -61,7 +65,7 @@ export const WORKER_DEFAULTS: Readonly<ResolvedWorkerDefaults> = {
   processedTtl: 86_400_000,
   shutdownTimeout: 10_000,
   consumerIdleCleanup: 3_600_000,
-  blockTimeout: 3_000,
+  blockTimeout: 10_000,
   deadLetterMaxLen: 100_000,
   deadLetterExpired: true,
   autoStart: true,
@@ -98,24 +102,22 @@ export function resolveWorkerOptions(
     forbidNonWhitelisted: true,
   }).flatMap(describeIssue);
   if (issues.length > 0) throw new InvalidWorkerError(workerName, `invalid options: ${issues.join('; ')}`);
-  if (given.transport === 'list') {
-    throw new InvalidWorkerError(
-      workerName,
-      "transport 'list' is not available in this version; use 'stream'",
-    );
-  }
-  const { consumer, transport: _transport, payload, noAck, ...rest } = given;
+  checkTransportOptions(workerName, given);
+  const { consumer, transport = 'stream', queueNamer, payload, noAck, ...rest } = given;
   const name = consumerName(consumer, env);
-  return {
+  const resolved: ResolvedWorkerOptions = {
     ...defaults,
     ...withoutUndefined(rest),
     queue,
     consumer: name.name,
     stableConsumer: name.stable,
-    transport: 'stream',
+    transport,
     payload,
     noAck: noAck ?? false,
   };
+  // Lists have no consumer groups to trim or share; an acked list message is always removed.
+  if (transport === 'list') Object.assign(resolved, { queueNamer, deleteOnAck: false, trimAcked: false });
+  return resolved;
 }
 
 function describeIssue(error: ValidationError): string[] {

@@ -24,7 +24,10 @@ export function envelopeIdOf(fields: readonly string[]): string {
 
 /** Waits for `task` at most `ms`; its failure or lateness is not the caller's concern (shutdown). */
 export async function bounded(task: Promise<unknown>, ms: number): Promise<void> {
-  await Promise.race([task.catch(() => undefined), abortableDelay(ms)]);
+  await raceDelay(
+    task.catch(() => undefined),
+    ms,
+  );
 }
 
 /** Waits until every task settled, or `ms`, whichever comes first. */
@@ -33,5 +36,15 @@ export async function allSettledOrTimeout(
   ms: number,
 ): Promise<void> {
   if (tasks.length === 0) return;
-  await Promise.race([Promise.allSettled(tasks), abortableDelay(Math.max(0, ms))]);
+  await raceDelay(Promise.allSettled(tasks), Math.max(0, ms));
+}
+
+/** `task` or `ms`, whichever ends first; the timer is cleared when the task wins (no handle outlives shutdown). */
+async function raceDelay(task: Promise<unknown>, ms: number): Promise<void> {
+  const cancel = new AbortController();
+  try {
+    await Promise.race([task, abortableDelay(ms, cancel.signal)]);
+  } finally {
+    cancel.abort();
+  }
 }

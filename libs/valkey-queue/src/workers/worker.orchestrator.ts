@@ -8,6 +8,8 @@ import {
 import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import { ValkeyConnection } from '../connection/valkey-connection.js';
 import { DelayedPromoter } from '../delayed/delayed-promoter.js';
+import { QueueSignals } from '../signals/queue-signals.js';
+import { ValkeyQueueMetrics } from '../observability/valkey-queue-metrics.service.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import { QueueConsumer } from './queue-consumer.js';
 import { WorkerRegistry } from './worker.registry.js';
@@ -27,14 +29,18 @@ export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplica
     private readonly connection: ValkeyConnection,
     private readonly promoter: DelayedPromoter,
     @Inject(VALKEY_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedValkeyQueueOptions,
+    private readonly metrics: ValkeyQueueMetrics,
+    private readonly signals: QueueSignals,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     for (const definition of this.registry.definitions()) {
-      const consumer = new QueueConsumer(definition, {
+      const instrumented = { ...definition, metrics: this.metrics.worker(definition) };
+      const consumer = new QueueConsumer(instrumented, {
         connection: this.connection,
         prefix: this.options.prefix,
         promoter: this.promoter,
+        signals: this.signals,
       });
       this.consumers.push(consumer);
       this.registry.attach(definition, consumer);
@@ -51,6 +57,7 @@ export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplica
       this.logger.log(
         `${consumer.name} -> ${queue} (group ${group}, consumer ${name}, concurrency ${concurrency}` +
           `${autoStart ? '' : ', not started: autoStart false'})`,
+        { worker: consumer.name, queue, group, consumer: name, concurrency, started: autoStart },
       );
     }
   }
@@ -60,6 +67,17 @@ export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplica
   }
 
   private async stopAll(): Promise<void> {
-    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+    await Promise.all(
+      this.consumers.map(async (consumer) => {
+        if (!consumer.running) return;
+        await consumer.stop();
+        const { queue, group } = consumer.options;
+        this.logger.log(`${consumer.name} stopped consuming ${queue} (group ${group})`, {
+          worker: consumer.name,
+          queue,
+          group,
+        });
+      }),
+    );
   }
 }

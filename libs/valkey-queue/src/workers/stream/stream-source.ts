@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { ValkeyClient } from '../../connection/create-client.js';
+import { unblockByName } from '../../connection/unblock-by-name.js';
 import type { ValkeyConnection } from '../../connection/valkey-connection.js';
 import { encodeDelayedBody } from '../../envelope/delayed-body.js';
 import { defineLuaScripts } from '../../lua/lua-scripts.js';
@@ -122,20 +123,8 @@ export class StreamSource implements MessageSource {
     const blocking = this.blocking;
     if (!blocking) return true;
     if (blocking.status !== 'ready') return false; // reconnecting: the read waits in ioredis, not on the server
-    // CLIENT UNBLOCK needs the blocked connection's id on the same server (standalone, Sentinel).
-    // Looked up by name now, not remembered: the id changes on every reconnect, and a CLIENT ID
-    // sent on the read connection would queue behind the blocked read.
-    if (!(this.client instanceof Redis)) return true;
-    try {
-      const list = String(await this.client.call('CLIENT', 'LIST', 'TYPE', 'normal'));
-      for (const line of list.split('\n')) {
-        if (!line.includes(` name=${this.blockingName} `)) continue;
-        const id = /^id=(\d+) /.exec(line)?.[1];
-        if (id) await this.client.call('CLIENT', 'UNBLOCK', id);
-      }
-    } catch {
-      // best effort: the caller falls back to closing the connection
-    }
+    // Best effort: the caller falls back to closing the connection.
+    await unblockByName(this.client, this.blockingName);
     return true;
   }
 
@@ -220,6 +209,9 @@ export class StreamSource implements MessageSource {
     const { group, consumer, claimIdle } = this.options;
     let reply: [string, ClaimedEntry[], number];
     try {
+      // A new sweep over a group with nothing pending (the idle case) costs one plain command.
+      if (this.sweepCursor === '0-0' && (await this.pendingCount()) === 0)
+        return { deliveries: [], done: true };
       reply = await this.client.vqClaimIdle(
         this.keys.stream,
         group,
@@ -242,6 +234,12 @@ export class StreamSource implements MessageSource {
     }
     this.sweepCursor = next;
     return { deliveries: claimed.map(toDelivery), done: next === '0-0' };
+  }
+
+  /** Entries pending in the group, any consumer (the XPENDING summary form). */
+  private async pendingCount(): Promise<number> {
+    const [count] = (await this.client.xpending(this.keys.stream, this.options.group)) as [number];
+    return Number(count);
   }
 
   async claimOwn(max: number): Promise<ClaimPage> {

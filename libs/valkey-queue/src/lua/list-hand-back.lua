@@ -1,0 +1,20 @@
+--[[ list-hand-back.lua: return list messages a consumer holds but will not finish (shutdown, or
+  elements left in its in-flight list that it no longer tracks) to the head of the queue, so the
+  next read of any consumer takes them first. With ARGV[1] = '1' each return counts as a delivery
+  (like a reclaim on the stream transport: its handler ran, or a crash left it), so a message that
+  keeps failing this way still ends dead; '0' for messages whose handler never started.
+  The first element given is the first one read again. An element no longer in the in-flight list
+  is skipped (acknowledged meanwhile, or returned already).
+  KEYS[1] in-flight LIST   KEYS[2] queue LIST   KEYS[3] deliveries HASH
+  ARGV[1] '1' = count a delivery per element returned | '0' = do not
+  ARGV[1 + i] the i-th list element, exactly as read
+  Returns: the number of elements returned to the queue ]]
+local returned = 0
+for i = #ARGV, 2, -1 do
+  if redis.call('LREM', KEYS[1], -1, ARGV[i]) > 0 then
+    redis.call('RPUSH', KEYS[2], ARGV[i])
+    if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[3], redis.sha1hex(ARGV[i]), 1) end
+    returned = returned + 1
+  end
+end
+return returned

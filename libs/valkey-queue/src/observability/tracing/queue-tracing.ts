@@ -1,0 +1,138 @@
+import {
+  context,
+  propagation,
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import { ValkeyQueueError } from '../../errors/valkey-queue.error.js';
+import type { QueueMessage } from '../../interfaces/queue-message.interface.js';
+import * as attr from './messaging-attributes.js';
+
+/** The instrumentation scope of every span the library starts. */
+export const TRACER_NAME = 'nestjs-valkey-queue';
+
+/** What the API returns while no SDK is registered (a shared no-op instance). */
+const NOOP_PROVIDER: TracerProvider = new ProxyTracerProvider().getDelegate();
+let cached: { provider: TracerProvider; tracer: Tracer } | undefined;
+
+/**
+ * The library's tracer, or undefined while no OpenTelemetry SDK is registered: then the sender and
+ * the workers skip every tracing step (no span objects, no header injection). Checked per call, so
+ * an SDK registered after the module started is picked up. @internal
+ */
+export function activeTracer(): Tracer | undefined {
+  const global = trace.getTracerProvider();
+  const provider = global instanceof ProxyTracerProvider ? global.getDelegate() : global;
+  if (provider === NOOP_PROVIDER) return undefined;
+  if (cached?.provider !== provider) cached = { provider, tracer: provider.getTracer(TRACER_NAME) };
+  return cached.tracer;
+}
+
+/** A span the library started, with its context. @internal */
+export class QueueSpan {
+  private readonly context: Context;
+
+  constructor(
+    readonly span: Span,
+    parent: Context,
+  ) {
+    this.context = trace.setSpan(parent, span);
+  }
+
+  /** Runs `fn(...args)` with this span active, so spans started inside are its children. */
+  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
+    return context.with(this.context, fn, undefined, ...args);
+  }
+
+  /** `headers` plus this span's context (W3C `traceparent`/`tracestate` with the usual propagator); explicit headers win. */
+  inject(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
+    const carrier: Record<string, string> = {};
+    propagation.inject(this.context, carrier);
+    return headers ? { ...carrier, ...headers } : carrier;
+  }
+
+  /** Names the message of a single send (known once its envelope is built). */
+  messageId(id: string): void {
+    this.span.setAttribute(attr.MESSAGING_MESSAGE_ID, id);
+  }
+
+  /** Ends the span: status error with the exception when `error` is set. */
+  end(error?: unknown): void {
+    if (error !== undefined) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.span.recordException(failure);
+      this.span.setAttribute(
+        attr.ERROR_TYPE,
+        failure instanceof ValkeyQueueError ? failure.code : failure.name || 'Error',
+      );
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+    }
+    this.span.end();
+  }
+}
+
+/**
+ * A PRODUCER span `send <queue>` for one send call (one span per `send`/`sendBatch` call, child
+ * of the active context), or undefined without an SDK. @internal
+ */
+export function startSendSpan(queue: string, messages: number): QueueSpan | undefined {
+  const tracer = activeTracer();
+  if (!tracer) return undefined;
+  const attributes: Attributes = {
+    [attr.MESSAGING_SYSTEM]: attr.MESSAGING_SYSTEM_VALKEY,
+    [attr.MESSAGING_DESTINATION_NAME]: queue,
+    [attr.MESSAGING_OPERATION_TYPE]: 'send',
+    [attr.MESSAGING_OPERATION_NAME]: 'send',
+  };
+  if (messages !== 1) attributes[attr.MESSAGING_BATCH_MESSAGE_COUNT] = messages;
+  const parent = context.active();
+  const span = tracer.startSpan(`send ${queue}`, { kind: SpanKind.PRODUCER, attributes }, parent);
+  return new QueueSpan(span, parent);
+}
+
+/** Who consumes: for the consumer span's attributes. @internal */
+export interface ConsumerTarget {
+  group: string;
+  consumer: string;
+}
+
+/**
+ * A CONSUMER span `process <queue>` around one @OnMessage call, or undefined without an SDK. Its
+ * parent is the producer's context from the message headers (a new trace without one), and it
+ * links to it, as the messaging conventions recommend. @internal
+ */
+export function startProcessSpan(message: QueueMessage, target: ConsumerTarget): QueueSpan | undefined {
+  const tracer = activeTracer();
+  if (!tracer) return undefined;
+  const parent = propagation.extract(ROOT_CONTEXT, message.headers);
+  const producer = trace.getSpanContext(parent);
+  const links: Link[] | undefined = producer ? [{ context: producer }] : undefined;
+  const span = tracer.startSpan(
+    `process ${message.queue}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: {
+        [attr.MESSAGING_SYSTEM]: attr.MESSAGING_SYSTEM_VALKEY,
+        [attr.MESSAGING_DESTINATION_NAME]: message.queue,
+        [attr.MESSAGING_OPERATION_TYPE]: 'process',
+        [attr.MESSAGING_OPERATION_NAME]: 'process',
+        [attr.MESSAGING_MESSAGE_ID]: message.id,
+        [attr.MESSAGING_CONSUMER_GROUP_NAME]: target.group,
+        [attr.MESSAGING_CLIENT_ID]: target.consumer,
+        [attr.MESSAGING_VALKEY_ATTEMPT]: message.attempt,
+      },
+    },
+    parent,
+  );
+  return new QueueSpan(span, parent);
+}
