@@ -114,7 +114,8 @@ export default defineScenario({
   warmup: false,
   notes:
     'Measured over 60 s (5 s with --quick) after 3 s of start-up. @QueueWorker blocks in XREADGROUP for ' +
-    'blockTimeout (10 s) and runs a reclaim step every claimIdle / 2; pause, delayed messages and schedules ' +
+    'blockTimeout (10 s) and runs a reclaim step every claimIdle / 2 (one XPENDING while nothing is pending, then ' +
+    'a claimIdle wait); pause, delayed messages and schedules ' +
     'reach it as Pub/Sub signals, so nothing polls. BullMQ blocks in BZPOPMIN and runs its stalled-job ' +
     'check; the ownership service renews nothing without leases and sweeps every leaseTtl.',
 });

@@ -61,7 +61,7 @@ export default defineScenario({
     },
   ],
   ratios: [
-    { of: 'QueueSender.send', to: 'BullMQ Queue.add', target: 1.5 },
+    { of: 'QueueSender.send', to: 'BullMQ Queue.add' },
     { of: 'QueueSender.send', to: 'raw XADD' },
   ],
   notes:

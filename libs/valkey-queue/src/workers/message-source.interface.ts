@@ -56,6 +56,11 @@ export interface ClaimPage {
   readonly deliveries: RawDelivery[];
   /** True when the sweep reached the end of the pending list (the next one starts over). */
   readonly done: boolean;
+  /**
+   * True when nothing at all was pending: nothing can become reclaimable within claimIdle, so the
+   * next sweep may wait that long.
+   */
+  readonly nothingPending?: boolean;
 }
 
 export interface MessageSource {

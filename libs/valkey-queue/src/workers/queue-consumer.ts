@@ -182,7 +182,8 @@ export class QueueConsumer implements QueueWorkerHandle {
         }
         if (Date.now() >= nextSweep) {
           nextSweep = Date.now() + sweepEvery;
-          await this.maintain();
+          // Nothing pending now means nothing reclaimable before claimIdle from now.
+          if (await this.maintain()) nextSweep = Date.now() + options.claimIdle;
           continue;
         }
         const blockMs = Math.min(options.blockTimeout, Math.max(1, nextSweep - Date.now()));
@@ -219,26 +220,34 @@ export class QueueConsumer implements QueueWorkerHandle {
     return this.source.read(count, blockMs);
   }
 
-  /** Every claimIdle / 2, in the loop (so it shares the idle budget): reclaim, then trim. */
-  private async maintain(): Promise<void> {
+  /**
+   * Every claimIdle / 2, in the loop (so it shares the idle budget): reclaim, then trim. Resolves
+   * true when the group had nothing pending at all.
+   */
+  private async maintain(): Promise<boolean> {
     const { noAck, trimAcked, deleteOnAck } = this.definition.options;
-    if (!noAck) await this.sweep();
+    const nothingPending = noAck ? false : await this.sweep();
     if (trimAcked && !deleteOnAck && this.untrimmed > 0) {
       this.untrimmed = 0;
       const removed = await this.source.trimAcked();
       if (removed > 0) this.logger.debug(`Trimmed ${removed} acknowledged entries of '${this.queue}'`);
     }
+    return nothingPending;
   }
 
-  /** Follows the XAUTOCLAIM cursor to its end, never claiming more than the free slots. */
-  private async sweep(): Promise<void> {
+  /**
+   * Follows the XAUTOCLAIM cursor to its end, never claiming more than the free slots. Resolves
+   * true when the source saw nothing pending.
+   */
+  private async sweep(): Promise<boolean> {
     for (let step = 0; step < MAX_SWEEP_STEPS && this.state === 'running'; step += 1) {
       const free = this.definition.options.concurrency - this.held.active;
-      if (free <= 0) return;
+      if (free <= 0) return false;
       const page = await this.source.claimIdle(free);
       this.dispatch(page.deliveries);
-      if (page.done) return;
+      if (page.done) return page.nothingPending === true;
     }
+    return false;
   }
 
   private dispatch(deliveries: RawDelivery[]): void {

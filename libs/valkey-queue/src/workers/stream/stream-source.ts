@@ -210,8 +210,9 @@ export class StreamSource implements MessageSource {
     let reply: [string, ClaimedEntry[], number];
     try {
       // A new sweep over a group with nothing pending (the idle case) costs one plain command.
-      if (this.sweepCursor === '0-0' && (await this.pendingCount()) === 0)
-        return { deliveries: [], done: true };
+      if (this.sweepCursor === '0-0' && (await this.pendingCount()) === 0) {
+        return { deliveries: [], done: true, nothingPending: true };
+      }
       reply = await this.client.vqClaimIdle(
         this.keys.stream,
         group,
