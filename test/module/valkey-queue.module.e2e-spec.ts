@@ -189,14 +189,15 @@ describe('ValkeyQueueModule (real Valkey)', () => {
       const before = openHandleCounts();
       const moduleRef = await boot([ValkeyQueueModule.forRoot({ connection: { url: valkey().url } })]);
       const connection = moduleRef.get(ValkeyConnection);
-      expect(connection.blockingConnectionCount).toBe(0);
+      // Only the wake-up signal subscriber (docs/architecture.md): no worker, no reader yet.
+      expect(connection.blockingConnectionCount).toBe(1);
       const reader = await connection.createBlockingConnection('reader');
       const other = await connection.createBlockingConnection('other');
-      expect(connection.blockingConnectionCount).toBe(2);
+      expect(connection.blockingConnectionCount).toBe(3);
       // a blocking read must not time out like a command would
       await expect(reader.call('BLPOP', 'nothing-here', '0.05')).resolves.toBeNull();
       await connection.release(other);
-      expect(connection.blockingConnectionCount).toBe(1);
+      expect(connection.blockingConnectionCount).toBe(2);
 
       await moduleRef.close();
       expect([connection.client.status, reader.status, other.status]).toEqual(['end', 'end', 'end']);
