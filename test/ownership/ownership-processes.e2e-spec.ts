@@ -78,7 +78,7 @@ describe('stream ownership across instances and processes (real Valkey)', () => 
     }
   });
 
-  it("a SIGKILLed instance's streams go to the others through 'expired' + claim within leaseTtl + 1 s", async () => {
+  it("a SIGKILLed instance's streams go to the others through 'expired' + claim within leaseTtl + sweepInterval", async () => {
     const survivors = [await start(), await start()];
     survivors.forEach(claimOnExpired);
     const victim = await startChild();
@@ -102,7 +102,9 @@ describe('stream ownership across instances and processes (real Valkey)', () => 
       10,
     );
     const elapsed = Date.now() - killedAt;
-    expect(elapsed).toBeLessThan(LEASE_TTL + 1_000);
+    // Contract 48: 'expired' comes within the notification latency (usually ~100 ms after the lease
+    // lapses), and always within sweepInterval (default leaseTtl); under load, rely on the latter.
+    expect(elapsed).toBeLessThan(LEASE_TTL + (FAST.sweepInterval ?? LEASE_TTL) + 1_000);
     for (const stream of lost) {
       const heard = survivors.some(({ log }) => log.of('expired').some((event) => event.stream === stream));
       expect(heard).toBe(true);
