@@ -1,4 +1,4 @@
-import { Worker, type Job, type JobsOptions } from 'bullmq';
+import { Worker, type Job, type JobsOptions, type Queue } from 'bullmq';
 import type { BenchContext, Contender } from '../scenario.js';
 import { fillBullQueue, openBullQueue } from './bullmq.contender.js';
 import { countdown } from './countdown.js';
@@ -25,6 +25,30 @@ export function bullWorker(
       return worker;
     },
     close: async () => void (await worker?.close()),
+  };
+}
+
+/**
+ * A BullMQ queue (ready before returning, untimed) and a worker that hands each job's data to `record`.
+ * `start()` starts the worker and resolves once it is ready: call it inside the timed part.
+ */
+export async function recordingBullWorker(
+  context: BenchContext,
+  concurrency: number,
+  record: (data: unknown) => void,
+): Promise<{ queue: Queue; start(): Promise<void>; close(): Promise<void> }> {
+  const queue = openBullQueue(context);
+  await queue.waitUntilReady();
+  const worker = bullWorker(context, queue.name, concurrency, async (job) => {
+    record(job.data);
+  });
+  return {
+    queue,
+    start: async () => void (await worker.start().waitUntilReady()),
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
   };
 }
 

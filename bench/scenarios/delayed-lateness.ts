@@ -1,5 +1,4 @@
-import { openBullQueue } from '../contenders/bullmq.contender.js';
-import { bullWorker } from '../contenders/bullmq-worker.contender.js';
+import { recordingBullWorker } from '../contenders/bullmq-worker.contender.js';
 import { startWorkerApp } from '../contenders/queue-worker.contender.js';
 import { LATENCY_METRICS, LatencyRecorder, waitFor } from '../latency.js';
 import { orderPayload } from '../payloads.js';
@@ -54,15 +53,11 @@ const bullMq: Contender = {
   name: 'BullMQ',
   async setup(context, size) {
     const recorder = new LatencyRecorder(size);
-    const queue = openBullQueue(context);
-    await queue.waitUntilReady();
-    const worker = bullWorker(context, queue.name, CONCURRENCY, async (job) => {
-      recorder.record(latenessOf(job.data));
-    });
+    const bull = await recordingBullWorker(context, CONCURRENCY, (data) => recorder.record(latenessOf(data)));
     const spread = spreadMs(context.quick);
     return {
       async run() {
-        await worker.start().waitUntilReady();
+        await bull.start();
         const first = Date.now() + LEAD_MS;
         const jobs = Array.from({ length: size }, (_, index) => {
           const dueAt = first + offset(index, size, spread);
@@ -73,14 +68,11 @@ const bullMq: Contender = {
           };
         });
         for (let start = 0; start < size; start += 1_000)
-          await queue.addBulk(jobs.slice(start, start + 1_000));
+          await bull.queue.addBulk(jobs.slice(start, start + 1_000));
         await waitFor(() => recorder.recorded >= size, LEAD_MS + spread + 60_000, 'delayed messages');
         return recorder.summary();
       },
-      async teardown() {
-        await worker.close();
-        await queue.close();
-      },
+      teardown: () => bull.close(),
     };
   },
 };

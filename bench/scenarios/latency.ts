@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import { openBullQueue } from '../contenders/bullmq.contender.js';
-import { bullWorker } from '../contenders/bullmq-worker.contender.js';
+import { recordingBullWorker } from '../contenders/bullmq-worker.contender.js';
 import { startWorkerApp } from '../contenders/queue-worker.contender.js';
 import { envelopeFields, openRawClient } from '../contenders/raw-ioredis.contender.js';
 import { LATENCY_METRICS, LatencyRecorder, sendAtRate, waitFor } from '../latency.js';
@@ -50,22 +49,15 @@ const bullMq: Contender = {
   name: 'BullMQ',
   async setup(context, size) {
     const recorder = new LatencyRecorder(size);
-    const queue = openBullQueue(context);
-    await queue.waitUntilReady();
-    const worker = bullWorker(context, queue.name, CONCURRENCY, async (job) => {
-      recorder.record(latencyOf(job.data));
-    });
+    const bull = await recordingBullWorker(context, CONCURRENCY, (data) => recorder.record(latencyOf(data)));
     return {
       async run() {
-        await worker.start().waitUntilReady();
-        await sendAtRate(size, RATE, (index) => queue.add('order', stamped(index)));
+        await bull.start();
+        await sendAtRate(size, RATE, (index) => bull.queue.add('order', stamped(index)));
         await waitFor(() => recorder.recorded >= size, 60_000, 'latency run');
         return recorder.summary();
       },
-      async teardown() {
-        await worker.close();
-        await queue.close();
-      },
+      teardown: () => bull.close(),
     };
   },
 };

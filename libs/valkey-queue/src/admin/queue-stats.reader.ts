@@ -2,6 +2,7 @@ import type { ChainableCommander } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
 import type { QueueStats } from '../interfaces/queue-stats.interface.js';
 import type { QueueKeys } from '../utils/keys.util.js';
+import { isPlainObject } from '../utils/objects.util.js';
 import { toQueueStats } from './queue-stats.parser.js';
 
 /** A queue to read, with its keys (built, and the name checked, by the caller). @internal */
@@ -71,12 +72,10 @@ function fromReplies(queue: string, replies: Reply[]): QueueStats | Error {
     streamLength: Number(streamLength ?? 0),
     groups: Array.isArray(groups) ? groups : [],
     deadLetters: Number(deadLetters ?? 0),
-    counters: isRecord(counters) ? counters : {},
+    // HGETALL replies with string values only.
+    counters: isPlainObject(counters) ? (counters as Record<string, string>) : {},
     delayed: Number(delayed ?? 0),
     paused: Number(paused) === 1,
     listLength: Number(listLength ?? 0),
   });
 }
-
-const isRecord = (value: unknown): value is Record<string, string> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

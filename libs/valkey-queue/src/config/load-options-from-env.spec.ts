@@ -1,15 +1,7 @@
 import { ConfigError } from '../errors/config.error.js';
 import { loadValkeyQueueOptionsFromEnv } from './load-options-from-env.js';
+import { thrownBy } from './thrown-by.spec-helper.js';
 import { validateOptions } from './validate-options.js';
-
-const thrownBy = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-};
 
 describe('loadValkeyQueueOptionsFromEnv', () => {
   it('reads every connection variable', () => {

@@ -1,15 +1,7 @@
 import { loadValkeyQueueOptionsFromEnv } from '../config/load-options-from-env.js';
 import { validateOptions } from '../config/validate-options.js';
+import { thrownBy } from '../config/thrown-by.spec-helper.js';
 import { ConfigError } from '../errors/config.error.js';
-
-const thrownBy = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-};
 
 describe('VALKEY_QUEUE_SENDER_* variables', () => {
   it('reads every sender variable', () => {

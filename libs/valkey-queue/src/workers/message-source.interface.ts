@@ -17,6 +17,13 @@ export interface RawDelivery {
 /** Which counter an acknowledgement adds to. */
 export type AckOutcome = 'processed' | 'skipped' | 'expired';
 
+/** The stats hash field ack.lua and list-ack.lua HINCRBY per acknowledged copy; '' counts nothing. */
+export const ACK_OUTCOME_COUNTER: Record<AckOutcome, string> = {
+  processed: 'processed',
+  skipped: '',
+  expired: 'expired',
+};
+
 /** A copy to acknowledge. */
 export interface AckItem {
   readonly entryId: string;

@@ -116,6 +116,8 @@ export function startProcessSpan(message: QueueMessage, target: ConsumerTarget):
   const parent = propagation.extract(ROOT_CONTEXT, message.headers);
   const producer = trace.getSpanContext(parent);
   const links: Link[] | undefined = producer ? [{ context: producer }] : undefined;
+  // Samplers see what they may choose by (system, destination, operation); the rest is set only on
+  // spans that record, since an SDK sampling a few percent of traces would discard it for the others.
   const span = tracer.startSpan(
     `process ${message.queue}`,
     {
@@ -126,13 +128,17 @@ export function startProcessSpan(message: QueueMessage, target: ConsumerTarget):
         [attr.MESSAGING_DESTINATION_NAME]: message.queue,
         [attr.MESSAGING_OPERATION_TYPE]: 'process',
         [attr.MESSAGING_OPERATION_NAME]: 'process',
-        [attr.MESSAGING_MESSAGE_ID]: message.id,
-        [attr.MESSAGING_CONSUMER_GROUP_NAME]: target.group,
-        [attr.MESSAGING_CLIENT_ID]: target.consumer,
-        [attr.MESSAGING_VALKEY_ATTEMPT]: message.attempt,
       },
     },
     parent,
   );
+  if (span.isRecording()) {
+    span.setAttributes({
+      [attr.MESSAGING_MESSAGE_ID]: message.id,
+      [attr.MESSAGING_CONSUMER_GROUP_NAME]: target.group,
+      [attr.MESSAGING_CLIENT_ID]: target.consumer,
+      [attr.MESSAGING_VALKEY_ATTEMPT]: message.attempt,
+    });
+  }
   return new QueueSpan(span, parent);
 }

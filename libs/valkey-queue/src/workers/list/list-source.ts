@@ -12,13 +12,12 @@ import type {
   RawDelivery,
   RetryItem,
 } from '../message-source.interface.js';
+import { ACK_OUTCOME_COUNTER } from '../message-source.interface.js';
 import type { ResolvedWorkerOptions } from '../worker-options.js';
 import { listElementFields, nextListElement } from './list-element.js';
 import { listKeyOf } from './list-options.js';
 import { ListReader, type ListReadReply } from './list-reader.js';
 import { ListRecovery } from './list-recovery.js';
-
-const COUNTER: Record<AckOutcome, string> = { processed: 'processed', skipped: '', expired: 'expired' };
 
 /**
  * The list transport of a worker (contract item 22): `BLMOVE` from the queue list into this
@@ -157,7 +156,7 @@ export class ListSource implements MessageSource {
       this.keys.listDeliveries,
       ...markers,
       markers.length > 0 ? this.options.processedTtl : 0,
-      COUNTER[outcome],
+      ACK_OUTCOME_COUNTER[outcome],
       ...elements,
     ];
   }

@@ -17,10 +17,9 @@ import type {
   RawDelivery,
   RetryItem,
 } from '../message-source.interface.js';
+import { ACK_OUTCOME_COUNTER } from '../message-source.interface.js';
 import type { ResolvedWorkerOptions } from '../worker-options.js';
 import { isMissingGroup, streamEntries, toDelivery, type ClaimedEntry } from './stream-replies.js';
-
-const COUNTER: Record<AckOutcome, string> = { processed: 'processed', skipped: '', expired: 'expired' };
 
 /**
  * The stream transport of a worker: XREADGROUP on a dedicated blocking connection, everything else
@@ -153,7 +152,7 @@ export class StreamSource implements MessageSource {
       this.options.group,
       this.flags.del,
       markers.length > 0 ? this.options.processedTtl : 0,
-      COUNTER[outcome],
+      ACK_OUTCOME_COUNTER[outcome],
       this.flags.noAck,
       ...items.map((item) => item.entryId),
     ];
