@@ -4,5 +4,9 @@ import { sharedJestConfig } from './jest.shared.js';
 export default {
   ...sharedJestConfig,
   displayName: 'unit',
-  testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/src/**/*.spec.ts'],
+  testMatch: [
+    '<rootDir>/libs/**/*.spec.ts',
+    '<rootDir>/apps/**/src/**/*.spec.ts',
+    '<rootDir>/scripts/**/*.spec.ts',
+  ],
 };

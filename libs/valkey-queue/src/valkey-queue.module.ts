@@ -10,7 +10,7 @@ import { ScheduledExplorer } from './scheduler/scheduled.explorer.js';
 import { QueueSender } from './sender/queue-sender.service.js';
 import { SenderFactory } from './sender/sender-factory.js';
 import { ValkeyQueueSenderModule } from './sender/sender-feature.module.js';
-import type { RegisterSenderOptions } from './sender/sender-options.interface.js';
+import type { RegisterSenderOptions } from './interfaces/sender-options.interface.js';
 import { SenderResilience } from './sender/sender-resilience.js';
 import { SenderStatus } from './sender/sender-status.js';
 import { VALKEY_QUEUE_CLIENT, VALKEY_QUEUE_RESOLVED_OPTIONS } from './valkey-queue.constants.js';
@@ -21,7 +21,11 @@ import { WorkerOrchestrator } from './workers/worker.orchestrator.js';
 import { WorkerRegistry } from './workers/worker.registry.js';
 import { OwnershipFence } from './ownership/ownership-fence.js';
 import { StreamOwnershipService } from './ownership/stream-ownership.service.js';
-import { ValkeyQueueMetrics } from './observability/valkey-queue-metrics.service.js';
+import {
+  METRICS_FEEDS,
+  ValkeyQueueMetrics,
+  type MetricsFeeds,
+} from './observability/valkey-queue-metrics.service.js';
 
 /**
  * The root module: `ValkeyQueueModule.forRoot(options)` or `.forRootAsync({ useFactory, inject,
@@ -59,6 +63,14 @@ import { ValkeyQueueMetrics } from './observability/valkey-queue-metrics.service
     StreamOwnershipService,
     OwnershipFence,
     ValkeyQueueMetrics,
+    {
+      provide: METRICS_FEEDS,
+      useFactory: (resilience: SenderResilience, workers: WorkerRegistry): MetricsFeeds => ({
+        breaker: () => resilience.state,
+        consumedQueues: () => workers.definitions().map((definition) => definition.options.queue),
+      }),
+      inject: [SenderResilience, WorkerRegistry],
+    },
   ],
   exports: [
     VALKEY_QUEUE_CLIENT,

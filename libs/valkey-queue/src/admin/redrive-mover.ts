@@ -2,7 +2,7 @@ import { Cluster } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
 import { fieldsToRecord } from '../envelope/envelope.js';
 import type { QueueKeys } from '../utils/keys.util.js';
-import { fieldsToListElement } from '../workers/list/list-element.js';
+import { fieldsToListElement } from '../envelope/list-element.js';
 import { isRedrivable } from './dead-letter.decoder.js';
 
 /** Where a dead letter goes back to: the queue's stream, or a list (the one it was read from). @internal */

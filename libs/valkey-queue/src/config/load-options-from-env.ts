@@ -1,10 +1,10 @@
 import { ConfigError } from '../errors/config.error.js';
 import type { ConnectionOptions, TlsConnectionOptions } from '../interfaces/connection-options.interface.js';
 import type { ValkeyQueueOptions } from '../interfaces/valkey-queue-options.interface.js';
-import { loadSenderDefaultsFromEnv } from '../sender/load-sender-env.js';
-import { loadMetricsOptionsFromEnv } from '../observability/metrics/load-metrics-env.js';
+import { loadSenderDefaultsFromEnv } from './load-sender-env.js';
+import { loadMetricsOptionsFromEnv } from './load-metrics-env.js';
 import { withoutUndefined } from '../utils/objects.util.js';
-import { loadWorkerDefaultsFromEnv } from '../workers/load-worker-env.js';
+import { loadWorkerDefaultsFromEnv } from './load-worker-env.js';
 import { parseAddressList, parseBoolean, parseDuration, parseEnum, parseInteger } from './env-parsers.js';
 
 /** The prefix of every variable this loader reads. */

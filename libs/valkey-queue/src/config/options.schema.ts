@@ -16,10 +16,10 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { SenderDefaultsSchema } from '../sender/sender-options.schema.js';
-import { WorkerDefaultsSchema } from '../workers/worker-options.schema.js';
-import { OwnershipSchema } from '../ownership/ownership-options.schema.js';
-import { MetricsSchema } from '../observability/metrics/metrics-options.schema.js';
+import { SenderDefaultsSchema } from './sender-options.schema.js';
+import { WorkerDefaultsSchema } from './worker-options.schema.js';
+import { OwnershipSchema } from './ownership-options.schema.js';
+import { MetricsSchema } from './metrics-options.schema.js';
 
 /**
  * class-validator schemas mirroring the public option interfaces. They are internal: users write

@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import { InvalidOptionsError } from '../errors/invalid-options.error.js';
 import type { ValkeyQueueOptions } from '../interfaces/valkey-queue-options.interface.js';
 import { parseValkeyUrl, validateOptions } from './validate-options.js';
-import { WORKER_DEFAULTS } from '../workers/worker-options.js';
-import { SENDER_DEFAULTS } from '../sender/resolve-sender-options.js';
+import { WORKER_DEFAULTS } from './worker-options.js';
+import { SENDER_DEFAULTS } from './resolve-sender-options.js';
 
 /** Runs validation expecting failure and returns the error (assertions stay outside any catch). */
 const invalid = (options: unknown): InvalidOptionsError => {

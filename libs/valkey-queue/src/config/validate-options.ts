@@ -16,22 +16,22 @@ import {
   resolveSenderDefaults,
   senderRuleIssues,
   type ResolvedSenderDefaults,
-} from '../sender/resolve-sender-options.js';
-import { SenderDefaultsSchema, toSenderSchema } from '../sender/sender-options.schema.js';
-import { resolveWorkerDefaults, type ResolvedWorkerDefaults } from '../workers/worker-options.js';
-import { WorkerDefaultsSchema } from '../workers/worker-options.schema.js';
+} from './resolve-sender-options.js';
+import { SenderDefaultsSchema, toSenderSchema } from './sender-options.schema.js';
+import { resolveWorkerDefaults, type ResolvedWorkerDefaults } from './worker-options.js';
+import { WorkerDefaultsSchema } from './worker-options.schema.js';
 import {
   OwnershipSchema,
   ownershipRuleIssues,
   resolveOwnershipOptions,
   type ResolvedOwnershipOptions,
-} from '../ownership/ownership-options.schema.js';
+} from './ownership-options.schema.js';
 import {
   MetricsSchema,
   metricsRuleIssues,
   resolveMetricsOptions,
   type ResolvedMetricsOptions,
-} from '../observability/metrics/metrics-options.schema.js';
+} from './metrics-options.schema.js';
 
 /** Connection options after validation: the URL is unpacked into fields and defaults are applied. */
 export type ResolvedConnectionOptions = Omit<ConnectionOptions, 'url' | 'reconnect'> &

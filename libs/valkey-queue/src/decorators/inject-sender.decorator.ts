@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { getSenderToken } from '../sender/sender.constants.js';
+import { getSenderToken } from '../valkey-queue.constants.js';
 
 /**
  * Injects the `BoundQueueSender` registered with `ValkeyQueueModule.registerSender({ name })`.

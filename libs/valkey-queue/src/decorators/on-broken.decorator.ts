@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { WORKER_HANDLER_METADATA } from '../workers/worker.constants.js';
+import { WORKER_HANDLER_METADATA } from './worker.constants.js';
 
 /**
  * Called with a `BrokenMessage` (unreadable envelope, bad JSON, failed DTO validation), then the

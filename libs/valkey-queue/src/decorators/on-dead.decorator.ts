@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { WORKER_HANDLER_METADATA } from '../workers/worker.constants.js';
+import { WORKER_HANDLER_METADATA } from './worker.constants.js';
 
 /**
  * Called with a `DeadMessage` once retries are exhausted (or on `UnrecoverableError`), then the

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { WORKER_HANDLER_METADATA } from '../workers/worker.constants.js';
+import { WORKER_HANDLER_METADATA } from './worker.constants.js';
 
 /**
  * The method of a `@QueueWorker` class that handles each message: `(msg: QueueMessage<T>) => Promise<void>`.

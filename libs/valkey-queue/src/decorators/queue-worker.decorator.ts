@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import type { WorkerOptions } from '../interfaces/worker-options.interface.js';
-import { QUEUE_WORKER_METADATA } from '../workers/worker.constants.js';
+import { QUEUE_WORKER_METADATA } from './worker.constants.js';
 
 /** What `@QueueWorker()` stores on the class. @internal */
 export interface QueueWorkerMetadata {

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { CatchUpPolicy } from '../scheduler/schedule.interface.js';
+import type { CatchUpPolicy } from '../interfaces/schedule.interface.js';
 
 /** Metadata key of `@Scheduled()`. @internal */
 export const SCHEDULED_METADATA = 'valkey-queue:scheduled';

@@ -5,15 +5,13 @@ import { QueueSignals } from '../signals/queue-signals.js';
 import { queueKeys, type QueueKeys } from '../utils/keys.util.js';
 import { errorMessage } from '../utils/with-timeout.util.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
+import type { QueueTransport } from '../interfaces/queue-transport.interface.js';
 
 /**
  * Longest sleep while wake-up signals arrive: a safety net only, since every message that becomes
  * a queue's earliest is signalled, and a resync follows every reconnect.
  */
 export const SIGNALED_RECHECK_MS = 300_000;
-
-/** Where a queue's messages live: a stream (default) or a list. */
-export type QueueTransport = 'stream' | 'list';
 
 interface WatchedQueue {
   readonly name: string;

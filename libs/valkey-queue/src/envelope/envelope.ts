@@ -1,5 +1,4 @@
 import { EnvelopeError } from './envelope.error.js';
-import { fromValkeysenderElement, isValkeysenderElement } from './valkeysender-format.js';
 
 export { EnvelopeError };
 
@@ -56,27 +55,6 @@ export function fromStreamFields(fields: readonly string[]): Envelope {
 /** The list-transport element: one JSON object. The payload is a JSON *string*, so it stays verbatim. */
 export function toListElement(envelope: Envelope): string {
   return JSON.stringify({ v: ENVELOPE_VERSION, ...envelope });
-}
-
-/** Reads a list element: this library's, or valkeysender's (see valkeysender-format.ts). Throws `EnvelopeError`. */
-export function fromListElement(element: string): Envelope {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(element);
-  } catch {
-    throw new EnvelopeError('the list element is not JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new EnvelopeError('the list element is not a JSON object');
-  }
-  if (isValkeysenderElement(parsed as Record<string, unknown>)) {
-    return fromValkeysenderElement(parsed as Record<string, unknown>);
-  }
-  const record: Record<string, string> = {};
-  for (const [field, value] of Object.entries(parsed)) {
-    record[field] = field === 'headers' && typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return fromRecord(record);
 }
 
 /** Stream fields as a plain object, for `BrokenMessage.raw` and dead-letter listings. */

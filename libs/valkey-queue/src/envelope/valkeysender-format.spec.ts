@@ -1,4 +1,5 @@
-import { fromListElement, type Envelope } from './envelope.js';
+import type { Envelope } from './envelope.js';
+import { fromListElement } from './list-element.js';
 import { EnvelopeError } from './envelope.error.js';
 import { toValkeysenderElement } from './valkeysender-format.js';
 

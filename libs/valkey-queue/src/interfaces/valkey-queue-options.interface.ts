@@ -1,6 +1,6 @@
-import type { SenderDefaults } from '../sender/sender-options.interface.js';
-import type { MetricsOptions } from '../observability/metrics/metrics-options.interface.js';
-import type { OwnershipOptions } from '../ownership/ownership-options.interface.js';
+import type { SenderDefaults } from './sender-options.interface.js';
+import type { MetricsOptions } from './metrics-options.interface.js';
+import type { OwnershipOptions } from './ownership-options.interface.js';
 import type { ConnectionOptions } from './connection-options.interface.js';
 import type { WorkerDefaults } from './worker-options.interface.js';
 

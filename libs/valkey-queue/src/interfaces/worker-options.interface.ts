@@ -1,4 +1,5 @@
 import type { PayloadCodec } from '../codec/payload-codec.interface.js';
+import type { QueueTransport } from './queue-transport.interface.js';
 
 /** A class whose instances class-transformer builds and class-validator checks (a payload DTO). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -34,7 +35,7 @@ export type BackoffFunction = (attempt: number, error: Error) => number;
 export type Backoff = number | BackoffOptions | BackoffFunction;
 
 /** Where a worker reads its messages from. */
-export type WorkerTransport = 'stream' | 'list';
+export type WorkerTransport = QueueTransport;
 
 /**
  * Worker settings that can be given once for every worker of the app (`worker` in the module

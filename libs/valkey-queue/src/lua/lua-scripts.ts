@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
-import type { ValkeyClient } from '../connection/create-client.js';
 
 /** Reads a script that sits beside this module (the build copies `.lua` files into dist). */
 const load = (file: string): string => readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
@@ -50,8 +49,13 @@ export const LUA_SCRIPTS = {
   vqLbsDeadLetter: { numberOfKeys: 2, lua: load('lbs-dead-letter.lua') },
 } as const satisfies Record<string, { numberOfKeys?: number; lua: string }>;
 
+/** What registering scripts needs of a client: ioredis' `Redis` and `Cluster` both have it. */
+export interface ScriptHost {
+  defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
+}
+
 /** Registers every script on `client` as a custom command. */
-export function defineLuaScripts(client: ValkeyClient): void {
+export function defineLuaScripts(client: ScriptHost): void {
   for (const [name, script] of Object.entries(LUA_SCRIPTS)) client.defineCommand(name, script);
 }
 

@@ -1,15 +1,26 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import { ValkeyConnection } from '../connection/valkey-connection.js';
-import { SenderResilience } from '../sender/sender-resilience.js';
+import type { BreakerState } from '../interfaces/sender-options.interface.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
-import type { WorkerDefinition } from '../workers/worker-definition.js';
-import { WorkerRegistry } from '../workers/worker.registry.js';
 import { loadPromClient } from './metrics/load-prom-client.js';
-import type { MetricsRegistry } from './metrics/metrics-options.interface.js';
+import type { MetricsRegistry } from '../interfaces/metrics-options.interface.js';
 import { QueueMetrics } from './metrics/queue-metrics.js';
 import { SenderMetrics } from './metrics/sender-metrics.js';
-import type { WorkerMetrics } from './metrics/worker-metrics.js';
+import type { WorkerLabels, WorkerMetrics } from './metrics/worker-metrics.js';
+
+/**
+ * What the queue gauges read from the rest of the module, wired by ValkeyQueueModule: the senders'
+ * breaker and the queues this instance consumes. A token rather than the services themselves, so
+ * that observability stays below the senders and workers it observes. @internal
+ */
+export const METRICS_FEEDS = 'VALKEY_QUEUE_METRICS_FEEDS';
+
+/** @internal */
+export interface MetricsFeeds {
+  breaker(): BreakerState;
+  consumedQueues(): string[];
+}
 
 /** The Prometheus text format's Content-Type (prom-client's default registry type). */
 const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -33,8 +44,7 @@ export class ValkeyQueueMetrics implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(VALKEY_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedValkeyQueueOptions,
     private readonly connection: ValkeyConnection,
-    private readonly resilience: SenderResilience,
-    private readonly workers: WorkerRegistry,
+    @Inject(METRICS_FEEDS) private readonly feeds: MetricsFeeds,
   ) {
     // Plain cells, ready before any sender exists; the registry side is built in onModuleInit.
     if (options.metrics.enabled) this.sender = new SenderMetrics();
@@ -54,10 +64,10 @@ export class ValkeyQueueMetrics implements OnModuleInit, OnModuleDestroy {
       {
         client: this.connection.client,
         keyPrefix: prefix,
-        breaker: () => this.resilience.state,
+        breaker: () => this.feeds.breaker(),
         timeoutMs: connection.commandTimeout,
       },
-      () => this.workers.definitions().map((definition) => definition.options.queue),
+      () => this.feeds.consumedQueues(),
       this.sender,
     );
   }
@@ -86,9 +96,8 @@ export class ValkeyQueueMetrics implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The cells of a worker being built (at application bootstrap); undefined while off. @internal */
-  worker(definition: WorkerDefinition): WorkerMetrics | undefined {
-    const { queue, group } = definition.options;
-    return this.set?.worker({ queue, group, worker: definition.name });
+  worker(labels: WorkerLabels): WorkerMetrics | undefined {
+    return this.set?.worker(labels);
   }
 
   /** A schedule fired `ticks` ticks on this instance. @internal */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { errorMessage } from '../utils/with-timeout.util.js';
 import { parseLbsEntry } from './lbs-entry.js';
-import type { ResolvedOwnershipOptions } from './ownership-options.schema.js';
+import type { ResolvedOwnershipOptions } from '../config/ownership-options.schema.js';
 import type { OwnershipStore, TakeResult } from './ownership-store.js';
 
 /** Pages of pending LBS entries one recovery pass looks at, at most. */

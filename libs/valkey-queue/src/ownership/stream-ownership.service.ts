@@ -23,7 +23,7 @@ import { assertStreamName, decodeInfo, encodeInfo } from './lbs-entry.js';
 import { LbsReader } from './lbs-reader.js';
 import { LeaseBook, type HeldLease, type LossReason } from './lease-book.js';
 import type { OwnershipEvent, OwnershipLease } from './ownership-event.interface.js';
-import type { ResolvedOwnershipOptions } from './ownership-options.schema.js';
+import type { ResolvedOwnershipOptions } from '../config/ownership-options.schema.js';
 import { isUnrecoverable } from './ownership-errors.js';
 import { OwnershipRecovery } from './ownership-recovery.js';
 import { OwnershipStore, type StreamState, type TakeResult } from './ownership-store.js';

@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import { ValkeyConnection } from '../connection/valkey-connection.js';
-import { SIGNALED_RECHECK_MS, type QueueTransport } from '../delayed/delayed-promoter.js';
+import { SIGNALED_RECHECK_MS } from '../delayed/delayed-promoter.js';
+import type { QueueTransport } from '../interfaces/queue-transport.interface.js';
 import { announce } from '../signals/announce.js';
 import { QueueSignals } from '../signals/queue-signals.js';
 import { ValkeyQueueMetrics } from '../observability/valkey-queue-metrics.service.js';
@@ -17,7 +18,7 @@ import { errorMessage } from '../utils/with-timeout.util.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import { normalizeSchedule } from './schedule-definition.js';
 import { firstTick, planFires, type ScheduleTiming } from './schedule-timing.js';
-import type { ScheduleDefinition, ScheduleInfo } from './schedule.interface.js';
+import type { ScheduleDefinition, ScheduleInfo } from '../interfaces/schedule.interface.js';
 
 /** Headers every tick message carries: the schedule's name and the tick time (epoch ms). */
 export const SCHEDULE_HEADER = 'vq-schedule';

@@ -1,11 +1,11 @@
 import { encodePayload } from '../codec/encode-payload.js';
 import type { PayloadCodec } from '../codec/payload-codec.interface.js';
-import type { QueueTransport } from '../delayed/delayed-promoter.js';
+import type { QueueTransport } from '../interfaces/queue-transport.interface.js';
 import { InvalidScheduleError } from '../errors/invalid-schedule.error.js';
 import { assertQueueName } from '../utils/keys.util.js';
 import { isPlainObject } from '../utils/objects.util.js';
 import { scheduleTiming, type ScheduleTiming } from './schedule-timing.js';
-import type { ScheduleDefinition } from './schedule.interface.js';
+import type { ScheduleDefinition } from '../interfaces/schedule.interface.js';
 
 /** A definition checked and reduced to what is stored. @internal */
 export interface NormalizedSchedule {

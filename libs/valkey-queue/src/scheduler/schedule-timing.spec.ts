@@ -1,6 +1,6 @@
 import { InvalidScheduleError } from '../errors/invalid-schedule.error.js';
 import { firstTick, MAX_CATCH_UP_FIRES, nextTick, planFires, scheduleTiming } from './schedule-timing.js';
-import type { ScheduleDefinition } from './schedule.interface.js';
+import type { ScheduleDefinition } from '../interfaces/schedule.interface.js';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0); // 2026-01-01T00:00:00Z
 const SECOND = 1_000;

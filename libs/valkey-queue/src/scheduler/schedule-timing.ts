@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { InvalidScheduleError } from '../errors/invalid-schedule.error.js';
 import { withoutUndefined } from '../utils/objects.util.js';
-import type { CatchUpPolicy, ScheduleDefinition } from './schedule.interface.js';
+import type { CatchUpPolicy, ScheduleDefinition } from '../interfaces/schedule.interface.js';
 
 /** Most ticks one catch-up fires with policy `all`. */
 export const MAX_CATCH_UP_FIRES = 100;

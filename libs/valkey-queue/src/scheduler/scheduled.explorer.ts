@@ -13,7 +13,7 @@ import { InvalidScheduleError } from '../errors/invalid-schedule.error.js';
 import type { QueueMessage } from '../interfaces/queue-message.interface.js';
 import { queueKeys } from '../utils/keys.util.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
-import { resolveWorkerOptions } from '../workers/worker-options.js';
+import { resolveWorkerOptions } from '../config/worker-options.js';
 import { WorkerRegistry } from '../workers/worker.registry.js';
 import { QueueScheduler, TICK_HEADER } from './queue-scheduler.service.js';
 import { runExclusively } from './run-exclusively.js';

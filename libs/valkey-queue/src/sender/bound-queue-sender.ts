@@ -1,6 +1,6 @@
-import type { SendOptions, SendResult } from './send-options.interface.js';
+import type { SendOptions, SendResult } from '../interfaces/send-options.interface.js';
 import type { SenderCore } from './sender-core.js';
-import type { SenderTransport } from './sender-options.interface.js';
+import type { SenderTransport } from '../interfaces/sender-options.interface.js';
 
 /**
  * A sender bound to one queue, with its own options: what `@InjectSender(name)` injects after

@@ -4,7 +4,7 @@ import { newMessageId } from '../envelope/message-id.js';
 import { toValkeysenderElement } from '../envelope/valkeysender-format.js';
 import type { QueueKeys } from '../utils/keys.util.js';
 import type { CheckedSendOptions } from './check-send-options.js';
-import type { ListFormat, SenderTransport } from './sender-options.interface.js';
+import type { ListFormat, SenderTransport } from '../interfaces/sender-options.interface.js';
 
 /** How a call writes: appended now to the stream or list, or parked in the delayed set. */
 export type SendMode = 'stream' | 'list' | 'delayed';

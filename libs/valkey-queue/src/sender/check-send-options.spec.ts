@@ -1,7 +1,7 @@
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
 import { NotSupportedError } from '../errors/not-supported.error.js';
 import { checkSendOptions } from './check-send-options.js';
-import type { SendOptions } from './send-options.interface.js';
+import type { SendOptions } from '../interfaces/send-options.interface.js';
 
 const NOW = 1_700_000_000_000;
 const check = (options: unknown, kind: 'send' | 'sendBatch' = 'send') =>

@@ -1,7 +1,7 @@
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
 import { NotSupportedError } from '../errors/not-supported.error.js';
 import { isPlainObject } from '../utils/objects.util.js';
-import type { SendOptions } from './send-options.interface.js';
+import type { SendOptions } from '../interfaces/send-options.interface.js';
 
 /** Longest dedup key we accept: it becomes part of a key name. */
 export const MAX_DEDUP_KEY_LENGTH = 1_024;

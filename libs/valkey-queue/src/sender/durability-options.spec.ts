@@ -6,7 +6,7 @@ import {
   mergeSenderOptions,
   resolveSenderDefaults,
   validateRegisterSenderOptions,
-} from './resolve-sender-options.js';
+} from '../config/resolve-sender-options.js';
 import { isInfrastructureError, isTransientError } from './transient-errors.js';
 
 const paths = (run: () => unknown): string[] => {

@@ -1,6 +1,6 @@
 import type { ChainableCommander } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
-import type { DurabilityOptions } from './sender-options.interface.js';
+import type { DurabilityOptions } from '../interfaces/sender-options.interface.js';
 
 /** Fewer replicas than required confirmed a durable write. @internal */
 export class ReplicaShortfall extends Error {

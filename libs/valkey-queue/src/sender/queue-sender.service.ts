@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { SendOptions, SendResult } from './send-options.interface.js';
+import type { SendOptions, SendResult } from '../interfaces/send-options.interface.js';
 import { SenderFactory } from './sender-factory.js';
 
 /**

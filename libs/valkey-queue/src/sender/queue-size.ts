@@ -1,6 +1,6 @@
 import type { ValkeyClient } from '../connection/create-client.js';
 import type { QueueKeys } from '../utils/keys.util.js';
-import type { SenderTransport } from './sender-options.interface.js';
+import type { SenderTransport } from '../interfaces/sender-options.interface.js';
 
 /**
  * Messages of a queue that are not finished (contract item 10): waiting + in-flight + delayed.

@@ -5,7 +5,7 @@ import { NotSupportedError } from '../errors/not-supported.error.js';
 import { queueKeys } from '../utils/keys.util.js';
 import type { SendCallSettings } from './build-send-call.js';
 import type { CheckedSendOptions } from './check-send-options.js';
-import type { ResolvedSenderOptions } from './resolve-sender-options.js';
+import type { ResolvedSenderOptions } from '../config/resolve-sender-options.js';
 
 /** Where one queue's messages go, resolved once per queue name and sender. @internal */
 export interface QueueTarget {

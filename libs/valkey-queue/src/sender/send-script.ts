@@ -5,7 +5,7 @@ import { LUA_SCRIPTS } from '../lua/lua-scripts.js';
 import { InsufficientReplicasError } from '../errors/insufficient-replicas.error.js';
 import type { SendCall, ShareableSend } from './build-send-call.js';
 import { ReplicaShortfall, writeThenWait } from './durable-write.js';
-import type { DurabilityOptions } from './sender-options.interface.js';
+import type { DurabilityOptions } from '../interfaces/sender-options.interface.js';
 
 /** What send.lua answers: written `[0, count, due]`, deduplicated `[1, firstId]`, already written `[2]`. */
 export type SendReply = [0, number, number] | [1, string] | [2];

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { Cluster, Redis } from 'ioredis';
 import type { DelayedPromoter } from '../delayed/delayed-promoter.js';
 import { InvalidQueueNameError } from '../errors/invalid-queue-name.error.js';
-import { resolveSenderDefaults } from './resolve-sender-options.js';
+import { resolveSenderDefaults } from '../config/resolve-sender-options.js';
 import type { SendScript } from './send-script.js';
 import { SenderCore } from './sender-core.js';
 import type { SenderResilience } from './sender-resilience.js';

@@ -18,8 +18,8 @@ import { checkSendOptions, type CheckedSendOptions } from './check-send-options.
 import { measureQueueSize } from './queue-size.js';
 import { assertDelayable, resolveQueueTarget, type QueueTarget } from './queue-target.js';
 import type { SendReply, SendScript } from './send-script.js';
-import type { ResolvedSenderOptions } from './resolve-sender-options.js';
-import type { SendOptions, SendResult } from './send-options.interface.js';
+import type { ResolvedSenderOptions } from '../config/resolve-sender-options.js';
+import type { SendOptions, SendResult } from '../interfaces/send-options.interface.js';
 import type { SenderResilience } from './sender-resilience.js';
 import type { SenderStatus } from './sender-status.js';
 import type { TokenBucket } from './token-bucket.js';

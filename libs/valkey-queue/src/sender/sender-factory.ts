@@ -8,9 +8,9 @@ import {
   assertMergedSenderOptions,
   mergeSenderOptions,
   type ResolvedSenderOptions,
-} from './resolve-sender-options.js';
+} from '../config/resolve-sender-options.js';
 import { SenderCore, type SenderDeps } from './sender-core.js';
-import type { RegisterSenderOptions } from './sender-options.interface.js';
+import type { RegisterSenderOptions } from '../interfaces/sender-options.interface.js';
 import { SenderResilience } from './sender-resilience.js';
 import { SendScript } from './send-script.js';
 import { SenderStatus } from './sender-status.js';

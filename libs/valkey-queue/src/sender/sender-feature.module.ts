@@ -1,9 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { validateRegisterSenderOptions } from './resolve-sender-options.js';
+import { validateRegisterSenderOptions } from '../config/resolve-sender-options.js';
 import { BoundQueueSender } from './bound-queue-sender.js';
 import { SenderFactory } from './sender-factory.js';
-import type { RegisterSenderOptions } from './sender-options.interface.js';
-import { getSenderToken } from './sender.constants.js';
+import type { RegisterSenderOptions } from '../interfaces/sender-options.interface.js';
+import { getSenderToken } from '../valkey-queue.constants.js';
 
 /**
  * Host of the senders from `ValkeyQueueModule.registerSender()`. A separate class, since a dynamic

@@ -13,11 +13,9 @@ import {
 import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import { errorMessage } from '../utils/with-timeout.util.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
-import type { ResolvedSenderOptions } from './resolve-sender-options.js';
+import type { ResolvedSenderOptions } from '../config/resolve-sender-options.js';
+import type { BreakerState } from '../interfaces/sender-options.interface.js';
 import { isInfrastructureError, isTransientError } from './transient-errors.js';
-
-/** State of the senders' circuit breaker. `disabled` when `circuitBreaker: false`. */
-export type BreakerState = 'closed' | 'open' | 'half-open' | 'disabled';
 
 const STATES: Record<CircuitState, BreakerState> = {
   [CircuitState.Closed]: 'closed',

@@ -3,7 +3,8 @@ import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import { ValkeyConnection } from '../connection/valkey-connection.js';
 import { withTimeout } from '../utils/with-timeout.util.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
-import { SenderResilience, type BreakerState } from './sender-resilience.js';
+import type { BreakerState } from '../interfaces/sender-options.interface.js';
+import { SenderResilience } from './sender-resilience.js';
 import { SlidingWindow } from './sliding-window.js';
 
 /** Overall sender health (contract item 57). */

@@ -2,7 +2,7 @@ import type { Logger } from '@nestjs/common';
 import { errorMessage } from '../utils/with-timeout.util.js';
 import type { InFlightSet } from './in-flight-set.js';
 import type { MessageSource } from './message-source.interface.js';
-import type { ResolvedWorkerOptions } from './worker-options.js';
+import type { ResolvedWorkerOptions } from '../config/worker-options.js';
 
 /** Entry ids per refresh script call. */
 const REFRESH_CHUNK = 500;

@@ -13,7 +13,7 @@ import {
   type QueueSpan,
 } from '../observability/tracing/queue-tracing.js';
 import { withTimeout } from '../utils/with-timeout.util.js';
-import { MAX_RETRY_DELAY, retryDelay } from './backoff.js';
+import { MAX_RETRY_DELAY, retryDelay } from '../config/backoff.js';
 import { payloadDecoder, type PayloadDecoder } from './payload-decoder.js';
 import { ReceivedDeadMessage, ReceivedMessage } from './received-message.js';
 import { decodeEnvelope } from './decode-envelope.js';

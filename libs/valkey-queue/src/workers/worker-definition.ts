@@ -2,7 +2,7 @@ import type { BrokenMessage, DeadMessage, QueueMessage } from '../interfaces/que
 import type { AckOutcome, DeadItem, RawDelivery, RetryItem } from './message-source.interface.js';
 import type { WorkerMetrics } from '../observability/metrics/worker-metrics.js';
 import type { ReceivedMessage } from './received-message.js';
-import type { ResolvedWorkerOptions } from './worker-options.js';
+import type { ResolvedWorkerOptions } from '../config/worker-options.js';
 
 /** The bound methods of one worker instance. @internal */
 export interface WorkerHandlers {

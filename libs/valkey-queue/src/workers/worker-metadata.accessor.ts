@@ -5,7 +5,7 @@ import {
   QUEUE_WORKER_METADATA,
   WORKER_HANDLER_METADATA,
   type WorkerHandlerKind,
-} from './worker.constants.js';
+} from '../decorators/worker.constants.js';
 
 /** Reads what the worker decorators stored; the only reader of their metadata. @internal */
 @Injectable()

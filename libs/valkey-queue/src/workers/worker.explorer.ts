@@ -5,8 +5,8 @@ import { InvalidWorkerError } from '../errors/invalid-worker.error.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import { WorkerMetadataAccessor } from './worker-metadata.accessor.js';
 import type { WorkerHandlers } from './worker-definition.js';
-import type { WorkerHandlerKind } from './worker.constants.js';
-import { resolveWorkerOptions } from './worker-options.js';
+import type { WorkerHandlerKind } from '../decorators/worker.constants.js';
+import { resolveWorkerOptions } from '../config/worker-options.js';
 import { WorkerRegistry } from './worker.registry.js';
 
 type ProviderWrapper = ReturnType<DiscoveryService['getProviders']>[number];

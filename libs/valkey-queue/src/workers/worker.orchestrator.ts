@@ -35,7 +35,9 @@ export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplica
 
   async onApplicationBootstrap(): Promise<void> {
     for (const definition of this.registry.definitions()) {
-      const instrumented = { ...definition, metrics: this.metrics.worker(definition) };
+      const { queue, group } = definition.options;
+      const metrics = this.metrics.worker({ queue, group, worker: definition.name });
+      const instrumented = { ...definition, metrics };
       const consumer = new QueueConsumer(instrumented, {
         connection: this.connection,
         prefix: this.options.prefix,

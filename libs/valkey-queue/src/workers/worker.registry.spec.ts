@@ -1,7 +1,7 @@
 import { DuplicateWorkerError } from '../errors/duplicate-worker.error.js';
 import type { QueueWorkerHandle } from '../interfaces/queue-worker-handle.interface.js';
 import type { WorkerDefinition } from './worker-definition.js';
-import { resolveWorkerDefaults, resolveWorkerOptions } from './worker-options.js';
+import { resolveWorkerDefaults, resolveWorkerOptions } from '../config/worker-options.js';
 import { WorkerRegistry } from './worker.registry.js';
 
 const definition = (name: string, queue: string, group?: string): WorkerDefinition => ({

@@ -3,7 +3,7 @@ import type { Gauge, Registry } from 'prom-client';
 import { readQueueStats, type StatsTarget } from '../../admin/queue-stats.reader.js';
 import type { ValkeyClient } from '../../connection/create-client.js';
 import type { QueueStats } from '../../interfaces/queue-stats.interface.js';
-import type { BreakerState } from '../../sender/sender-resilience.js';
+import type { BreakerState } from '../../interfaces/sender-options.interface.js';
 import { queueKeys } from '../../utils/keys.util.js';
 import { errorMessage, withTimeout } from '../../utils/with-timeout.util.js';
 import type { PromClient } from './load-prom-client.js';

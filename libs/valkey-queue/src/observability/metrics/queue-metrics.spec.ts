@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import * as prom from 'prom-client';
 import type { ValkeyClient } from '../../connection/create-client.js';
 import { InvalidOptionsError } from '../../errors/invalid-options.error.js';
-import type { BreakerState } from '../../sender/sender-resilience.js';
+import type { BreakerState } from '../../interfaces/sender-options.interface.js';
 import type { PromClient } from './load-prom-client.js';
 import { metricNames, QueueMetrics } from './queue-metrics.js';
 

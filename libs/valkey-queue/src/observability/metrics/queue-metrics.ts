@@ -3,7 +3,7 @@ import type { Counter, Registry } from 'prom-client';
 import { InvalidOptionsError } from '../../errors/invalid-options.error.js';
 import type { PromClient } from './load-prom-client.js';
 import { CellHistogram, CounterCell, type HistogramCell, type Labels } from './metric-cells.js';
-import type { ResolvedMetricsOptions } from './metrics-options.schema.js';
+import type { ResolvedMetricsOptions } from '../../config/metrics-options.schema.js';
 import { GAUGE_NAMES, QueueGauges, type GaugeSource } from './queue-gauges.js';
 import { SenderMetrics, type SenderQueueCells } from './sender-metrics.js';
 import { WorkerMetrics, type WorkerLabels } from './worker-metrics.js';

@@ -13,9 +13,9 @@ import type {
   RetryItem,
 } from '../message-source.interface.js';
 import { ACK_OUTCOME_COUNTER } from '../message-source.interface.js';
-import type { ResolvedWorkerOptions } from '../worker-options.js';
-import { listElementFields, nextListElement } from './list-element.js';
-import { listKeyOf } from './list-options.js';
+import type { ResolvedWorkerOptions } from '../../config/worker-options.js';
+import { listElementFields, nextListElement } from '../../envelope/list-element.js';
+import { listKeyOf } from './list-key.js';
 import { ListReader, type ListReadReply } from './list-reader.js';
 import { ListRecovery } from './list-recovery.js';
 

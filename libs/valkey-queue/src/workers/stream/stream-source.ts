@@ -18,7 +18,7 @@ import type {
   RetryItem,
 } from '../message-source.interface.js';
 import { ACK_OUTCOME_COUNTER } from '../message-source.interface.js';
-import type { ResolvedWorkerOptions } from '../worker-options.js';
+import type { ResolvedWorkerOptions } from '../../config/worker-options.js';
 import { isMissingGroup, streamEntries, toDelivery, type ClaimedEntry } from './stream-replies.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { QueueTransport } from '../delayed/delayed-promoter.js';
+import type { QueueTransport } from './queue-transport.interface.js';
 
 /** What to do with ticks missed while no instance was running. */
 export type CatchUpPolicy = 'none' | 'one' | 'all';

@@ -1,7 +1,7 @@
 import { IsBoolean, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import type { InvalidOption } from '../../errors/invalid-options.error.js';
-import { isPlainObject } from '../../utils/objects.util.js';
-import type { MetricsOptions, MetricsRegistry } from './metrics-options.interface.js';
+import type { InvalidOption } from '../errors/invalid-options.error.js';
+import { isPlainObject } from '../utils/objects.util.js';
+import type { MetricsOptions, MetricsRegistry } from '../interfaces/metrics-options.interface.js';
 
 /** Default prefix of every metric name. */
 export const DEFAULT_METRICS_PREFIX = 'valkey_queue_';

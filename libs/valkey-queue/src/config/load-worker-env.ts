@@ -1,4 +1,4 @@
-import type { EnvReader } from '../sender/load-sender-env.js';
+import type { EnvReader } from './load-sender-env.js';
 import {
   parseBoolean,
   parseDuration,
@@ -6,7 +6,7 @@ import {
   parseEnum,
   parseInteger,
   parseRatio,
-} from '../config/env-parsers.js';
+} from './env-parsers.js';
 import type { BackoffOptions, WorkerDefaults } from '../interfaces/worker-options.interface.js';
 import { withoutUndefined } from '../utils/objects.util.js';
 

@@ -1,7 +1,7 @@
-import { parseBoolean } from '../../config/env-parsers.js';
-import type { EnvReader } from '../../sender/load-sender-env.js';
-import { withoutUndefined } from '../../utils/objects.util.js';
-import type { MetricsOptions } from './metrics-options.interface.js';
+import { parseBoolean } from './env-parsers.js';
+import type { EnvReader } from './load-sender-env.js';
+import { withoutUndefined } from '../utils/objects.util.js';
+import type { MetricsOptions } from '../interfaces/metrics-options.interface.js';
 
 /**
  * `metrics` from `VALKEY_QUEUE_METRICS_ENABLED` (boolean) and `VALKEY_QUEUE_METRICS_PREFIX` (text,

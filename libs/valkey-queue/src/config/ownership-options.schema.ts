@@ -1,7 +1,7 @@
 import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { InvalidOption } from '../errors/invalid-options.error.js';
 import { isPlainObject, withoutUndefined } from '../utils/objects.util.js';
-import type { OwnershipOptions } from './ownership-options.interface.js';
+import type { OwnershipOptions } from '../interfaces/ownership-options.interface.js';
 
 /** Service names: safe inside the `{<prefix>:own:<service>}` hash tag and in a PSUBSCRIBE pattern. */
 export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9_.:-]+$/;

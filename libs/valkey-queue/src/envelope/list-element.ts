@@ -1,6 +1,6 @@
-import { toStreamFields } from '../../envelope/envelope.js';
-import { fromValkeysenderElement, isValkeysenderElement } from '../../envelope/valkeysender-format.js';
-import { isPlainObject } from '../../utils/objects.util.js';
+import { EnvelopeError, fromStreamFields, toStreamFields, type Envelope } from './envelope.js';
+import { fromValkeysenderElement, isValkeysenderElement } from './valkeysender-format.js';
+import { isPlainObject } from '../utils/objects.util.js';
 
 /**
  * List elements as the worker sees them. A list element is one JSON object (docs/key-layout.md,
@@ -35,6 +35,26 @@ export function listElementFields(element: string): string[] {
     fields.push(name, typeof value === 'string' ? value : JSON.stringify(value));
   }
   return fields;
+}
+
+/** Reads a list element: this library's, or valkeysender's (see valkeysender-format.ts). Throws `EnvelopeError`. */
+export function fromListElement(element: string): Envelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(element);
+  } catch {
+    throw new EnvelopeError('the list element is not JSON');
+  }
+  if (!isPlainObject(parsed)) throw new EnvelopeError('the list element is not a JSON object');
+  if (isValkeysenderElement(parsed)) return fromValkeysenderElement(parsed);
+  const fields: string[] = [];
+  for (const [field, value] of Object.entries(parsed)) {
+    fields.push(
+      field,
+      field === 'headers' && typeof value === 'object' ? JSON.stringify(value) : String(value),
+    );
+  }
+  return fromStreamFields(fields);
 }
 
 /**

@@ -1,10 +1,5 @@
-import { Cluster, Redis } from 'ioredis';
-import type { ValkeyClient } from '../../connection/create-client.js';
-import { InvalidQueueNameError } from '../../errors/invalid-queue-name.error.js';
-import { InvalidWorkerError } from '../../errors/invalid-worker.error.js';
-import { queueKeys } from '../../utils/keys.util.js';
-import { resolveWorkerDefaults, resolveWorkerOptions } from '../worker-options.js';
-import { listKeyOf } from './list-options.js';
+import { InvalidWorkerError } from '../errors/invalid-worker.error.js';
+import { resolveWorkerDefaults, resolveWorkerOptions } from './worker-options.js';
 
 const defaults = { ...resolveWorkerDefaults({ deleteOnAck: true }), group: 'shop' };
 const resolve = (options: unknown) =>
@@ -48,19 +43,5 @@ describe('list transport options', () => {
     );
     // harmless values are accepted
     expect(resolve({ transport: 'list', deleteOnAck: false, noAck: false })).toMatchObject({ noAck: false });
-  });
-
-  it('uses the key layout list, or the queueNamer key (with the hash tag on Cluster)', () => {
-    const keys = queueKeys('vq', 'orders');
-    const standalone = Object.create(Redis.prototype) as ValkeyClient;
-    const cluster = Object.create(Cluster.prototype) as ValkeyClient;
-    expect(listKeyOf('orders', keys, undefined, standalone)).toBe('{vq:orders}:list');
-    expect(listKeyOf('orders', keys, (queue) => `queue:${queue}`, standalone)).toBe('queue:orders');
-    expect(listKeyOf('orders', keys, (queue) => `queue:{vq:${queue}}`, cluster)).toBe('queue:{vq:orders}');
-    expect(() => listKeyOf('orders', keys, (queue) => `queue:${queue}`, cluster)).toThrow(
-      InvalidQueueNameError,
-    );
-    expect(() => listKeyOf('orders', keys, () => '', standalone)).toThrow(/not a key name/);
-    expect(() => listKeyOf('orders', keys, () => 7 as never, standalone)).toThrow(/not a key name/);
   });
 });

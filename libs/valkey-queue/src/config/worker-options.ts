@@ -12,8 +12,8 @@ import type {
 import { assertQueueName } from '../utils/keys.util.js';
 import { isPlainObject, withoutUndefined } from '../utils/objects.util.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
-import { consumerName } from './consumer-name.js';
-import { checkTransportOptions } from './list/list-options.js';
+import { consumerName } from '../utils/consumer-name.js';
+import { checkTransportOptions } from './list-options.js';
 import { WorkerOptionsSchema } from './worker-options.schema.js';
 
 /** Module-level worker defaults with every default applied. @internal */

@@ -1,6 +1,6 @@
-import { loadValkeyQueueOptionsFromEnv } from '../config/load-options-from-env.js';
-import { validateOptions } from '../config/validate-options.js';
-import { thrownBy } from '../config/thrown-by.spec-helper.js';
+import { loadValkeyQueueOptionsFromEnv } from './load-options-from-env.js';
+import { validateOptions } from './validate-options.js';
+import { thrownBy } from './thrown-by.spec-helper.js';
 import { ConfigError } from '../errors/config.error.js';
 
 describe('VALKEY_QUEUE_SENDER_* variables', () => {

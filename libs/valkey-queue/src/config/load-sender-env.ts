@@ -1,13 +1,11 @@
-import {
-  parseBoolean,
-  parseDuration,
-  parseDurationOrZero,
-  parseEnum,
-  parseInteger,
-} from '../config/env-parsers.js';
+import { parseBoolean, parseDuration, parseDurationOrZero, parseEnum, parseInteger } from './env-parsers.js';
 import { ConfigError } from '../errors/config.error.js';
 import { withoutUndefined } from '../utils/objects.util.js';
-import type { CircuitBreakerOptions, RateLimitOptions, SenderDefaults } from './sender-options.interface.js';
+import type {
+  CircuitBreakerOptions,
+  RateLimitOptions,
+  SenderDefaults,
+} from '../interfaces/sender-options.interface.js';
 
 /** Reads `VALKEY_QUEUE_<name>` through a parser; undefined when unset or empty. @internal */
 export type EnvReader = <T>(name: string, parse: (variable: string, raw: string) => T) => T | undefined;

@@ -1,4 +1,4 @@
-import { decodeEnvelope } from '../decode-envelope.js';
+import { decodeEnvelope } from '../workers/decode-envelope.js';
 import { fieldsToListElement, listElementFields, nextListElement } from './list-element.js';
 
 const TRICKY = '{"list":[],"map":{},"big":9007199254740993,"path":"a\\/b","é":"😀"}';

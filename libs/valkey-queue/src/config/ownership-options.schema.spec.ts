@@ -1,6 +1,6 @@
-import { validateOptions } from '../config/validate-options.js';
+import { validateOptions } from './validate-options.js';
 import { InvalidOptionsError } from '../errors/invalid-options.error.js';
-import type { OwnershipOptions } from './ownership-options.interface.js';
+import type { OwnershipOptions } from '../interfaces/ownership-options.interface.js';
 
 const withOwnership = (ownership: unknown) =>
   validateOptions({ connection: { host: 'localhost' }, ownership: ownership as OwnershipOptions });

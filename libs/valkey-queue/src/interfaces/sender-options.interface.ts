@@ -142,3 +142,6 @@ export interface RegisterSenderOptions extends SenderOptions {
   /** The queue name, also the injection name. */
   name: string;
 }
+
+/** State of the senders' circuit breaker. `disabled` when `circuitBreaker: false`. */
+export type BreakerState = 'closed' | 'open' | 'half-open' | 'disabled';

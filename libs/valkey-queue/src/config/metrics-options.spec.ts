@@ -1,11 +1,11 @@
 import { Registry } from 'prom-client';
-import { loadValkeyQueueOptionsFromEnv } from '../../config/load-options-from-env.js';
-import { validateOptions } from '../../config/validate-options.js';
-import { ConfigError } from '../../errors/config.error.js';
-import { InvalidOptionsError } from '../../errors/invalid-options.error.js';
-import { MissingDependencyError } from '../../errors/missing-dependency.error.js';
-import type { ValkeyQueueOptions } from '../../interfaces/valkey-queue-options.interface.js';
-import { loadPromClient } from './load-prom-client.js';
+import { loadValkeyQueueOptionsFromEnv } from './load-options-from-env.js';
+import { validateOptions } from './validate-options.js';
+import { ConfigError } from '../errors/config.error.js';
+import { InvalidOptionsError } from '../errors/invalid-options.error.js';
+import { MissingDependencyError } from '../errors/missing-dependency.error.js';
+import type { ValkeyQueueOptions } from '../interfaces/valkey-queue-options.interface.js';
+import { loadPromClient } from '../observability/metrics/load-prom-client.js';
 
 const issuesOf = (options: unknown): string[] => {
   let thrown: unknown;

@@ -14,7 +14,7 @@ import type {
   SenderOptions,
   SenderTransport,
   ListFormat,
-} from './sender-options.interface.js';
+} from '../interfaces/sender-options.interface.js';
 import { RegisterSenderSchema, toSenderSchema } from './sender-options.schema.js';
 
 /** One sender's options with every default applied. @internal */

@@ -1,4 +1,4 @@
-import { validateOptions } from '../config/validate-options.js';
+import { validateOptions } from './validate-options.js';
 import { InvalidOptionsError } from '../errors/invalid-options.error.js';
 import { InvalidQueueNameError } from '../errors/invalid-queue-name.error.js';
 import type { ValkeyQueueOptions } from '../interfaces/valkey-queue-options.interface.js';
