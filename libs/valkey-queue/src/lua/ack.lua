@@ -8,14 +8,14 @@
   ARGV[5] '1' = the entries were read with NOACK (nothing to XACK; count every entry)
   ARGV[5 + i] stream entry id of the i-th entry
   Returns: the number of entries acknowledged now (XACK count; every entry with NOACK) ]]
+--#include idempotency-markers
+
 local ids = {}
 for i = 6, #ARGV do ids[#ids + 1] = ARGV[i] end
 if #ids == 0 then return 0 end
 
 local ttl = tonumber(ARGV[3])
-if ttl > 0 then
-  for i = 1, #ids do redis.call('SET', KEYS[2 + i], '1', 'PX', ttl) end
-end
+if ttl > 0 then writeMarkers(3, #ids, ttl) end
 
 local acked = #ids
 if ARGV[5] ~= '1' then acked = redis.call('XACK', KEYS[1], ARGV[1], unpack(ids)) end

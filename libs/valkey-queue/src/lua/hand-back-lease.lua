@@ -5,11 +5,12 @@
   KEYS[1] lease STRING   KEYS[2] assignment HASH   KEYS[3] assignments ZSET
   ARGV[1] expected lease value '<owner>:<token>'   ARGV[2] data stream name   ARGV[3] pub/sub channel
   Returns: 1 handed back | 0 lease missing | -1 held by another owner or token (nothing changed) ]]
+--#include server-clock
+
 local value = redis.call('GET', KEYS[1])
 if not value then return 0 end
 if value ~= ARGV[1] then return -1 end
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = nowMs()
 redis.call('DEL', KEYS[1])
 if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('HSET', KEYS[2], 'expiresAt', now)

@@ -8,17 +8,18 @@
   ARGV[1] marker TTL in ms ('0' = write no markers)   ARGV[2] counter field to add to ('' = none)
   ARGV[2 + i] the i-th list element, exactly as read
   Returns: the number of elements removed now ]]
-local ttl = tonumber(ARGV[1])
-if ttl > 0 then
-  for i = 3, #ARGV do redis.call('SET', KEYS[i + 1], '1', 'PX', ttl) end
-end
+--#include idempotency-markers
+--#include list-deliveries
 
-local counted = redis.call('HLEN', KEYS[3]) > 0
+local ttl = tonumber(ARGV[1])
+if ttl > 0 then writeMarkers(4, #ARGV - 2, ttl) end
+
+local forgetDelivery = deliveryForgetter(KEYS[3])
 local removed = 0
 for i = 3, #ARGV do
   if redis.call('LREM', KEYS[1], -1, ARGV[i]) > 0 then
     removed = removed + 1
-    if counted then redis.call('HDEL', KEYS[3], redis.sha1hex(ARGV[i])) end
+    forgetDelivery(ARGV[i])
   end
 end
 if ARGV[2] ~= '' and removed > 0 then redis.call('HINCRBY', KEYS[2], ARGV[2], removed) end

@@ -9,11 +9,13 @@
   ARGV[1] '1' = count a delivery per element returned | '0' = do not
   ARGV[1 + i] the i-th list element, exactly as read
   Returns: the number of elements returned to the queue ]]
+--#include list-deliveries
+
 local returned = 0
 for i = #ARGV, 2, -1 do
   if redis.call('LREM', KEYS[1], -1, ARGV[i]) > 0 then
     redis.call('RPUSH', KEYS[2], ARGV[i])
-    if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[3], redis.sha1hex(ARGV[i]), 1) end
+    if ARGV[1] == '1' then countDelivery(KEYS[3], ARGV[i]) end
     returned = returned + 1
   end
 end

@@ -11,45 +11,30 @@
   Then 7 values per element: element as read, reason (dead | broken | expired, also the counter),
   error text, attempts, '1' = also count a failure, stack ('' = none), fields as a delayed body
   Returns: one status per element: 1 moved | 0 skipped (no longer in the in-flight list) ]]
-local function decode(body)
-  local fields, pos, size = {}, 1, #body
-  while pos <= size do
-    local colon = string.find(body, ':', pos, true)
-    local length = colon and tonumber(string.sub(body, pos, colon - 1))
-    if not length or colon + length > size then return nil end
-    fields[#fields + 1] = string.sub(body, colon + 1, colon + length)
-    pos = colon + length + 1
-  end
-  if #fields == 0 or #fields % 2 ~= 0 then return nil end
-  return fields
-end
+--#include server-clock
+--#include delayed-body
+--#include list-deliveries
+--#include dead-letter
 
-local time = redis.call('TIME')
-local now = tostring(tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
-local counted = redis.call('HLEN', KEYS[4]) > 0
-local statuses, counts = {}, {}
+local now = tostring(nowMs())
+local forgetDelivery = deliveryForgetter(KEYS[4])
+local statuses = {}
 
 for i = 3, #ARGV, 7 do
   local element, reason, err, attempts = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local countFailure, stack, body = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
+  local failed, stack, body = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
   local status = 0
   if redis.call('LPOS', KEYS[1], element, 'RANK', -1) then
-    local copy = decode(body) or { 'raw', element }
-    local extra = { 'reason', reason, 'error', err, 'attempts', attempts, 'failedAt', now, 'sourceId', ARGV[2] }
-    for j = 1, #extra do copy[#copy + 1] = extra[j] end
-    if stack ~= '' then
-      copy[#copy + 1] = 'stack'
-      copy[#copy + 1] = stack
-    end
-    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', unpack(copy))
+    local fields = decodeBody(body)
+    if not fields or #fields == 0 then fields = { 'raw', element } end
+    appendDeadLetter(KEYS[2], ARGV[1], fields, reason, err, attempts, now, ARGV[2], stack)
+    if failed == '1' then countFailure() end
     redis.call('LREM', KEYS[1], -1, element)
-    if counted then redis.call('HDEL', KEYS[4], redis.sha1hex(element)) end
-    counts[reason] = (counts[reason] or 0) + 1
-    if countFailure == '1' then counts.failed = (counts.failed or 0) + 1 end
+    forgetDelivery(element)
     status = 1
   end
   statuses[#statuses + 1] = status
 end
 
-for field, count in pairs(counts) do redis.call('HINCRBY', KEYS[3], field, count) end
+flushOutcomes(KEYS[3])
 return statuses

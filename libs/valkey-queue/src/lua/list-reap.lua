@@ -12,6 +12,8 @@
   ARGV[2 + i] the i-th candidate consumer name
   Returns: one value per candidate: elements returned (>= 0; its list is empty and it is unregistered
   unless that reached the limit) | -1 alive (heartbeat present) | -2 not registered for this list ]]
+--#include list-deliveries
+
 local limit = tonumber(ARGV[2])
 local results = {}
 for i = 1, #ARGV - 2 do
@@ -27,7 +29,7 @@ for i = 1, #ARGV - 2 do
       -- newest first onto the head: the oldest ends at the very head, read first
       local element = redis.call('LMOVE', inflight, KEYS[2], 'LEFT', 'RIGHT')
       if not element then break end
-      redis.call('HINCRBY', KEYS[3], redis.sha1hex(element), 1)
+      countDelivery(KEYS[3], element)
       result = result + 1
     end
     if redis.call('LLEN', inflight) == 0 then redis.call('HDEL', KEYS[1], name) end

@@ -11,34 +11,26 @@
   The earliest retry, if due before every message already in the set, is published on KEYS[2]
   (the promoters' wake-up channel, as retry.lua does).
   Returns: one status per element: 1 scheduled | 0 skipped (no longer in the in-flight list) ]]
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local counted = redis.call('HLEN', KEYS[5]) > 0
-local statuses, scheduled = {}, 0
-local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]
-local earliest
+--#include server-clock
+--#include list-deliveries
+--#include retry-schedule
+
+local now = nowMs()
+local forgetDelivery = deliveryForgetter(KEYS[5])
+local schedule = retrySchedule(KEYS[2], KEYS[3], KEYS[4])
+local statuses = {}
 
 for i = 1, #ARGV, 4 do
   local element, id, delay, copy = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local status = 0
   if redis.call('LPOS', KEYS[1], element, 'RANK', -1) then
-    local due = now + tonumber(delay)
-    if not earliest or due < earliest then earliest = due end
-    redis.call('ZADD', KEYS[2], due, id)
-    redis.call('HSET', KEYS[3], id, copy)
+    schedule.add(id, now + tonumber(delay), copy)
     redis.call('LREM', KEYS[1], -1, element)
-    if counted then redis.call('HDEL', KEYS[5], redis.sha1hex(element)) end
-    scheduled = scheduled + 1
+    forgetDelivery(element)
     status = 1
   end
   statuses[#statuses + 1] = status
 end
 
--- A retry due before every other message wakes the promoters of other instances too.
--- pcall: a user whose ACL denies the channel still works; its instances poll instead.
-if earliest and (not head or earliest < tonumber(head)) then redis.pcall('PUBLISH', KEYS[2], earliest) end
-if scheduled > 0 then
-  redis.call('HINCRBY', KEYS[4], 'failed', scheduled)
-  redis.call('HINCRBY', KEYS[4], 'retried', scheduled)
-end
+schedule.finish()
 return statuses

@@ -1,8 +1,32 @@
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
 
-/** Reads a script that sits beside this module (the build copies `.lua` files into dist). */
-const load = (file: string): string => readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
+/** Reads a `.lua` file beside this module (the build copies `.lua` files into dist). */
+const readLua = (path: string): string => readFileSync(new URL(`./${path}`, import.meta.url), 'utf8');
+
+const INCLUDE = /^--#include ([a-z0-9-]+)[ \t]*$/gm;
+
+/**
+ * A script with its `--#include <name>` lines replaced by `fragments/<name>.lua`: the Lua functions
+ * several scripts share (envelope bodies, dead letters, retry scheduling, ...) are written once and
+ * composed into each script at load, so every script is still one EVAL/EVALSHA. A fragment may
+ * include others; each is placed once per script, where it is first asked for.
+ * @internal
+ */
+export function composeLua(text: string, readFragment: (name: string) => string): string {
+  const placed = new Set<string>();
+  const expand = (source: string, chain: readonly string[]): string =>
+    source.replace(INCLUDE, (_line, name: string) => {
+      if (chain.includes(name))
+        throw new Error(`Lua fragment '${name}' includes itself (${[...chain, name].join(' -> ')})`);
+      if (placed.has(name)) return `-- (fragment ${name} is above)`;
+      placed.add(name);
+      return expand(readFragment(name).trimEnd(), [...chain, name]);
+    });
+  return expand(text, []);
+}
+
+const load = (file: string): string => composeLua(readLua(file), (name) => readLua(`fragments/${name}.lua`));
 
 /**
  * Every Lua script the library runs; the key is the ioredis command name (`vq` prefix, so it never

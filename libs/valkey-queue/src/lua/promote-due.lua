@@ -8,21 +8,10 @@
   Body: stream mode, the entry fields length-prefixed ("<bytes>:<value>" per field, no separators),
         so they are appended verbatim without any JSON decoding; list mode, the element itself.
   Returns: { promoted count, due score of the next message or -1 when none is left, server now ms } ]]
-local function decode(body)
-  local fields, pos, size = {}, 1, #body
-  while pos <= size do
-    local colon = string.find(body, ':', pos, true)
-    local length = colon and tonumber(string.sub(body, pos, colon - 1))
-    if not length or colon + length > size then return nil end
-    fields[#fields + 1] = string.sub(body, colon + 1, colon + length)
-    pos = colon + length + 1
-  end
-  if #fields == 0 or #fields % 2 ~= 0 then return nil end
-  return fields
-end
+--#include server-clock
+--#include delayed-body
 
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = nowMs()
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
 local promoted = 0
 for _, id in ipairs(due) do
@@ -34,8 +23,8 @@ for _, id in ipairs(due) do
       redis.call('LPUSH', KEYS[3], body)
       promoted = promoted + 1
     else
-      local fields = decode(body)
-      if fields then
+      local fields = decodeBody(body)
+      if fields and #fields > 0 then
         redis.call('XADD', KEYS[3], '*', unpack(fields))
         promoted = promoted + 1
       else

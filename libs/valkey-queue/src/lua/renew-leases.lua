@@ -5,9 +5,10 @@
   ARGV[1] lease ttl ms, then per lease: expected value '<owner>:<token>', data stream name
   Returns: { expiresAtMs (server clock), status per lease... } with status
     1 renewed | 0 lease missing (lapsed or released) | -1 held by another owner or token ]]
+--#include server-clock
+
 local ttl = tonumber(ARGV[1])
-local time = redis.call('TIME')
-local expiresAt = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + ttl
+local expiresAt = nowMs() + ttl
 local result = { expiresAt }
 for i = 1, (#KEYS - 1) / 2 do
   local lease, record = KEYS[2 * i], KEYS[2 * i + 1]

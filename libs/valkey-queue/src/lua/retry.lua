@@ -11,31 +11,21 @@
   Then 5 values per entry: stream entry id, envelope id, delay ms, next attempt, fallback body
   The earliest retry, if due before every message already in the set, is published on KEYS[2].
   Returns: one status per entry: 1 scheduled | 0 skipped (no longer pending to this consumer) ]]
-local function decode(body)
-  local fields, pos, size = {}, 1, #body
-  while pos <= size do
-    local colon = string.find(body, ':', pos, true)
-    local length = colon and tonumber(string.sub(body, pos, colon - 1))
-    if not length or colon + length > size then return nil end
-    fields[#fields + 1] = string.sub(body, colon + 1, colon + length)
-    pos = colon + length + 1
-  end
-  return fields
-end
+--#include server-clock
+--#include delayed-body
+--#include pending-owner
+--#include retry-schedule
 
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local statuses, scheduled = {}, 0
-local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]
-local earliest
+local now = nowMs()
+local schedule = retrySchedule(KEYS[2], KEYS[3], KEYS[4])
+local statuses = {}
 
 for i = 4, #ARGV, 5 do
   local entryId, id, delay, attempt, fallback = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local pending = redis.call('XPENDING', KEYS[1], ARGV[1], entryId, entryId, 1)[1]
   local status = 0
-  if pending and pending[2] == ARGV[2] then
+  if isPendingTo(KEYS[1], ARGV[1], entryId, ARGV[2]) then
     local entry = redis.call('XRANGE', KEYS[1], entryId, entryId)[1]
-    local fields = entry and entry[2] or decode(fallback) or {}
+    local fields = entry and entry[2] or decodeBody(fallback) or {}
     local parts, seen = {}, false
     for j = 1, #fields, 2 do
       local value = fields[j + 1]
@@ -43,26 +33,16 @@ for i = 4, #ARGV, 5 do
         value = attempt
         seen = true
       end
-      parts[#parts + 1] = #fields[j] .. ':' .. fields[j] .. #value .. ':' .. value
+      parts[#parts + 1] = encodeBodyField(fields[j], value)
     end
-    if not seen then parts[#parts + 1] = '7:attempt' .. #attempt .. ':' .. attempt end
-    local due = now + tonumber(delay)
-    if not earliest or due < earliest then earliest = due end
-    redis.call('ZADD', KEYS[2], due, id)
-    redis.call('HSET', KEYS[3], id, table.concat(parts))
+    if not seen then parts[#parts + 1] = encodeBodyField('attempt', attempt) end
+    schedule.add(id, now + tonumber(delay), table.concat(parts))
     redis.call('XACK', KEYS[1], ARGV[1], entryId)
     if ARGV[3] == '1' then redis.call('XDEL', KEYS[1], entryId) end
-    scheduled = scheduled + 1
     status = 1
   end
   statuses[#statuses + 1] = status
 end
 
--- A retry due before every other message wakes the promoters of other instances too.
--- pcall: a user whose ACL denies the channel still sends; its instances poll instead.
-if earliest and (not head or earliest < tonumber(head)) then redis.pcall('PUBLISH', KEYS[2], earliest) end
-if scheduled > 0 then
-  redis.call('HINCRBY', KEYS[4], 'failed', scheduled)
-  redis.call('HINCRBY', KEYS[4], 'retried', scheduled)
-end
+schedule.finish()
 return statuses

@@ -10,6 +10,8 @@
   ARGV[5] values per message: stream, the field/value count; list, 1 (the element)
   ARGV[6..] the messages, ARGV[5] values each
   Returns: one status per message: 0 written | 2 already written (marker present) ]]
+--#include server-clock
+
 local mode, markerTtl, width = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[5])
 local statuses, n = {}, 0
 for i = 6, #ARGV, width do
@@ -29,8 +31,6 @@ end
 if ARGV[3] == 'MAXLEN' then
   redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[4])
 elseif ARGV[3] == 'MINID' then
-  local time = redis.call('TIME')
-  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-  redis.call('XTRIM', KEYS[1], 'MINID', '~', now - tonumber(ARGV[4]))
+  redis.call('XTRIM', KEYS[1], 'MINID', '~', nowMs() - tonumber(ARGV[4]))
 end
 return statuses

@@ -19,17 +19,14 @@
   Returns: { 0, appended count, due ms or -1 }   written
          | { 1, first id }                       deduplicated: the dedup key holds the first id
          | { 2 }                                 already written: the marker exists (a retried call) ]]
+--#include server-clock
+
 local markerTtl = tonumber(ARGV[2])
 local dedupTtl = tonumber(ARGV[3])
 if markerTtl > 0 and redis.call('EXISTS', KEYS[4]) == 1 then return { 2 } end
 if dedupTtl > 0 then
   local first = redis.call('GET', KEYS[5])
   if first then return { 1, first } end
-end
-
-local function nowMs()
-  local time = redis.call('TIME')
-  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 end
 
 local mode, width, first, last = ARGV[1], tonumber(ARGV[9]), 10, #ARGV

@@ -13,12 +13,13 @@
     | { -2 } not assigned: no assignment, or its LBS entry is gone (a stale record is removed)
     | { -3 } duplicate: the stream is assigned through another pending entry; this one was acked and deleted
     | { -4 } 'recover': the entry is no longer pending, or not idle / lease-less for long enough ]]
+--#include server-clock
+
 local lbs, lease, fence, record, index = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local group, owner, ttl, stream, mode = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local entryId = ARGV[6]
 local minIdle = tonumber(ARGV[7]) or 0
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = nowMs()
 
 local recorded = redis.call('HGET', record, 'entryId')
 if mode == 'claim' then

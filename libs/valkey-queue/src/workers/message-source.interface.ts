@@ -89,10 +89,6 @@ export interface MessageSource {
    * not connected, so there is nothing to unblock: the caller should close it instead.
    */
   interruptRead(): Promise<boolean>;
-  /** Whether the queue is paused for every instance. */
-  isPaused(): Promise<boolean>;
-  /** For each envelope id: was it processed already (idempotency marker present)? */
-  processedMarks(ids: readonly string[]): Promise<boolean[]>;
   ack(items: readonly AckItem[], outcome: AckOutcome): Promise<void>;
   /** Returns, per item, whether the retry was scheduled (false: no longer ours). */
   retry(items: readonly RetryItem[]): Promise<boolean[]>;

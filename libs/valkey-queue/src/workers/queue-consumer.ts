@@ -12,6 +12,7 @@ import { DeliveryProcessor } from './delivery-processor.js';
 import { InFlightSet } from './in-flight-set.js';
 import type { MessageSource, RawDelivery } from './message-source.interface.js';
 import { OutcomeSinkBatches } from './outcome-sink.js';
+import { QueueFlags } from './queue-flags.js';
 import { ListSource } from './list/list-source.js';
 import { StreamSource } from './stream/stream-source.js';
 import { abortableDelay, allSettledOrTimeout, bounded, envelopeIdOf } from './worker-timing.js';
@@ -51,6 +52,7 @@ export interface ConsumerDeps {
 export class QueueConsumer implements QueueWorkerHandle {
   private readonly logger: Logger;
   private readonly source: MessageSource;
+  private readonly flags: QueueFlags;
   private readonly processor: DeliveryProcessor;
   private readonly sink: OutcomeSinkBatches;
   /** Messages held: running, or waiting for their outcome to be written. */
@@ -83,6 +85,7 @@ export class QueueConsumer implements QueueWorkerHandle {
       options.transport === 'list'
         ? new ListSource(deps.connection, keys, options, () => this.held.ids())
         : new StreamSource(deps.connection, keys, options);
+    this.flags = new QueueFlags(() => deps.connection.client, keys);
     this.sink = new OutcomeSinkBatches(this.source, this.logger, {
       written: (entry) => this.held.written(entry),
       retried: (delayMs) => deps.promoter.scheduled(options.queue, Date.now() + delayMs),
@@ -269,7 +272,7 @@ export class QueueConsumer implements QueueWorkerHandle {
   private async runChecked(batch: InFlight[]): Promise<void> {
     let marks: boolean[];
     try {
-      marks = await this.source.processedMarks(batch.map((entry) => envelopeIdOf(entry.raw.fields)));
+      marks = await this.flags.processedMarks(batch.map((entry) => envelopeIdOf(entry.raw.fields)));
     } catch (error) {
       this.logger.warn(
         `Idempotency check failed (${errorMessage(error)}); ${batch.length} messages stay pending`,
@@ -300,7 +303,7 @@ export class QueueConsumer implements QueueWorkerHandle {
     if (!this.paused && Date.now() - this.lastPauseCheck < recheck) return false;
     this.lastPauseCheck = Date.now();
     const signalsBefore = this.pauseSignals;
-    const paused = await this.source.isPaused();
+    const paused = await this.flags.isPaused();
     this.pauseKnown = signalsBefore === this.pauseSignals;
     if (paused !== this.paused) this.logger.log(`Queue '${this.queue}' ${paused ? 'paused' : 'resumed'}`);
     this.paused = paused;

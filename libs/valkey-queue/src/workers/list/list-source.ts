@@ -124,16 +124,6 @@ export class ListSource implements MessageSource {
     return { entryId, fields: listElementFields(element), deliveries: Math.max(1, deliveries || 1) };
   }
 
-  async isPaused(): Promise<boolean> {
-    return (await this.client.exists(this.keys.paused)) > 0;
-  }
-
-  async processedMarks(ids: readonly string[]): Promise<boolean[]> {
-    if (ids.length === 0) return [];
-    const values = await this.client.mget(ids.map((id) => this.keys.done(id || '-')));
-    return values.map((value, index) => value !== null && ids[index] !== '');
-  }
-
   async ack(items: readonly AckItem[], outcome: AckOutcome): Promise<void> {
     await this.client.vqListAck(...this.ackArgs(items, outcome));
     this.forget(items);

@@ -127,16 +127,6 @@ export class StreamSource implements MessageSource {
     return true;
   }
 
-  async isPaused(): Promise<boolean> {
-    return (await this.client.exists(this.keys.paused)) > 0;
-  }
-
-  async processedMarks(ids: readonly string[]): Promise<boolean[]> {
-    if (ids.length === 0) return [];
-    const values = await this.client.mget(ids.map((id) => this.keys.done(id || '-')));
-    return values.map((value, index) => value !== null && ids[index] !== '');
-  }
-
   async ack(items: readonly AckItem[], outcome: AckOutcome): Promise<void> {
     await this.client.vqAck(...this.ackArgs(items, outcome));
   }
