@@ -1,6 +1,6 @@
 import { useValkey } from '../utils/use-valkey.js';
 import { idOf, oldestFirst } from '../workers/list-test-kit.js';
-import { elements, sha1, useListScripts } from './list-lua-kit.js';
+import { elements, notUtf8Element, sha1, useListScripts } from './list-lua-kit.js';
 
 describe('list-ack.lua (real Valkey)', () => {
   const valkey = useValkey();
@@ -78,5 +78,16 @@ describe('list-ack.lua (real Valkey)', () => {
 
   it('does nothing for an empty batch', async () => {
     await expect(ack([])).resolves.toBe(0);
+  });
+
+  it('finds an element that is not UTF-8 by its bytes', async () => {
+    const { client, keys } = state;
+    const element = notUtf8Element();
+    await client.lpush(inflight(), element);
+    await expect(
+      client.vqListAck(3, inflight(), keys.stats, keys.deliveries, 0, 'processed', element),
+    ).resolves.toBe(1);
+    await expect(client.llen(inflight())).resolves.toBe(0);
+    await expect(client.hget(keys.stats, 'processed')).resolves.toBe('1');
   });
 });

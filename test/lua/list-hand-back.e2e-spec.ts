@@ -1,6 +1,6 @@
 import { useValkey } from '../utils/use-valkey.js';
 import { oldestFirst } from '../workers/list-test-kit.js';
-import { elements, sha1, useListScripts } from './list-lua-kit.js';
+import { elements, notUtf8Element, sha1, useListScripts } from './list-lua-kit.js';
 
 describe('list-hand-back.lua (real Valkey)', () => {
   const valkey = useValkey();
@@ -40,5 +40,18 @@ describe('list-hand-back.lua (real Valkey)', () => {
     await expect(client.vqListHandBack(inflight(), keys.list, keys.deliveries, '0', a)).resolves.toBe(1);
     await expect(oldestFirst(client, keys.list)).resolves.toEqual([a]);
     await expect(client.exists(keys.deliveries)).resolves.toBe(0);
+  });
+
+  it('finds an element that is not UTF-8 by its bytes and returns it unchanged, its delivery counted by their SHA-1', async () => {
+    const { client, keys } = state;
+    const element = notUtf8Element();
+    await client.lpush(inflight(), element);
+    await expect(client.vqListHandBack(inflight(), keys.list, keys.deliveries, '1', element)).resolves.toBe(
+      1,
+    );
+    await expect(client.llen(inflight())).resolves.toBe(0);
+    const [returned] = await client.lrangeBuffer(keys.list, 0, -1);
+    expect(returned.equals(element)).toBe(true);
+    await expect(client.hget(keys.deliveries, sha1(element))).resolves.toBe('1');
   });
 });

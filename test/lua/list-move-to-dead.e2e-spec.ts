@@ -1,7 +1,7 @@
 import { useValkey } from '../utils/use-valkey.js';
 import { idOf, listElement } from '../workers/list-test-kit.js';
 import { delayedBody, records, TRICKY_PAYLOAD } from '../workers/worker-test-kit.js';
-import { elements, sha1, useListScripts } from './list-lua-kit.js';
+import { elements, notUtf8Element, sha1, useListScripts } from './list-lua-kit.js';
 
 /** Envelope fields of an element, as the worker reads them. */
 const fieldsOf = (element: string): string[] =>
@@ -112,5 +112,34 @@ describe('list-move-to-dead.lua (real Valkey)', () => {
     const length = await client.xlen(keys.dead);
     expect(length).toBeLessThan(300);
     expect(length).toBeGreaterThanOrEqual(100);
+  });
+
+  it('finds an element that is not UTF-8 by its bytes; with no fields body it keeps them whole in raw', async () => {
+    const { client, keys } = state;
+    const element = notUtf8Element();
+    await client.lpush(inflight(), element);
+    await client.hset(keys.deliveries, sha1(element), '1');
+    await expect(
+      client.vqListMoveToDead(
+        inflight(),
+        keys.dead,
+        keys.stats,
+        keys.deliveries,
+        1000,
+        keys.list,
+        element,
+        'broken',
+        'e',
+        0,
+        '0',
+        '',
+        '',
+      ),
+    ).resolves.toEqual([1]);
+    await expect(client.llen(inflight())).resolves.toBe(0);
+    await expect(client.exists(keys.deliveries)).resolves.toBe(0);
+    const [[, fields]] = await client.xrangeBuffer(keys.dead, '-', '+');
+    expect(fields[0].toString()).toBe('raw');
+    expect(fields[1].equals(element)).toBe(true);
   });
 });

@@ -11,11 +11,16 @@ export function isRedrivable(record: Readonly<Record<string, string>>): boolean 
 
 /**
  * Reads one dead-letter stream entry. Never throws: whatever is malformed is left out of the typed
- * fields and kept in `raw`. @internal
+ * fields and kept in `raw`. `text` false: its stored bytes are not UTF-8 text (the fields hold
+ * U+FFFD in their place); it is kept in `raw` and never redriven (it would only be broken again). @internal
  */
-export function decodeDeadLetter<T = unknown>(entryId: string, fields: readonly string[]): DeadLetter<T> {
+export function decodeDeadLetter<T = unknown>(
+  entryId: string,
+  fields: readonly string[],
+  text = true,
+): DeadLetter<T> {
   const record = fieldsToRecord(fields);
-  const redrivable = isRedrivable(record);
+  const redrivable = text && isRedrivable(record);
   const reason = record.reason || 'broken';
   const letter: DeadLetter<T> = {
     entryId,

@@ -11,6 +11,7 @@ import type { QueueStats } from '../interfaces/queue-stats.interface.js';
 import { queueKeys, type QueueKeys } from '../utils/keys.util.js';
 import { VALKEY_QUEUE_CLIENT, VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import { parseDeadLetterPage, parseRedriveRequest } from './admin-input.js';
+import { invalidUtf8Entries, suspectEntryIds } from '../utils/utf8.util.js';
 import { decodeDeadLetter } from './dead-letter.decoder.js';
 import {
   isClusterClient,
@@ -56,8 +57,8 @@ export class QueueAdmin {
   async deadLetters<T = unknown>(queue: string, options?: DeadLetterPageOptions): Promise<DeadLetter<T>[]> {
     const keys = this.keys(queue);
     const { count, cursor } = parseDeadLetterPage(options);
-    const entries = await this.readDead(keys, cursor, count);
-    return entries.map(([entryId, fields]) => decodeDeadLetter<T>(entryId, fields));
+    const [entries, notText] = await this.readDead(keys, cursor, count);
+    return entries.map(([entryId, fields]) => decodeDeadLetter<T>(entryId, fields, !notText.has(entryId)));
   }
 
   /**
@@ -66,8 +67,9 @@ export class QueueAdmin {
    * goes back to the transport it came from: the queue's stream, or the list it was read from (its
    * `sourceId`); `transport` sends every entry to the queue's stream or key-layout list instead.
    * Without `ids`, the oldest `count` entries are moved; with `ids` (envelope ids), the oldest
-   * entry of each. Entries without a full envelope (some broken ones) are never moved and stay in
-   * the dead-letter stream. Resolves the number of entries moved. Safe to run from several
+   * entry of each. Entries without a full envelope (some broken ones), and entries whose stored
+   * bytes are not UTF-8 text (they would only be broken again), are never moved and stay in the
+   * dead-letter stream. Resolves the number of entries moved. Safe to run from several
    * instances at once: each entry is moved by one call only (the scripts re-check it).
    */
   async redrive(queue: string, options?: RedriveOptions): Promise<number> {
@@ -115,20 +117,34 @@ export class QueueAdmin {
     return queueKeys(this.options.prefix, queue); // throws InvalidQueueNameError before any command
   }
 
-  private readDead(keys: QueueKeys, cursor: string | undefined, count: number): Promise<StreamEntry[]> {
+  /**
+   * A page of dead letters, with the entry ids of those whose stored bytes are not UTF-8 text (read
+   * here with U+FFFD in their place; only those holding U+FFFD are re-read as bytes to tell).
+   */
+  private async readDead(
+    keys: QueueKeys,
+    cursor: string | undefined,
+    count: number,
+  ): Promise<[StreamEntry[], ReadonlyMap<string, string>]> {
     const start = cursor === undefined ? '-' : `(${cursor}`;
-    return this.client.xrange(keys.dead, start, '+', 'COUNT', count) as Promise<StreamEntry[]>;
+    const entries = (await this.client.xrange(keys.dead, start, '+', 'COUNT', count)) as StreamEntry[];
+    const suspects = suspectEntryIds(entries);
+    const notText =
+      suspects.length === 0
+        ? new Map<string, string>()
+        : await invalidUtf8Entries(this.client, keys.dead, suspects);
+    return [entries, notText];
   }
 
   private async redriveOldest(keys: QueueKeys, count: number, transport?: Transport): Promise<number> {
     let moved = 0;
     let cursor: string | undefined;
     while (moved < count) {
-      const entries = await this.readDead(keys, cursor, SCAN_PAGE);
+      const [entries, notText] = await this.readDead(keys, cursor, SCAN_PAGE);
       const batch: RedriveCandidate[] = [];
       for (const [entryId, fields] of entries) {
         cursor = entryId;
-        const candidate = this.candidate(keys, entryId, fields, transport);
+        const candidate = notText.has(entryId) ? undefined : this.candidate(keys, entryId, fields, transport);
         if (candidate) batch.push(candidate);
         if (batch.length === count - moved) break;
       }
@@ -149,11 +165,14 @@ export class QueueAdmin {
     let cursor: string | undefined;
     let batch: RedriveCandidate[] = [];
     scan: while (wanted.size > 0) {
-      const entries = await this.readDead(keys, cursor, ID_SCAN_PAGE);
+      const [entries, notText] = await this.readDead(keys, cursor, ID_SCAN_PAGE);
       for (const [entryId, fields] of entries) {
         cursor = entryId;
         const id = fieldsToRecord(fields).id;
-        const candidate = wanted.has(id) ? this.candidate(keys, entryId, fields, transport) : undefined;
+        const candidate =
+          wanted.has(id) && !notText.has(entryId)
+            ? this.candidate(keys, entryId, fields, transport)
+            : undefined;
         if (!candidate) continue;
         wanted.delete(id); // the oldest copy only: moving two would duplicate the message
         batch.push(candidate);

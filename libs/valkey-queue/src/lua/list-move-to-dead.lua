@@ -4,12 +4,13 @@
   element (as a delayed body: `<byte length>:<value>` per field, split here with string operations,
   never JSON-decoded), then `reason`, `error`, `attempts`, `failedAt` (server clock, ms), `sourceId`
   (the list key the message was read from) and, when given, `stack`: the fields of the stream
-  transport's dead letters. A body that cannot be split keeps the element whole in `raw`.
+  transport's dead letters. An empty body (what the worker sends for an element that is not UTF-8
+  text) or one that cannot be split keeps the element whole in `raw`, byte for byte.
   An element no longer in the in-flight list is skipped (someone else has it), so the DLQ gets one copy.
   KEYS[1] in-flight LIST   KEYS[2] dead-letter STREAM   KEYS[3] stats HASH   KEYS[4] deliveries HASH
   ARGV[1] dead-letter MAXLEN (approximate)   ARGV[2] source list key name (stored as `sourceId`)
   Then 7 values per element: element as read, reason (dead | broken | expired, also the counter),
-  error text, attempts, '1' = also count a failure, stack ('' = none), fields as a delayed body
+  error text, attempts, '1' = also count a failure, stack ('' = none), fields as a delayed body ('' = none)
   Returns: one status per element: 1 moved | 0 skipped (no longer in the in-flight list) ]]
 --#include server-clock
 --#include delayed-body

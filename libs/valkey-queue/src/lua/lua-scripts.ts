@@ -162,11 +162,24 @@ declare module 'ioredis' {
       listName: string,
       heartbeatTtl: number,
     ): Result<(string | number)[], Context>;
+    /** vqListTake with the elements as bytes (list elements are read byte for byte). */
+    vqListTakeBuffer(
+      list: string,
+      inflight: string,
+      deliveries: string,
+      heartbeat: string,
+      consumers: string,
+      count: number,
+      probe: '1' | '0',
+      consumer: string,
+      listName: string,
+      heartbeatTtl: number,
+    ): Result<(Buffer | number)[], Context>;
     /**
      * See list-ack.lua. Keys: in-flight, stats, deliveries, then one done marker per element when
      * markerTtl > 0; args: markerTtl, counter field ('' = none), elements. Resolves the number removed.
      */
-    vqListAck(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    vqListAck(numberOfKeys: number, ...keysAndArgs: (string | Buffer | number)[]): Result<number, Context>;
     /**
      * See list-retry.lua. Args per element: element, envelope id, delay ms, next element.
      * Resolves one status per element (1 scheduled, 0 skipped).
@@ -177,7 +190,7 @@ declare module 'ioredis' {
       bodies: string,
       stats: string,
       deliveries: string,
-      ...args: (string | number)[]
+      ...args: (string | Buffer | number)[]
     ): Result<number[], Context>;
     /**
      * See list-move-to-dead.lua. Args: maxLen, source list name, then per element: element, reason,
@@ -188,7 +201,7 @@ declare module 'ioredis' {
       dead: string,
       stats: string,
       deliveries: string,
-      ...args: (string | number)[]
+      ...args: (string | Buffer | number)[]
     ): Result<number[], Context>;
     /** See list-hand-back.lua. Args: count '1'|'0', elements. Resolves the number returned to the queue. */
     vqListHandBack(
@@ -196,7 +209,7 @@ declare module 'ioredis' {
       list: string,
       deliveries: string,
       counted: '1' | '0',
-      ...elements: string[]
+      ...elements: (string | Buffer)[]
     ): Result<number, Context>;
     /**
      * See list-reap.lua. Keys: consumers, list, deliveries, then per candidate its heartbeat and

@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { fieldsToRecord, type Envelope } from '../envelope/envelope.js';
+import { EnvelopeError } from '../envelope/envelope.error.js';
 import { DeliveryLimitError } from '../errors/delivery-limit.error.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
 import { NonErrorThrownError } from '../errors/non-error-thrown.error.js';
@@ -72,6 +73,8 @@ export class DeliveryProcessor {
     try {
       const { raw } = entry;
       const { options } = this.definition;
+      if (raw.invalid !== undefined)
+        return await this.broken(entry, undefined, new EnvelopeError(raw.invalid));
       let envelope: Envelope;
       try {
         envelope = decodeEnvelope(raw.fields);

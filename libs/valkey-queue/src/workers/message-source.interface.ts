@@ -12,6 +12,11 @@ export interface RawDelivery {
   readonly fields: readonly string[];
   /** Deliveries of this copy to any consumer of the group, this one included (1 for a first read). */
   readonly deliveries: number;
+  /**
+   * Set when the stored bytes are not UTF-8 text (`fields` then hold a lossy decoding): why. Such a
+   * message is broken whatever its fields say; its dead letter keeps the stored bytes.
+   */
+  readonly invalid?: string;
 }
 
 /** Which counter an acknowledgement adds to. */

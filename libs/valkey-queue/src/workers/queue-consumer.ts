@@ -272,7 +272,10 @@ export class QueueConsumer implements QueueWorkerHandle {
   private async runChecked(batch: InFlight[]): Promise<void> {
     let marks: boolean[];
     try {
-      marks = await this.flags.processedMarks(batch.map((entry) => envelopeIdOf(entry.raw.fields)));
+      // A message that is not UTF-8 text is broken: no marker can skip it ('' is never marked).
+      marks = await this.flags.processedMarks(
+        batch.map((entry) => (entry.raw.invalid === undefined ? envelopeIdOf(entry.raw.fields) : '')),
+      );
     } catch (error) {
       this.logger.warn(
         `Idempotency check failed (${errorMessage(error)}); ${batch.length} messages stay pending`,

@@ -5,8 +5,11 @@ import { defineLuaScripts } from '../../lua/lua-scripts.js';
 import type { QueueKeys } from '../../utils/keys.util.js';
 import { unblockByName } from './unblock-by-name.js';
 
-/** What one read returned: the BLMOVE's element (null on timeout) and list-take.lua's reply. @internal */
-export type ListReadReply = [first: string | null, taken: (string | number)[]];
+/**
+ * What one read returned: the BLMOVE's element (null on timeout) and list-take.lua's reply, elements
+ * as bytes: every later move finds an element by its exact bytes, whatever they are. @internal
+ */
+export type ListReadReply = [first: Buffer | null, taken: (Buffer | number)[]];
 
 /** Where a list consumer reads from and who it is. @internal */
 export interface ListReaderSettings {
@@ -95,8 +98,8 @@ export class ListReader {
 
   private async readOn(client: ValkeyClient, count: number, blockMs: number): Promise<ListReadReply> {
     const { keys, list, inflight, heartbeat, consumer, heartbeatTtl } = this.settings;
-    const first = client.blmove(list, inflight, 'RIGHT', 'LEFT', Math.max(1, blockMs) / 1000);
-    const rest = client.vqListTake(
+    const first = client.blmoveBuffer(list, inflight, 'RIGHT', 'LEFT', Math.max(1, blockMs) / 1000);
+    const rest = client.vqListTakeBuffer(
       list,
       inflight,
       keys.listDeliveries,

@@ -12,6 +12,9 @@ const HAND_BACK_CHUNK = 500;
 /** Longest wait for the clean "leave" at shutdown (the server may be unreachable; the heartbeat then expires). */
 const LEAVE_TIMEOUT_MS = 1_000;
 
+/** A list element's bytes as a map key (latin1 maps each byte to one character, so equal keys are equal bytes). @internal */
+export const byteKey = (element: Buffer): string => element.toString('latin1');
+
 /** What recovery needs to know about the consumer it runs for. @internal */
 export interface ListRecoveryContext {
   readonly client: ValkeyClient;
@@ -107,18 +110,23 @@ export class ListRecovery {
    * deliveries this consumer holds, one per delivery). `length` is the in-flight list's length read
    * with the registry: when it is not above the tracked count, nothing is read. Resolves how many moved.
    */
-  async reconcile(length: number, tracked: readonly string[]): Promise<number> {
+  async reconcile(length: number, tracked: readonly Buffer[]): Promise<number> {
     if (length <= tracked.length) return 0;
     const { client, keys, list, inflight, logger, queue } = this.context;
-    const stored = await client.lrange(inflight, 0, -1);
+    // As bytes: the hand-back finds each element by its exact bytes, UTF-8 or not.
+    const stored = await client.lrangeBuffer(inflight, 0, -1);
     const remaining = new Map<string, number>();
-    for (const element of tracked) remaining.set(element, (remaining.get(element) ?? 0) + 1);
-    const orphans: string[] = [];
+    for (const element of tracked) {
+      const key = byteKey(element);
+      remaining.set(key, (remaining.get(key) ?? 0) + 1);
+    }
+    const orphans: Buffer[] = [];
     // From the oldest end, so orphans are read again in their order.
     for (let index = stored.length - 1; index >= 0; index -= 1) {
       const element = stored[index];
-      const count = remaining.get(element) ?? 0;
-      if (count > 0) remaining.set(element, count - 1);
+      const key = byteKey(element);
+      const count = remaining.get(key) ?? 0;
+      if (count > 0) remaining.set(key, count - 1);
       else orphans.push(element);
     }
     let moved = 0;

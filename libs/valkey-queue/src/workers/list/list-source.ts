@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { isUtf8 } from 'node:buffer';
 import type { ValkeyClient } from '../../connection/create-client.js';
 import type { ValkeyConnection } from '../../connection/valkey-connection.js';
 import { encodeDelayedBody } from '../../envelope/delayed-body.js';
@@ -17,7 +18,10 @@ import type { ResolvedWorkerOptions } from '../../config/worker-options.js';
 import { listElementFields, nextListElement } from '../../envelope/list-element.js';
 import { listKeyOf } from './list-key.js';
 import { ListReader, type ListReadReply } from './list-reader.js';
-import { ListRecovery } from './list-recovery.js';
+import { byteKey, ListRecovery } from './list-recovery.js';
+
+/** Why an element that is not UTF-8 text is broken. */
+const NOT_UTF8 = 'element is not valid UTF-8';
 
 /**
  * The list transport of a worker (contract item 22): `BLMOVE` from the queue list into this
@@ -35,8 +39,11 @@ export class ListSource implements MessageSource {
   private readonly logger = new Logger(ListSource.name);
   private readonly inflight: string;
   private readonly heartbeat: string;
-  /** The element of every delivery this consumer holds, by entry id: acks remove elements by value. */
-  private readonly elements = new Map<string, string>();
+  /**
+   * The element of every delivery this consumer holds, by entry id, as the bytes read: every move
+   * (ack, retry, dead letter, hand-back) removes an element by value, so by its exact bytes.
+   */
+  private readonly elements = new Map<string, Buffer>();
   private readonly recovery: ListRecovery;
   private readonly reader: ListReader;
   private sequence = 0;
@@ -112,16 +119,20 @@ export class ListSource implements MessageSource {
     const deliveries: RawDelivery[] = [];
     if (first !== null) deliveries.push(this.delivery(first, Number(taken[0])));
     for (let index = 1; index + 1 < taken.length; index += 2) {
-      deliveries.push(this.delivery(String(taken[index]), Number(taken[index + 1])));
+      deliveries.push(this.delivery(taken[index] as Buffer, Number(taken[index + 1])));
     }
     return deliveries;
   }
 
-  private delivery(element: string, deliveries: number): RawDelivery {
+  private delivery(element: Buffer, deliveries: number): RawDelivery {
     this.sequence += 1;
     const entryId = `list-${this.sequence}`;
     this.elements.set(entryId, element);
-    return { entryId, fields: listElementFields(element), deliveries: Math.max(1, deliveries || 1) };
+    const count = Math.max(1, deliveries || 1);
+    const text = element.toString('utf8');
+    // Not UTF-8 text: broken whatever it holds; its dead letter keeps the bytes (moveToDead).
+    if (!isUtf8(element)) return { entryId, fields: ['raw', text], deliveries: count, invalid: NOT_UTF8 };
+    return { entryId, fields: listElementFields(text), deliveries: count };
   }
 
   async ack(items: readonly AckItem[], outcome: AckOutcome): Promise<void> {
@@ -129,9 +140,9 @@ export class ListSource implements MessageSource {
     this.forget(items);
   }
 
-  private ackArgs(items: readonly AckItem[], outcome: AckOutcome): [number, ...(string | number)[]] {
+  private ackArgs(items: readonly AckItem[], outcome: AckOutcome): [number, ...(string | Buffer | number)[]] {
     const marking = outcome === 'processed' && this.options.idempotent;
-    const elements: string[] = [];
+    const elements: Buffer[] = [];
     const markers: string[] = [];
     for (const item of items) {
       const element = this.elements.get(item.entryId);
@@ -152,9 +163,14 @@ export class ListSource implements MessageSource {
   }
 
   async retry(items: readonly RetryItem[]): Promise<boolean[]> {
-    const args: (string | number)[] = [];
+    const args: (string | Buffer | number)[] = [];
     const sent = this.known(items, (item, element) =>
-      args.push(element, item.id, item.delayMs, nextListElement(element, item.fields, item.attempt)),
+      args.push(
+        element,
+        item.id,
+        item.delayMs,
+        nextListElement(element.toString('utf8'), item.fields, item.attempt),
+      ),
     );
     if (sent.length === 0) return items.map(() => false);
     const { keys } = this;
@@ -171,7 +187,7 @@ export class ListSource implements MessageSource {
   }
 
   async moveToDead(items: readonly DeadItem[]): Promise<boolean[]> {
-    const args: (string | number)[] = [this.options.deadLetterMaxLen, this.key];
+    const args: (string | Buffer | number)[] = [this.options.deadLetterMaxLen, this.key];
     const sent = this.known(items, (item, element) =>
       args.push(
         element,
@@ -180,7 +196,8 @@ export class ListSource implements MessageSource {
         item.attempts,
         item.countFailure ? '1' : '0',
         item.stack ?? '',
-        encodeDelayedBody(item.fields),
+        // No fields for an element that is not UTF-8 text: the script keeps its bytes whole in `raw`.
+        isUtf8(element) ? encodeDelayedBody(item.fields) : '',
       ),
     );
     if (sent.length === 0) return items.map(() => false);
@@ -198,10 +215,11 @@ export class ListSource implements MessageSource {
   /** Renews the heartbeat; when it had lapsed, reports the given deliveries no longer in our in-flight list. */
   async refresh(entryIds: readonly string[]): Promise<string[]> {
     if ((await this.recovery.beat()) === 1 || entryIds.length === 0) return [];
-    const present = new Set(await this.client.lrange(this.inflight, 0, -1));
+    const stored = await this.client.lrangeBuffer(this.inflight, 0, -1);
+    const present = new Set(stored.map(byteKey));
     return entryIds.filter((entryId) => {
       const element = this.elements.get(entryId);
-      return element !== undefined && !present.has(element);
+      return element !== undefined && !present.has(byteKey(element));
     });
   }
 
@@ -264,9 +282,9 @@ export class ListSource implements MessageSource {
   }
 
   /** Elements of the deliveries the consumer still holds; forgets those it no longer holds. */
-  private tracked(): string[] {
+  private tracked(): Buffer[] {
     const held = new Set(this.heldIds());
-    const tracked: string[] = [];
+    const tracked: Buffer[] = [];
     for (const [entryId, element] of this.elements) {
       if (held.has(entryId)) tracked.push(element);
       else this.elements.delete(entryId); // outcome given up, or released without one
@@ -277,7 +295,7 @@ export class ListSource implements MessageSource {
   /** Calls `add` for each item whose element we know; resolves their indexes. */
   private known<T extends { entryId: string }>(
     items: readonly T[],
-    add: (item: T, element: string) => void,
+    add: (item: T, element: Buffer) => void,
   ): number[] {
     const sent: number[] = [];
     items.forEach((item, index) => {

@@ -25,3 +25,9 @@ export const toDelivery = ([entryId, fields, deliveries]: ClaimedEntry): RawDeli
   fields,
   deliveries: Number(deliveries),
 });
+
+/** The delivery, marked broken when its entry is among those whose bytes are not UTF-8 text. */
+export const withInvalid = (delivery: RawDelivery, invalid: ReadonlyMap<string, string>): RawDelivery => {
+  const reason = invalid.size > 0 ? invalid.get(delivery.entryId) : undefined;
+  return reason === undefined ? delivery : { ...delivery, invalid: reason };
+};

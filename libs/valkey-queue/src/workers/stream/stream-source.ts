@@ -19,7 +19,16 @@ import type {
 } from '../message-source.interface.js';
 import { ACK_OUTCOME_COUNTER } from '../message-source.interface.js';
 import type { ResolvedWorkerOptions } from '../../config/worker-options.js';
-import { isMissingGroup, streamEntries, toDelivery, type ClaimedEntry } from './stream-replies.js';
+import { invalidUtf8Entries, suspectEntryIds } from '../../utils/utf8.util.js';
+import {
+  isMissingGroup,
+  streamEntries,
+  toDelivery,
+  withInvalid,
+  type ClaimedEntry,
+} from './stream-replies.js';
+
+const NO_ENTRIES: ReadonlyMap<string, string> = new Map();
 
 /**
  * The stream transport of a worker: XREADGROUP on a dedicated blocking connection, everything else
@@ -110,12 +119,31 @@ export class StreamSource implements MessageSource {
       return [];
     }
     const entries = streamEntries(reply);
+    const checked = this.invalidEntries(entries);
+    const invalid = checked instanceof Promise ? await checked : checked; // no extra tick for valid text
     const deliveries: RawDelivery[] = new Array(entries.length);
     for (let index = 0; index < entries.length; index += 1) {
       const [entryId, fields] = entries[index];
-      deliveries[index] = { entryId, fields: fields ?? [], deliveries: 1 };
+      deliveries[index] = withInvalid({ entryId, fields: fields ?? [], deliveries: 1 }, invalid);
     }
     return deliveries;
+  }
+
+  /** Claimed entries as deliveries, those whose stored bytes are not UTF-8 text marked. */
+  private async claimedDeliveries(claimed: readonly ClaimedEntry[]): Promise<RawDelivery[]> {
+    const invalid = await this.invalidEntries(claimed);
+    return claimed.map((entry) => withInvalid(toDelivery(entry), invalid));
+  }
+
+  /**
+   * Entries whose stored bytes are not UTF-8 text (broken, dead-lettered byte for byte by entry
+   * id). Valid text costs a scan for U+FFFD; only entries holding it are re-read as bytes.
+   */
+  private invalidEntries(
+    entries: readonly (readonly [string, readonly string[] | null, ...unknown[]])[],
+  ): ReadonlyMap<string, string> | Promise<ReadonlyMap<string, string>> {
+    const suspects = suspectEntryIds(entries);
+    return suspects.length === 0 ? NO_ENTRIES : invalidUtf8Entries(this.client, this.keys.stream, suspects);
   }
 
   async interruptRead(): Promise<boolean> {
@@ -223,7 +251,7 @@ export class StreamSource implements MessageSource {
       );
     }
     this.sweepCursor = next;
-    return { deliveries: claimed.map(toDelivery), done: next === '0-0' };
+    return { deliveries: await this.claimedDeliveries(claimed), done: next === '0-0' };
   }
 
   /** Entries pending in the group, any consumer (the XPENDING summary form). */
@@ -242,7 +270,7 @@ export class StreamSource implements MessageSource {
       max,
     );
     if (last) this.ownCursor = last;
-    return { deliveries: claimed.map(toDelivery), done: !last };
+    return { deliveries: await this.claimedDeliveries(claimed), done: !last };
   }
 
   async cleanupConsumers(minIdleMs: number): Promise<number> {
