@@ -1,6 +1,7 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
-import { VALKEY_QUEUE_CLIENT, ValkeyQueueModule, type ValkeyClient } from 'nestjs-valkey-queue';
+import { QueueAdmin, VALKEY_QUEUE_CLIENT, ValkeyQueueModule, type ValkeyClient } from 'nestjs-valkey-queue';
+import { useQueueModule, type QueueModuleState } from '../utils/use-queue-module.js';
 
 /**
  * Test-side writers of queue state, following docs/key-layout.md independently of the library's
@@ -136,3 +137,19 @@ export async function bootQueueModule(url: string): Promise<TestingModule> {
 
 /** The module's shared client. */
 export const sharedClient = (moduleRef: TestingModule): ValkeyClient => moduleRef.get(VALKEY_QUEUE_CLIENT);
+
+/** The keys of a fresh queue (an orders-* name), with the name itself. */
+export const adminKeys = (queue = `orders-${randomUUID()}`) => ({ queue, ...testKeys(queue) });
+
+/** The library booted once per suite with its QueueAdmin and shared client, and a fresh queue per test. */
+export function useAdmin(
+  url: () => string,
+): QueueModuleState<ReturnType<typeof adminKeys>> & { admin: QueueAdmin } {
+  const state = useQueueModule(url, () => adminKeys()) as QueueModuleState<ReturnType<typeof adminKeys>> & {
+    admin: QueueAdmin;
+  };
+  beforeAll(() => {
+    state.admin = state.moduleRef.get(QueueAdmin);
+  });
+  return state;
+}

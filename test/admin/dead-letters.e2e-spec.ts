@@ -1,38 +1,21 @@
-import type { TestingModule } from '@nestjs/testing';
-import { randomUUID } from 'node:crypto';
-import { QueueAdmin, type DeadLetter, type ValkeyClient } from 'nestjs-valkey-queue';
+import type { DeadLetter } from 'nestjs-valkey-queue';
 import {
   addDeadLetters,
   appendAll,
-  bootQueueModule,
   deadLetterFields,
-  sharedClient,
   testEnvelope,
-  testKeys,
   TRICKY_PAYLOAD,
+  useAdmin,
 } from './dead-letter-fixtures.js';
 import { useValkey } from '../utils/use-valkey.js';
 
 describe('QueueAdmin.deadLetters (real Valkey)', () => {
   const valkey = useValkey();
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let admin: QueueAdmin;
-  let queue: string;
-  let keys: ReturnType<typeof testKeys>;
-
-  beforeAll(async () => {
-    moduleRef = await bootQueueModule(valkey().url);
-    client = sharedClient(moduleRef);
-    admin = moduleRef.get(QueueAdmin);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(() => {
-    queue = `orders-${randomUUID()}`;
-    keys = testKeys(queue);
-  });
+  const state = useAdmin(() => valkey().url);
 
   it('pages through 250 entries with the cursor, oldest first, 100 by default', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
     const { envelopes, entryIds } = await addDeadLetters(client, keys.dead, 250);
 
     const pages: DeadLetter[][] = [];
@@ -51,6 +34,8 @@ describe('QueueAdmin.deadLetters (real Valkey)', () => {
   });
 
   it('honours count and returns an empty page after the last entry', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
     const { entryIds } = await addDeadLetters(client, keys.dead, 7);
 
     const first = await admin.deadLetters(queue, { count: 3 });
@@ -63,10 +48,14 @@ describe('QueueAdmin.deadLetters (real Valkey)', () => {
   });
 
   it('reads an empty page for a queue without dead letters', async () => {
+    const { admin, keys } = state;
+    const { queue } = keys;
     await expect(admin.deadLetters(queue)).resolves.toEqual([]);
   });
 
   it('decodes a dead entry: payload parsed and kept as text, metadata typed', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
     const envelope = testEnvelope({
       headers: { trace: 'abc' },
       createdAt: 1_764_143_011_120,
@@ -104,6 +93,8 @@ describe('QueueAdmin.deadLetters (real Valkey)', () => {
   });
 
   it('decodes an expired entry', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
     const envelope = testEnvelope({ payload: '"hello"', expiresAt: 1_764_143_000_000 });
     await appendAll(client, keys.dead, [
       deadLetterFields(envelope, { reason: 'expired', error: 'expired before delivery', attempts: 0 }),
@@ -123,6 +114,8 @@ describe('QueueAdmin.deadLetters (real Valkey)', () => {
   });
 
   it('decodes broken entries: with an envelope, without one, and as the promoter writes them', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
     const notJson = testEnvelope({ payload: '{not json' });
     await appendAll(client, keys.dead, [
       deadLetterFields(notJson, { reason: 'broken', error: 'Unexpected token n', attempts: 0 }),
@@ -161,6 +154,8 @@ describe('QueueAdmin.deadLetters (real Valkey)', () => {
   });
 
   it('returns malformed entries as stored instead of throwing', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
     const fields = [
       ['v', '1', 'id', 'm-1', 'payload', '[1,2]', 'headers', 'not json', 'attempts', 'many', 'failedAt', 'x'],
       ['reason', 'quarantined', 'headers', '{"n":1}', 'createdAt', '99999999999999999999'],

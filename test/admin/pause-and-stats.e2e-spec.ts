@@ -1,6 +1,4 @@
-import type { TestingModule } from '@nestjs/testing';
-import { randomUUID } from 'node:crypto';
-import { QueueAdmin, type ValkeyClient } from 'nestjs-valkey-queue';
+import { QueueAdmin } from 'nestjs-valkey-queue';
 import {
   addDeadLetters,
   appendAll,
@@ -8,44 +6,38 @@ import {
   envelopeFields,
   sharedClient,
   testEnvelope,
-  testKeys,
+  useAdmin,
 } from './dead-letter-fixtures.js';
 import { useValkey } from '../utils/use-valkey.js';
 
 describe('QueueAdmin pause, resume and stats (real Valkey)', () => {
   const valkey = useValkey();
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let admin: QueueAdmin;
-  let queue: string;
-  let keys: ReturnType<typeof testKeys>;
-
-  beforeAll(async () => {
-    moduleRef = await bootQueueModule(valkey().url);
-    client = sharedClient(moduleRef);
-    admin = moduleRef.get(QueueAdmin);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(() => {
-    queue = `orders-${randomUUID()}`;
-    keys = testKeys(queue);
-  });
+  const state = useAdmin(() => valkey().url);
 
   /** Appends `count` messages to the queue's stream. */
   const sendRaw = (count: number) =>
     appendAll(
-      client,
-      keys.stream,
+      state.client,
+      state.keys.stream,
       Array.from({ length: count }, () => envelopeFields(testEnvelope({ attempt: 1 }))),
     );
   /** Delivers up to `count` new entries to `consumer` of `group` (they become pending). */
   const deliver = (group: string, consumer: string, count: number) =>
-    client.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'STREAMS', keys.stream, '>') as Promise<
-      [string, [string, string[]][]][] | null
-    >;
+    state.client.xreadgroup(
+      'GROUP',
+      group,
+      consumer,
+      'COUNT',
+      count,
+      'STREAMS',
+      state.keys.stream,
+      '>',
+    ) as Promise<[string, [string, string[]][]][] | null>;
 
   describe('pause and resume', () => {
     it('are seen by another instance on the same server, and both are idempotent', async () => {
+      const { client, admin, keys } = state;
+      const { queue } = keys;
       const other = await bootQueueModule(valkey().url);
       try {
         const otherAdmin = other.get(QueueAdmin);
@@ -66,6 +58,8 @@ describe('QueueAdmin pause, resume and stats (real Valkey)', () => {
     });
 
     it('pauses one queue only', async () => {
+      const { admin, keys } = state;
+      const { queue } = keys;
       const neighbour = `${queue}-b`;
       await admin.pause(queue);
 
@@ -76,6 +70,8 @@ describe('QueueAdmin pause, resume and stats (real Valkey)', () => {
 
   describe('stats', () => {
     it('reads zeros for a queue that does not exist yet', async () => {
+      const { admin, keys } = state;
+      const { queue } = keys;
       await expect(admin.stats(queue)).resolves.toEqual({
         queue,
         length: 0,
@@ -98,6 +94,8 @@ describe('QueueAdmin pause, resume and stats (real Valkey)', () => {
     });
 
     it('counts every waiting entry as length when no group reads the stream yet', async () => {
+      const { admin, keys } = state;
+      const { queue } = keys;
       await sendRaw(6);
 
       await expect(admin.stats(queue)).resolves.toMatchObject({
@@ -110,6 +108,8 @@ describe('QueueAdmin pause, resume and stats (real Valkey)', () => {
     });
 
     it('reports a group with pending entries, lag, consumers, dead letters, delayed and counters', async () => {
+      const { client, admin, keys } = state;
+      const { queue } = keys;
       const ids = await sendRaw(8);
       await client.xgroup('CREATE', keys.stream, 'workers', '0');
       await deliver('workers', 'worker-a', 3);
@@ -159,6 +159,8 @@ describe('QueueAdmin pause, resume and stats (real Valkey)', () => {
     });
 
     it('sums pending and consumers over groups and takes the slowest group for lag', async () => {
+      const { client, admin, keys } = state;
+      const { queue } = keys;
       await sendRaw(5);
       await client.xgroup('CREATE', keys.stream, 'fast', '0');
       await client.xgroup('CREATE', keys.stream, 'slow', '0');
@@ -176,6 +178,8 @@ describe('QueueAdmin pause, resume and stats (real Valkey)', () => {
     });
 
     it('estimates the lag when deleted entries ahead of the group keep the server from computing it', async () => {
+      const { client, admin, keys } = state;
+      const { queue } = keys;
       const ids = await sendRaw(5);
       await client.xgroup('CREATE', keys.stream, 'workers', '0');
       await deliver('workers', 'worker-a', 2);
@@ -188,6 +192,8 @@ describe('QueueAdmin pause, resume and stats (real Valkey)', () => {
     });
 
     it('adds the list length for list-transport queues', async () => {
+      const { client, admin, keys } = state;
+      const { queue } = keys;
       await client.lpush(keys.list, 'a', 'b', 'c');
 
       await expect(admin.stats(queue)).resolves.toMatchObject({ length: 3, streamLength: 0 });

@@ -1,44 +1,31 @@
-import type { TestingModule } from '@nestjs/testing';
-import { randomUUID } from 'node:crypto';
-import { QueueAdmin, type ValkeyClient } from 'nestjs-valkey-queue';
+import { QueueAdmin } from 'nestjs-valkey-queue';
 import {
   addDeadLetters,
   appendAll,
   bootQueueModule,
   deadLetterFields,
-  sharedClient,
   testEnvelope,
-  testKeys,
   toRecord,
   TRICKY_PAYLOAD,
+  useAdmin,
 } from './dead-letter-fixtures.js';
 import { useValkey } from '../utils/use-valkey.js';
 
 describe('QueueAdmin.redrive (real Valkey)', () => {
   const valkey = useValkey();
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let admin: QueueAdmin;
-  let queue: string;
-  let keys: ReturnType<typeof testKeys>;
-
-  beforeAll(async () => {
-    moduleRef = await bootQueueModule(valkey().url);
-    client = sharedClient(moduleRef);
-    admin = moduleRef.get(QueueAdmin);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(() => {
-    queue = `orders-${randomUUID()}`;
-    keys = testKeys(queue);
-  });
+  const state = useAdmin(() => valkey().url);
 
   const streamEntries = async () =>
-    (await client.xrange(keys.stream, '-', '+')).map(([, fields]) => ({ fields, record: toRecord(fields) }));
+    (await state.client.xrange(state.keys.stream, '-', '+')).map(([, fields]) => ({
+      fields,
+      record: toRecord(fields),
+    }));
   const deadIds = async () =>
-    (await client.xrange(keys.dead, '-', '+')).map(([, fields]) => toRecord(fields).id);
+    (await state.client.xrange(state.keys.dead, '-', '+')).map(([, fields]) => toRecord(fields).id);
 
   it('moves 10 back with attempt 1, byte-identical payloads, markers cleared, DLQ 10 smaller', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
     const { envelopes } = await addDeadLetters(client, keys.dead, 15);
     for (const { id } of envelopes) await client.set(keys.done(id), '1');
 
@@ -67,6 +54,8 @@ describe('QueueAdmin.redrive (real Valkey)', () => {
   });
 
   it('moves 100 by default and pages through larger counts in batches', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
     await addDeadLetters(client, keys.dead, 260);
 
     await expect(admin.redrive(queue)).resolves.toBe(100);
@@ -78,6 +67,8 @@ describe('QueueAdmin.redrive (real Valkey)', () => {
   });
 
   it('moves the entries with the given envelope ids, and only those', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
     const { envelopes } = await addDeadLetters(client, keys.dead, 300);
     const picked = [envelopes[250], envelopes[3], envelopes[120]].map(({ id }) => id);
 
@@ -92,6 +83,8 @@ describe('QueueAdmin.redrive (real Valkey)', () => {
   });
 
   it('caps a redrive by ids at count', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
     const { envelopes } = await addDeadLetters(client, keys.dead, 5);
 
     await expect(admin.redrive(queue, { ids: envelopes.map(({ id }) => id), count: 2 })).resolves.toBe(2);
@@ -101,6 +94,8 @@ describe('QueueAdmin.redrive (real Valkey)', () => {
   });
 
   it('never duplicates when two redrives read the same entries before either moves them', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
     await addDeadLetters(client, keys.dead, 10);
 
     // One connection: both XRANGE scans are answered before either script runs, so both scripts
@@ -116,6 +111,8 @@ describe('QueueAdmin.redrive (real Valkey)', () => {
   });
 
   it('never duplicates when two admins redrive the same entries at once', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
     const second = await bootQueueModule(valkey().url);
     try {
       const { envelopes } = await addDeadLetters(client, keys.dead, 10);
@@ -142,6 +139,8 @@ describe('QueueAdmin.redrive (real Valkey)', () => {
   });
 
   it('skips broken entries without an envelope and leaves them in the dead-letter stream', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
     const valid = [testEnvelope(), testEnvelope(), testEnvelope()];
     await appendAll(client, keys.dead, [
       ['payload', 'raw', 'reason', 'broken', 'error', 'no schema version (field v)'],
@@ -162,6 +161,8 @@ describe('QueueAdmin.redrive (real Valkey)', () => {
   });
 
   it('drops an expiresAt that has already passed, so the message is handled, not expired again', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
     const expired = testEnvelope({ expiresAt: Date.now() - 1_000 });
     await appendAll(client, keys.dead, [deadLetterFields(expired, { reason: 'expired', attempts: 0 })]);
 

@@ -1,40 +1,24 @@
-import type { TestingModule } from '@nestjs/testing';
-import type { ValkeyClient } from 'nestjs-valkey-queue';
 import { useValkey } from '../utils/use-valkey.js';
-import {
-  bootWorkers,
-  clientOf,
-  deliver,
-  envelopeFields,
-  keysOf,
-  pendingEntry,
-  uniqueQueue,
-} from '../workers/worker-test-kit.js';
+import { deliver, envelopeFields, pendingEntry } from '../workers/worker-test-kit.js';
+import { useScripts } from './lua-kit.js';
 
 describe('claim-idle.lua (real Valkey)', () => {
   const valkey = useValkey();
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let stream: string;
-
-  beforeAll(async () => {
-    moduleRef = await bootWorkers(valkey().url, []);
-    client = clientOf(moduleRef);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(() => {
-    stream = keysOf(uniqueQueue()).stream;
-  });
+  const state = useScripts(() => valkey().url);
 
   const fill = async (n: number, consumer = 'dead-one'): Promise<string[]> => {
+    const { client, keys } = state;
+    const { stream } = keys;
     for (let index = 0; index < n; index += 1)
       await client.xadd(stream, '*', ...envelopeFields(String(index)));
     return deliver(client, stream, 'g', consumer);
   };
   const age = (ids: string[], consumer = 'dead-one', ms = 60_000) =>
-    client.call('XCLAIM', stream, 'g', consumer, 0, ...ids, 'IDLE', ms, 'JUSTID');
+    state.client.call('XCLAIM', state.keys.stream, 'g', consumer, 0, ...ids, 'IDLE', ms, 'JUSTID');
 
   it('claims entries idle past min idle, with their fields and delivery counts, and ends at 0-0', async () => {
+    const { client, keys } = state;
+    const { stream } = keys;
     const ids = await fill(2);
     await age(ids);
     const [cursor, claimed, deleted] = await client.vqClaimIdle(stream, 'g', 'me', 30_000, '0-0', 10);
@@ -49,12 +33,16 @@ describe('claim-idle.lua (real Valkey)', () => {
   });
 
   it('leaves entries that are not idle long enough', async () => {
+    const { client, keys } = state;
+    const { stream } = keys;
     await fill(1);
     const [, claimed] = await client.vqClaimIdle(stream, 'g', 'me', 30_000, '0-0', 10);
     expect(claimed).toEqual([]);
   });
 
   it('claims at most count per call; following the cursor reaches every idle entry', async () => {
+    const { client, keys } = state;
+    const { stream } = keys;
     const ids = await fill(30);
     await age(ids);
     const seen: string[] = [];
@@ -71,6 +59,8 @@ describe('claim-idle.lua (real Valkey)', () => {
   });
 
   it('counts entries deleted while pending and does not return them', async () => {
+    const { client, keys } = state;
+    const { stream } = keys;
     const [gone, kept] = await fill(2);
     await age([gone, kept]);
     await client.xdel(stream, gone);

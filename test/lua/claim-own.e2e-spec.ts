@@ -1,32 +1,14 @@
-import type { TestingModule } from '@nestjs/testing';
-import type { ValkeyClient } from 'nestjs-valkey-queue';
 import { useValkey } from '../utils/use-valkey.js';
-import {
-  bootWorkers,
-  clientOf,
-  deliver,
-  envelopeFields,
-  keysOf,
-  pendingEntry,
-  uniqueQueue,
-} from '../workers/worker-test-kit.js';
+import { deliver, envelopeFields, pendingEntry } from '../workers/worker-test-kit.js';
+import { useScripts } from './lua-kit.js';
 
 describe('claim-own.lua (real Valkey)', () => {
   const valkey = useValkey();
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let stream: string;
-
-  beforeAll(async () => {
-    moduleRef = await bootWorkers(valkey().url, []);
-    client = clientOf(moduleRef);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(() => {
-    stream = keysOf(uniqueQueue()).stream;
-  });
+  const state = useScripts(() => valkey().url);
 
   it('pages through its own pending entries with delivery counts, then returns an empty cursor', async () => {
+    const { client, keys } = state;
+    const { stream } = keys;
     for (let index = 0; index < 5; index += 1)
       await client.xadd(stream, '*', ...envelopeFields(String(index)));
     const mine = await deliver(client, stream, 'g', 'pod-1', 3);
@@ -46,6 +28,8 @@ describe('claim-own.lua (real Valkey)', () => {
   });
 
   it('drops entries deleted meanwhile, and still advances', async () => {
+    const { client, keys } = state;
+    const { stream } = keys;
     await client.xadd(stream, '*', ...envelopeFields('1'));
     await client.xadd(stream, '*', ...envelopeFields('2'));
     const [gone, kept] = await deliver(client, stream, 'g', 'pod-1');

@@ -1,30 +1,16 @@
-import type { TestingModule } from '@nestjs/testing';
-import { VALKEY_QUEUE_CLIENT, type ValkeyClient } from 'nestjs-valkey-queue';
-import { bootOwnership, ownKeys, uniqueService } from '../ownership/ownership-test-kit.js';
 import { useValkey } from '../utils/use-valkey.js';
+import { lbsWithGroup, useScripts } from './lua-kit.js';
 
 describe('lbs-dead-letter.lua (real Valkey)', () => {
   const valkey = useValkey();
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let service: string;
-  let keys: ReturnType<typeof ownKeys>;
-
-  beforeAll(async () => {
-    moduleRef = await bootOwnership(valkey().url, undefined);
-    client = moduleRef.get<ValkeyClient>(VALKEY_QUEUE_CLIENT);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(async () => {
-    service = uniqueService();
-    keys = ownKeys(service);
-    await client.xgroup('CREATE', keys.lbs, service, '0', 'MKSTREAM');
-  });
+  const state = useScripts(() => valkey().url, lbsWithGroup);
 
   const deadLetter = (id: string, reason: string) =>
-    client.vqLbsDeadLetter(keys.lbs, keys.lbsDead, service, id, reason, 1_000);
+    state.client.vqLbsDeadLetter(state.keys.lbs, state.keys.lbsDead, state.keys.service, id, reason, 1_000);
 
   it('returns 1: copies the fields verbatim with the reason, then acks and deletes the entry', async () => {
+    const { client, keys } = state;
+    const { service } = keys;
     const id = (await client.xadd(keys.lbs, '*', 'stream', '', 'info', '[1,{}]')) as string;
     await client.xreadgroup('GROUP', service, 'c1', 'STREAMS', keys.lbs, '>');
     await expect(deadLetter(id, 'it must not be empty')).resolves.toBe(1);
@@ -46,6 +32,8 @@ describe('lbs-dead-letter.lua (real Valkey)', () => {
   });
 
   it('returns 0 for an entry already gone, acknowledging its pending record', async () => {
+    const { client, keys } = state;
+    const { service } = keys;
     const id = (await client.xadd(keys.lbs, '*', 'x', 'y')) as string;
     await client.xreadgroup('GROUP', service, 'c1', 'STREAMS', keys.lbs, '>');
     await client.xdel(keys.lbs, id);

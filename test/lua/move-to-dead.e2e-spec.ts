@@ -1,34 +1,18 @@
-import type { TestingModule } from '@nestjs/testing';
-import type { ValkeyClient } from 'nestjs-valkey-queue';
 import { useValkey } from '../utils/use-valkey.js';
 import {
-  bootWorkers,
-  clientOf,
   delayedBody,
   deliver,
   envelopeFields,
-  keysOf,
   pendingEntry,
   serverNow,
   TRICKY_PAYLOAD,
-  uniqueQueue,
 } from '../workers/worker-test-kit.js';
+import { useScripts } from './lua-kit.js';
 
 describe('move-to-dead.lua (real Valkey)', () => {
   // Small stream nodes, so an approximate MAXLEN trims at small sizes too.
   const valkey = useValkey({ config: { 'stream-node-max-entries': '4' } });
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let keys: ReturnType<typeof keysOf>;
-
-  beforeAll(async () => {
-    moduleRef = await bootWorkers(valkey().url, []);
-    client = clientOf(moduleRef);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(() => {
-    keys = keysOf(uniqueQueue());
-  });
+  const state = useScripts(() => valkey().url);
 
   type Item = [
     entryId: string,
@@ -40,10 +24,10 @@ describe('move-to-dead.lua (real Valkey)', () => {
     fallback: string,
   ];
   const move = (items: Item[], { consumer = 'c1', del = '0', maxLen = 1000, noAck = '0' } = {}) =>
-    client.vqMoveToDead(
-      keys.stream,
-      keys.dead,
-      keys.stats,
+    state.client.vqMoveToDead(
+      state.keys.stream,
+      state.keys.dead,
+      state.keys.stats,
       'g',
       consumer,
       del,
@@ -53,6 +37,7 @@ describe('move-to-dead.lua (real Valkey)', () => {
     );
 
   it('copies the entry verbatim plus the dead-letter fields, then acks it', async () => {
+    const { client, keys } = state;
     const fields = envelopeFields(TRICKY_PAYLOAD, { id: 'm-1', attempt: '3' });
     await client.xadd(keys.stream, '*', ...fields);
     const [entryId] = await deliver(client, keys.stream, 'g', 'c1');
@@ -83,6 +68,7 @@ describe('move-to-dead.lua (real Valkey)', () => {
   });
 
   it('counts broken and expired under their reason, and deletes the source with deleteOnAck', async () => {
+    const { client, keys } = state;
     await client.xadd(keys.stream, '*', 'not', 'an envelope');
     await client.xadd(keys.stream, '*', ...envelopeFields('1', { expiresAt: '1' }));
     const [broken, expired] = await deliver(client, keys.stream, 'g', 'c1');
@@ -104,6 +90,7 @@ describe('move-to-dead.lua (real Valkey)', () => {
   });
 
   it('returns 0 for an entry pending to another consumer or already acked, and writes nothing', async () => {
+    const { client, keys } = state;
     await client.xadd(keys.stream, '*', ...envelopeFields('1'));
     await client.xadd(keys.stream, '*', ...envelopeFields('2'));
     const [theirs, acked] = await deliver(client, keys.stream, 'g', 'c2');
@@ -120,6 +107,7 @@ describe('move-to-dead.lua (real Valkey)', () => {
   });
 
   it('with NOACK, copies without any pending check', async () => {
+    const { client, keys } = state;
     const entryId = await client.xadd(keys.stream, '*', ...envelopeFields('1'));
     await client.xgroup('CREATE', keys.stream, 'g', '0');
     await expect(move([[entryId!, 'broken', 'x', 0, '0', '', '']], { noAck: '1' })).resolves.toEqual([1]);
@@ -127,6 +115,7 @@ describe('move-to-dead.lua (real Valkey)', () => {
   });
 
   it('uses the caller copy when the stored entry is gone', async () => {
+    const { client, keys } = state;
     const fields = envelopeFields(TRICKY_PAYLOAD, { id: 'gone' });
     await client.xadd(keys.stream, '*', ...fields);
     const [entryId] = await deliver(client, keys.stream, 'g', 'c1');
@@ -137,6 +126,7 @@ describe('move-to-dead.lua (real Valkey)', () => {
   });
 
   it('keeps the dead-letter stream near deadLetterMaxLen (MAXLEN ~)', async () => {
+    const { client, keys } = state;
     for (let index = 0; index < 40; index += 1)
       await client.xadd(keys.stream, '*', ...envelopeFields(String(index)));
     const ids = await deliver(client, keys.stream, 'g', 'c1');

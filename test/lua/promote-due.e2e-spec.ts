@@ -1,46 +1,27 @@
 import { Test, type TestingModule } from '@nestjs/testing';
-import { randomUUID } from 'node:crypto';
 import { VALKEY_QUEUE_CLIENT, ValkeyQueueModule, type ValkeyClient } from 'nestjs-valkey-queue';
 import { delayedBody, envelopeFields, scheduleMany, serverNow } from '../utils/delayed.js';
 import { useValkey } from '../utils/use-valkey.js';
+import { useScripts } from './lua-kit.js';
 
 /** A payload that JSON round-trips would alter: [] vs {}, a 2^53+1 integer, an escaped slash. */
 const TRICKY_PAYLOAD = '{"list":[],"map":{},"big":9007199254740993,"path":"a\\/b","text":"a/b","é":"ü"}';
 
 describe('promote-due.lua (real Valkey)', () => {
   const valkey = useValkey();
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let keys: { delayed: string; bodies: string; stream: string; list: string; dead: string };
-
-  beforeAll(async () => {
-    moduleRef = await Test.createTestingModule({
-      imports: [ValkeyQueueModule.forRoot({ connection: { url: valkey().url } })],
-    }).compile();
-    client = moduleRef.get(VALKEY_QUEUE_CLIENT);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(() => {
-    const tag = `{vq:${randomUUID()}}`;
-    keys = {
-      delayed: `${tag}:delayed`,
-      bodies: `${tag}:delayed:bodies`,
-      stream: `${tag}:stream`,
-      list: `${tag}:list`,
-      dead: `${tag}:dead`,
-    };
-  });
+  const state = useScripts(() => valkey().url);
   const promote = (pageSize: number, mode: 'stream' | 'list' = 'stream') =>
-    client.vqPromoteDue(
-      keys.delayed,
-      keys.bodies,
-      mode === 'list' ? keys.list : keys.stream,
-      keys.dead,
+    state.client.vqPromoteDue(
+      state.keys.delayed,
+      state.keys.bodies,
+      mode === 'list' ? state.keys.list : state.keys.stream,
+      state.keys.dead,
       pageSize,
       mode,
     );
 
   it('appends due stream messages with their fields verbatim and keeps future ones', async () => {
+    const { client, keys } = state;
     const now = await serverNow(client);
     const fields = envelopeFields('due-1', TRICKY_PAYLOAD, 3);
     await client.zadd(keys.delayed, now - 5, 'due-1', now + 60_000, 'later');
@@ -68,6 +49,7 @@ describe('promote-due.lua (real Valkey)', () => {
   });
 
   it('pushes list elements verbatim in list mode', async () => {
+    const { client, keys } = state;
     const element = JSON.stringify({ v: '1', id: 'l-1', payload: TRICKY_PAYLOAD, attempt: 1 });
     await client.zadd(keys.delayed, 1, 'l-1');
     await client.hset(keys.bodies, 'l-1', element);
@@ -76,6 +58,7 @@ describe('promote-due.lua (real Valkey)', () => {
   });
 
   it('drops an id whose body is gone without counting it', async () => {
+    const { client, keys } = state;
     await client.zadd(keys.delayed, 1, 'orphan');
     await expect(promote(10)).resolves.toEqual([0, -1, expect.any(Number)]);
     await expect(client.zcard(keys.delayed)).resolves.toBe(0);
@@ -85,6 +68,7 @@ describe('promote-due.lua (real Valkey)', () => {
   it.each([['no length prefix'], ['5:abc'], ['1:v']])(
     'moves an unreadable body %p to the dead letters',
     async (body) => {
+      const { client, keys } = state;
       await client.zadd(keys.delayed, 1, 'bad');
       await client.hset(keys.bodies, 'bad', body);
       await expect(promote(10)).resolves.toEqual([0, -1, expect.any(Number)]);
@@ -106,6 +90,7 @@ describe('promote-due.lua (real Valkey)', () => {
   );
 
   it('moves at most one page per call, oldest due first', async () => {
+    const { client, keys } = state;
     const now = await serverNow(client);
     const messages = Array.from({ length: 25 }, (_, index) => ({
       id: `m${index}`,
@@ -119,6 +104,7 @@ describe('promote-due.lua (real Valkey)', () => {
   });
 
   it('moves every message exactly once with five promoters racing', async () => {
+    const { client, keys } = state;
     const now = await serverNow(client);
     const messages = Array.from({ length: 1000 }, (_, index) => ({
       id: `r${index}`,

@@ -1,50 +1,40 @@
-import type { TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
-import type { ValkeyClient } from 'nestjs-valkey-queue';
 import {
   appendAll,
-  bootQueueModule,
   deadLetterFields,
-  sharedClient,
   testEnvelope,
   testKeys,
   toRecord,
   TRICKY_PAYLOAD,
 } from '../admin/dead-letter-fixtures.js';
 import { useValkey } from '../utils/use-valkey.js';
+import { useScripts } from './lua-kit.js';
 
 const NOW = 1_764_143_100_000;
 
 describe('redrive.lua (real Valkey)', () => {
   const valkey = useValkey();
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let keys: ReturnType<typeof testKeys>;
-
-  beforeAll(async () => {
-    moduleRef = await bootQueueModule(valkey().url);
-    client = sharedClient(moduleRef);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(() => {
-    keys = testKeys(randomUUID());
-  });
+  const state = useScripts(
+    () => valkey().url,
+    () => testKeys(randomUUID()),
+  );
 
   /** Calls the script for entries given as [dead-letter entry id, envelope id]. */
   const redrive = (entries: [entryId: string, id: string][], now = NOW) =>
-    client.vqRedrive(
+    state.client.vqRedrive(
       3 + entries.length,
-      keys.dead,
-      keys.stream,
-      keys.stats,
-      ...entries.map(([, id]) => keys.done(id)),
+      state.keys.dead,
+      state.keys.stream,
+      state.keys.stats,
+      ...entries.map(([, id]) => state.keys.done(id)),
       now,
       ...entries.map(([entryId]) => entryId),
     );
   const streamRecords = async () =>
-    (await client.xrange(keys.stream, '-', '+')).map(([, fields]) => toRecord(fields));
+    (await state.client.xrange(state.keys.stream, '-', '+')).map(([, fields]) => toRecord(fields));
 
   it('returns 1 and moves an entry: envelope verbatim, attempt 1, DLQ fields dropped, marker cleared', async () => {
+    const { client, keys } = state;
     const envelope = testEnvelope({ headers: { trace: 'x/1' }, attempt: 4, dedupKey: 'k-1' });
     const [entryId] = await appendAll(client, keys.dead, [deadLetterFields(envelope)]);
     await client.set(keys.done(envelope.id), '1');
@@ -74,6 +64,7 @@ describe('redrive.lua (real Valkey)', () => {
   });
 
   it('returns 0 for an entry that is gone, without touching the queue or the counter', async () => {
+    const { client, keys } = state;
     const envelope = testEnvelope();
     const [entryId] = await appendAll(client, keys.dead, [deadLetterFields(envelope)]);
     await client.xdel(keys.dead, entryId);
@@ -87,6 +78,7 @@ describe('redrive.lua (real Valkey)', () => {
   });
 
   it('returns -1 for an entry without a full envelope and keeps it in the dead-letter stream', async () => {
+    const { client, keys } = state;
     const withoutPayload = ['v', '1', 'id', 'no-payload', 'reason', 'broken', 'error', 'bad'];
     const withoutVersion = ['id', 'no-v', 'payload', '{}', 'reason', 'broken'];
     const withEmptyId = ['v', '1', 'id', '', 'payload', '{}', 'reason', 'broken'];
@@ -105,6 +97,7 @@ describe('redrive.lua (real Valkey)', () => {
   });
 
   it('reports each entry of a mixed batch in order and counts only the moved ones', async () => {
+    const { client, keys } = state;
     const [first, second] = [testEnvelope(), testEnvelope()];
     const entryIds = await appendAll(client, keys.dead, [
       deadLetterFields(first),
@@ -127,6 +120,7 @@ describe('redrive.lua (real Valkey)', () => {
   });
 
   it('adds attempt = 1 when the entry has no attempt field', async () => {
+    const { client, keys } = state;
     const envelope = testEnvelope();
     const fields = deadLetterFields(envelope);
     fields.splice(fields.indexOf('attempt'), 2);
@@ -138,6 +132,7 @@ describe('redrive.lua (real Valkey)', () => {
   });
 
   it('drops an expiresAt that has passed and keeps one still ahead', async () => {
+    const { client, keys } = state;
     const expired = testEnvelope({ expiresAt: NOW - 1 });
     const alive = testEnvelope({ expiresAt: NOW + 60_000 });
     const entryIds = await appendAll(client, keys.dead, [
@@ -158,6 +153,7 @@ describe('redrive.lua (real Valkey)', () => {
   });
 
   it('moves an entry once when the same batch names it twice', async () => {
+    const { client, keys } = state;
     const envelope = testEnvelope();
     const [entryId] = await appendAll(client, keys.dead, [deadLetterFields(envelope)]);
 

@@ -1,32 +1,23 @@
-import type { TestingModule } from '@nestjs/testing';
-import { VALKEY_QUEUE_CLIENT, type ValkeyClient } from 'nestjs-valkey-queue';
-import { bootOwnership, ownKeys, uniqueService } from '../ownership/ownership-test-kit.js';
 import { useValkey } from '../utils/use-valkey.js';
+import { leaseKeys, useScripts } from './lua-kit.js';
 
 describe('renew-leases.lua (real Valkey)', () => {
   const valkey = useValkey();
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let keys: ReturnType<typeof ownKeys>;
-
-  beforeAll(async () => {
-    moduleRef = await bootOwnership(valkey().url, undefined);
-    client = moduleRef.get<ValkeyClient>(VALKEY_QUEUE_CLIENT);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(() => {
-    keys = ownKeys(uniqueService());
-  });
+  const state = useScripts(
+    () => valkey().url,
+    () => leaseKeys(),
+  );
 
   const renew = (ttl: number, leases: [stream: string, value: string][]) =>
-    client.vqRenewLeases(
+    state.client.vqRenewLeases(
       1 + 2 * leases.length,
-      keys.assignments,
-      ...leases.flatMap(([stream]) => [keys.lease(stream), keys.assignment(stream)]),
+      state.keys.assignments,
+      ...leases.flatMap(([stream]) => [state.keys.lease(stream), state.keys.assignment(stream)]),
       ttl,
       ...leases.flatMap(([stream, value]) => [value, stream]),
     );
   const lease = async (stream: string, value: string, ttl = 1_000): Promise<void> => {
+    const { client, keys } = state;
     await client.set(keys.lease(stream), value, 'PX', ttl);
     await client.hset(
       keys.assignment(stream),
@@ -41,6 +32,7 @@ describe('renew-leases.lua (real Valkey)', () => {
   };
 
   it('returns 1 and extends a lease still ours, with its record and index entry', async () => {
+    const { client, keys } = state;
     await lease('a', 'c1:3');
     const [expiresAt, status] = await renew(60_000, [['a', 'c1:3']]);
     expect(status).toBe(1);
@@ -51,6 +43,7 @@ describe('renew-leases.lua (real Valkey)', () => {
   });
 
   it('returns 0 for a missing lease and never re-creates it', async () => {
+    const { client, keys } = state;
     await lease('a', 'c1:3');
     await client.del(keys.lease('a'));
     const [, status] = await renew(60_000, [['a', 'c1:3']]);
@@ -60,6 +53,7 @@ describe('renew-leases.lua (real Valkey)', () => {
   });
 
   it('returns -1 for a lease held by another owner or token, leaving it untouched', async () => {
+    const { client, keys } = state;
     await lease('a', 'c2:4', 5_000);
     const [, status] = await renew(60_000, [['a', 'c1:3']]);
     expect(status).toBe(-1);

@@ -1,40 +1,34 @@
-import type { TestingModule } from '@nestjs/testing';
-import type { ValkeyClient } from 'nestjs-valkey-queue';
 import { useValkey } from '../utils/use-valkey.js';
 import {
-  bootWorkers,
-  clientOf,
   delayedBody,
   deliver,
   envelopeFields,
-  keysOf,
   pendingEntry,
   serverNow,
   TRICKY_PAYLOAD,
-  uniqueQueue,
   withField,
 } from '../workers/worker-test-kit.js';
+import { useScripts } from './lua-kit.js';
 
 describe('retry.lua (real Valkey)', () => {
   const valkey = useValkey();
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let keys: ReturnType<typeof keysOf>;
-
-  beforeAll(async () => {
-    moduleRef = await bootWorkers(valkey().url, []);
-    client = clientOf(moduleRef);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(() => {
-    keys = keysOf(uniqueQueue());
-  });
+  const state = useScripts(() => valkey().url);
 
   type Item = [entryId: string, id: string, delayMs: number, attempt: number, fallback: string];
   const retry = (items: Item[], { consumer = 'c1', del = '0' } = {}) =>
-    client.vqRetry(keys.stream, keys.delayed, keys.bodies, keys.stats, 'g', consumer, del, ...items.flat());
+    state.client.vqRetry(
+      state.keys.stream,
+      state.keys.delayed,
+      state.keys.bodies,
+      state.keys.stats,
+      'g',
+      consumer,
+      del,
+      ...items.flat(),
+    );
 
   it('acks the entry and schedules a verbatim copy with the next attempt, due after the delay', async () => {
+    const { client, keys } = state;
     const fields = envelopeFields(TRICKY_PAYLOAD, { id: 'm-1', attempt: '2' });
     await client.xadd(keys.stream, '*', ...fields);
     const [entryId] = await deliver(client, keys.stream, 'g', 'c1');
@@ -53,6 +47,7 @@ describe('retry.lua (real Valkey)', () => {
   });
 
   it('deletes the entry with deleteOnAck', async () => {
+    const { client, keys } = state;
     await client.xadd(keys.stream, '*', ...envelopeFields('1', { id: 'm-2' }));
     const [entryId] = await deliver(client, keys.stream, 'g', 'c1');
     await expect(retry([[entryId, 'm-2', 0, 2, '']], { del: '1' })).resolves.toEqual([1]);
@@ -61,6 +56,7 @@ describe('retry.lua (real Valkey)', () => {
   });
 
   it('returns 0 and changes nothing for an entry pending to another consumer, or already acked', async () => {
+    const { client, keys } = state;
     await client.xadd(keys.stream, '*', ...envelopeFields('1', { id: 'm-3' }));
     await client.xadd(keys.stream, '*', ...envelopeFields('1', { id: 'm-4' }));
     const [theirs, acked] = await deliver(client, keys.stream, 'g', 'c2');
@@ -78,6 +74,7 @@ describe('retry.lua (real Valkey)', () => {
   });
 
   it('uses the caller copy when the stored entry is gone', async () => {
+    const { client, keys } = state;
     const fields = envelopeFields(TRICKY_PAYLOAD, { id: 'm-5' });
     await client.xadd(keys.stream, '*', ...fields);
     const [entryId] = await deliver(client, keys.stream, 'g', 'c1');
@@ -90,6 +87,7 @@ describe('retry.lua (real Valkey)', () => {
   });
 
   it('handles many entries in one call', async () => {
+    const { client, keys } = state;
     for (let index = 0; index < 20; index += 1) {
       await client.xadd(keys.stream, '*', ...envelopeFields(String(index), { id: `many-${index}` }));
     }

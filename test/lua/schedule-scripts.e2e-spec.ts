@@ -1,35 +1,20 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { randomUUID } from 'node:crypto';
-import { VALKEY_QUEUE_CLIENT, ValkeyQueueModule, type ValkeyClient } from 'nestjs-valkey-queue';
 import { useValkey } from '../utils/use-valkey.js';
+import { scriptKeys, useScripts } from './lua-kit.js';
 
 describe('schedule scripts: upsert-schedule, fire-schedule, remove-schedule (real Valkey)', () => {
   const valkey = useValkey();
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let keys: { schedules: string; schedule: string; stream: string; list: string };
-
-  beforeAll(async () => {
-    moduleRef = await Test.createTestingModule({
-      imports: [ValkeyQueueModule.forRoot({ connection: { url: valkey().url } })],
-    }).compile();
-    client = moduleRef.get(VALKEY_QUEUE_CLIENT);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(() => {
-    const tag = `{vq:${randomUUID()}}`;
-    keys = {
-      schedules: `${tag}:schedules`,
-      schedule: `${tag}:schedule:s`,
-      stream: `${tag}:stream`,
-      list: `${tag}:list`,
-    };
-  });
+  const state = useScripts(
+    () => valkey().url,
+    () => {
+      const keys = scriptKeys();
+      return { ...keys, schedules: `${keys.tag}:schedules`, schedule: `${keys.tag}:schedule:s` };
+    },
+  );
 
   const upsert = (definition: string, firstTick: number) =>
-    client.vqUpsertSchedule(
-      keys.schedules,
-      keys.schedule,
+    state.client.vqUpsertSchedule(
+      state.keys.schedules,
+      state.keys.schedule,
       's',
       definition,
       '{"every":1}',
@@ -39,10 +24,10 @@ describe('schedule scripts: upsert-schedule, fire-schedule, remove-schedule (rea
       firstTick,
     );
   const fire = (due: number, next: number, ...messages: string[][]) =>
-    client.vqFireSchedule(
-      keys.schedules,
-      keys.schedule,
-      keys.stream,
+    state.client.vqFireSchedule(
+      state.keys.schedules,
+      state.keys.schedule,
+      state.keys.stream,
       's',
       due,
       next,
@@ -54,6 +39,7 @@ describe('schedule scripts: upsert-schedule, fire-schedule, remove-schedule (rea
 
   describe('upsert-schedule.lua', () => {
     it('creates (1), keeps an identical definition with its runs (0), replaces a changed one (1)', async () => {
+      const { client, keys } = state;
       await expect(upsert('def-a', 1000)).resolves.toBe(1);
       await client.hset(keys.schedule, 'runs', 7);
       await expect(upsert('def-a', 5000)).resolves.toBe(0);
@@ -73,6 +59,7 @@ describe('schedule scripts: upsert-schedule, fire-schedule, remove-schedule (rea
     });
 
     it('stores a schedule with no tick left without scheduling it', async () => {
+      const { client, keys } = state;
       await expect(upsert('ended', -1)).resolves.toBe(1);
       await expect(client.zscore(keys.schedules, 's')).resolves.toBeNull();
     });
@@ -95,6 +82,7 @@ describe('schedule scripts: upsert-schedule, fire-schedule, remove-schedule (rea
     ];
 
     it('appends the tick messages verbatim, counts the runs and advances the schedule', async () => {
+      const { client, keys } = state;
       await upsert('d', 1000);
       await expect(fire(1000, 2000, message(1000))).resolves.toBe(1);
       const [[, fields]] = await client.xrange(keys.stream, '-', '+');
@@ -104,6 +92,7 @@ describe('schedule scripts: upsert-schedule, fire-schedule, remove-schedule (rea
     });
 
     it('appends several catch-up ticks in one call', async () => {
+      const { client, keys } = state;
       await upsert('d', 1000);
       await expect(fire(1000, 4000, message(1000), message(2000), message(3000))).resolves.toBe(3);
       await expect(client.xlen(keys.stream)).resolves.toBe(3);
@@ -111,6 +100,7 @@ describe('schedule scripts: upsert-schedule, fire-schedule, remove-schedule (rea
     });
 
     it('returns 0 and writes nothing when the tick was already fired elsewhere', async () => {
+      const { client, keys } = state;
       await upsert('d', 1000);
       await fire(1000, 2000, message(1000));
       await expect(fire(1000, 2000, message(1000))).resolves.toBe(0); // the second instance, same plan
@@ -118,11 +108,13 @@ describe('schedule scripts: upsert-schedule, fire-schedule, remove-schedule (rea
     });
 
     it('returns 0 for a removed schedule', async () => {
+      const { client, keys } = state;
       await expect(fire(1000, 2000, message(1000))).resolves.toBe(0);
       await expect(client.exists(keys.stream)).resolves.toBe(0);
     });
 
     it('advances without a message when the plan skips the tick, and ends the schedule on -1', async () => {
+      const { client, keys } = state;
       await upsert('d', 1000);
       await expect(fire(1000, 2000)).resolves.toBe(0);
       await expect(client.zscore(keys.schedules, 's')).resolves.toBe('2000');
@@ -131,6 +123,7 @@ describe('schedule scripts: upsert-schedule, fire-schedule, remove-schedule (rea
     });
 
     it('pushes list elements in list mode', async () => {
+      const { client, keys } = state;
       await upsert('d', 1000);
       const fired = await client.vqFireSchedule(
         keys.schedules,
@@ -151,6 +144,7 @@ describe('schedule scripts: upsert-schedule, fire-schedule, remove-schedule (rea
 
   describe('remove-schedule.lua', () => {
     it('removes a schedule (1) and reports a missing one (0)', async () => {
+      const { client, keys } = state;
       await upsert('d', 1000);
       await expect(client.vqRemoveSchedule(keys.schedules, keys.schedule, 's')).resolves.toBe(1);
       await expect(client.exists(keys.schedule)).resolves.toBe(0);

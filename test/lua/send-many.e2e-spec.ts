@@ -1,26 +1,11 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { randomUUID } from 'node:crypto';
-import { VALKEY_QUEUE_CLIENT, ValkeyQueueModule, type ValkeyClient } from 'nestjs-valkey-queue';
 import { envelopeFields } from '../utils/delayed.js';
 import { useValkey } from '../utils/use-valkey.js';
+import { useScripts } from './lua-kit.js';
 
 describe('send-many.lua (real Valkey)', () => {
   const valkey = useValkey();
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let tag: string;
-  const key = (suffix: string): string => `${tag}:${suffix}`;
-
-  beforeAll(async () => {
-    moduleRef = await Test.createTestingModule({
-      imports: [ValkeyQueueModule.forRoot({ connection: { url: valkey().url } })],
-    }).compile();
-    client = moduleRef.get(VALKEY_QUEUE_CLIENT);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(() => {
-    tag = `{vq:${randomUUID()}}`;
-  });
+  const state = useScripts(() => valkey().url);
+  const key = (suffix: string): string => `${state.keys.tag}:${suffix}`;
 
   const sendMany = (
     mode: 'stream' | 'list',
@@ -32,7 +17,7 @@ describe('send-many.lua (real Valkey)', () => {
       trimValue = 0,
     }: { markerTtl?: number; trim?: string; trimValue?: number } = {},
   ) =>
-    client.vqSendMany(
+    state.client.vqSendMany(
       1 + ids.length,
       key(mode),
       ...ids.map((id) => key(`sent:${id}`)),
@@ -45,6 +30,7 @@ describe('send-many.lua (real Valkey)', () => {
     );
 
   it('appends every message in order, with one marker each', async () => {
+    const { client } = state;
     const ids = ['a', 'b', 'c'];
     const fields = ids.map((id) => envelopeFields(id, `"${id}"`));
 
@@ -60,6 +46,7 @@ describe('send-many.lua (real Valkey)', () => {
   });
 
   it('skips (status 2) the messages whose marker exists, and writes the others', async () => {
+    const { client } = state;
     await client.set(key('sent:b'), '1', 'PX', 60_000);
 
     await expect(
@@ -75,12 +62,14 @@ describe('send-many.lua (real Valkey)', () => {
   });
 
   it('pushes list elements so that the first is popped first', async () => {
+    const { client } = state;
     await expect(sendMany('list', ['a', 'b'], ['first', 'second'])).resolves.toEqual([0, 0]);
 
     await expect(client.rpop(key('list'), 2)).resolves.toEqual(['first', 'second']);
   });
 
   it('writes no markers with a marker TTL of 0', async () => {
+    const { client } = state;
     await sendMany('stream', ['a'], [envelopeFields('a', '1')], { markerTtl: 0 });
 
     await expect(client.exists(key('sent:a'))).resolves.toBe(0);
@@ -88,6 +77,7 @@ describe('send-many.lua (real Valkey)', () => {
   });
 
   it('trims the stream with MAXLEN', async () => {
+    const { client } = state;
     const ids = Array.from({ length: 300 }, (_, index) => `m${index}`);
 
     await sendMany(
@@ -101,6 +91,7 @@ describe('send-many.lua (real Valkey)', () => {
   });
 
   it('writes nothing on a full server', async () => {
+    const { client } = state;
     await client.config('SET', 'maxmemory', '1');
     try {
       await expect(

@@ -1,8 +1,6 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { randomUUID } from 'node:crypto';
-import { VALKEY_QUEUE_CLIENT, ValkeyQueueModule, type ValkeyClient } from 'nestjs-valkey-queue';
 import { delayedBody, envelopeFields, serverNow } from '../utils/delayed.js';
 import { useValkey } from '../utils/use-valkey.js';
+import { useScripts } from './lua-kit.js';
 
 /** A payload that JSON round-trips would alter: [] vs {}, a 2^53+1 integer, a slash. */
 const TRICKY = '{"list":[],"map":{},"big":9007199254740993,"path":"a/b"}';
@@ -24,24 +22,11 @@ interface Call {
 
 describe('send.lua (real Valkey)', () => {
   const valkey = useValkey();
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let tag: string;
-  const key = (suffix: string): string => `${tag}:${suffix}`;
-
-  beforeAll(async () => {
-    moduleRef = await Test.createTestingModule({
-      imports: [ValkeyQueueModule.forRoot({ connection: { url: valkey().url } })],
-    }).compile();
-    client = moduleRef.get(VALKEY_QUEUE_CLIENT);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(() => {
-    tag = `{vq:${randomUUID()}}`;
-  });
+  const state = useScripts(() => valkey().url);
+  const key = (suffix: string): string => `${state.keys.tag}:${suffix}`;
 
   const send = (call: Call) =>
-    client.vqSend(
+    state.client.vqSend(
       key(call.mode === 'list' ? 'list' : 'stream'),
       key('delayed'),
       key('delayed:bodies'),
@@ -60,6 +45,7 @@ describe('send.lua (real Valkey)', () => {
     );
 
   it('appends stream entries with their fields verbatim, in order', async () => {
+    const { client } = state;
     const fields = [envelopeFields('id-1', TRICKY), envelopeFields('id-2', '[]')];
 
     await expect(send({ mode: 'stream', width: 12, data: fields })).resolves.toEqual([0, 2, -1]);
@@ -70,6 +56,7 @@ describe('send.lua (real Valkey)', () => {
   });
 
   it('pushes list elements so that the first one is popped first', async () => {
+    const { client } = state;
     await expect(send({ mode: 'list', width: 1, data: ['first', 'second', 'third'] })).resolves.toEqual([
       0, 3, -1,
     ]);
@@ -78,6 +65,7 @@ describe('send.lua (real Valkey)', () => {
   });
 
   it('pushes more list elements than one unpack() can take', async () => {
+    const { client } = state;
     const elements = Array.from({ length: 2_500 }, (_, index) => `m${index}`);
 
     await expect(send({ mode: 'list', width: 1, data: elements })).resolves.toEqual([0, 2_500, -1]);
@@ -87,6 +75,7 @@ describe('send.lua (real Valkey)', () => {
   });
 
   it('parks delayed messages at an absolute due time', async () => {
+    const { client } = state;
     const dueAt = (await serverNow(client)) + 60_000;
     const body = delayedBody(envelopeFields('id-1', TRICKY));
 
@@ -102,6 +91,7 @@ describe('send.lua (real Valkey)', () => {
   });
 
   it('computes a relative delay on the server clock', async () => {
+    const { client } = state;
     const before = await serverNow(client);
 
     const reply = await send({ mode: 'delayed', delay: 5_000, width: 2, data: ['id-1', 'b1', 'id-2', 'b2'] });
@@ -121,6 +111,7 @@ describe('send.lua (real Valkey)', () => {
   });
 
   it('returns 1 with the first id and writes nothing while the dedup key lives', async () => {
+    const { client } = state;
     const first = { mode: 'stream' as const, dedupKey: 'order-1', dedupTtl: 60_000, width: 12 };
     await expect(send({ ...first, firstId: 'id-1', data: [envelopeFields('id-1', '1')] })).resolves.toEqual([
       0, 1, -1,
@@ -138,6 +129,7 @@ describe('send.lua (real Valkey)', () => {
   });
 
   it('returns 2 and writes nothing when the call was already written (marker present)', async () => {
+    const { client } = state;
     const call = {
       mode: 'stream' as const,
       markerTtl: 60_000,
@@ -154,6 +146,7 @@ describe('send.lua (real Valkey)', () => {
   });
 
   it('also guards delayed writes with the marker (a retry after promotion must not re-add)', async () => {
+    const { client } = state;
     const call = { mode: 'delayed' as const, markerTtl: 60_000, dueAt: 1, width: 2, data: ['id-1', 'body'] };
     await send(call);
     await client.del(key('delayed'), key('delayed:bodies')); // as if the promoter moved it
@@ -164,12 +157,14 @@ describe('send.lua (real Valkey)', () => {
   });
 
   it('writes no marker and no dedup key when both are off', async () => {
+    const { client } = state;
     await send({ mode: 'stream', width: 12, data: [envelopeFields('id-1', '1')] });
 
     await expect(client.exists(key('sent:id-1'))).resolves.toBe(0);
   });
 
   it('trims the stream approximately to MAXLEN', async () => {
+    const { client } = state;
     for (let round = 0; round < 5; round++) {
       const data = Array.from({ length: 100 }, (_, index) => envelopeFields(`r${round}-${index}`, '1'));
       await send({ mode: 'stream', trim: 'MAXLEN', trimValue: 10, width: 12, data });
@@ -181,6 +176,7 @@ describe('send.lua (real Valkey)', () => {
   });
 
   it('trims entries older than the MINID age', async () => {
+    const { client } = state;
     // Entries from 1970, enough to fill whole stream nodes (approximate trimming drops whole nodes only)
     const old = client.pipeline();
     for (let ms = 1; ms <= 200; ms++) old.xadd(key('stream'), `${ms}-0`, 'old', '1');
@@ -197,6 +193,7 @@ describe('send.lua (real Valkey)', () => {
   });
 
   it('writes nothing when the server is out of memory (checked before the script runs)', async () => {
+    const { client } = state;
     const data = Array.from({ length: 50 }, (_, index) => envelopeFields(`m${index}`, '1'));
     await client.config('SET', 'maxmemory', '1');
     try {
@@ -209,6 +206,7 @@ describe('send.lua (real Valkey)', () => {
   });
 
   it('fails on a key of the wrong type before writing anything else', async () => {
+    const { client } = state;
     await client.set(key('stream'), 'not a stream');
 
     await expect(

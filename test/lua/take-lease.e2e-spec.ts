@@ -1,27 +1,11 @@
-import type { TestingModule } from '@nestjs/testing';
-import { VALKEY_QUEUE_CLIENT, type ValkeyClient } from 'nestjs-valkey-queue';
-import { bootOwnership, ownKeys, uniqueService } from '../ownership/ownership-test-kit.js';
 import { useValkey } from '../utils/use-valkey.js';
+import { lbsWithGroup, useScripts } from './lua-kit.js';
 
 const TTL = 10_000;
 
 describe('take-lease.lua (real Valkey)', () => {
   const valkey = useValkey();
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let service: string;
-  let keys: ReturnType<typeof ownKeys>;
-
-  beforeAll(async () => {
-    moduleRef = await bootOwnership(valkey().url, undefined);
-    client = moduleRef.get<ValkeyClient>(VALKEY_QUEUE_CLIENT);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(async () => {
-    service = uniqueService();
-    keys = ownKeys(service);
-    await client.xgroup('CREATE', keys.lbs, service, '0', 'MKSTREAM');
-  });
+  const state = useScripts(() => valkey().url, lbsWithGroup);
 
   const take = (
     stream: string,
@@ -30,13 +14,13 @@ describe('take-lease.lua (real Valkey)', () => {
     owner = 'c1',
     minIdle = 0,
   ) =>
-    client.vqTakeLease(
-      keys.lbs,
-      keys.lease(stream),
-      keys.fence(stream),
-      keys.assignment(stream),
-      keys.assignments,
-      service,
+    state.client.vqTakeLease(
+      state.keys.lbs,
+      state.keys.lease(stream),
+      state.keys.fence(stream),
+      state.keys.assignment(stream),
+      state.keys.assignments,
+      state.keys.service,
       owner,
       TTL,
       stream,
@@ -46,16 +30,21 @@ describe('take-lease.lua (real Valkey)', () => {
     );
   /** Appends an assignment and delivers it to `consumer`, as the LBS reader does. */
   const deliver = async (stream: string, info = '{"n":1}', consumer = 'c1'): Promise<string> => {
+    const { client, keys } = state;
+    const { service } = keys;
     const id = (await client.xadd(keys.lbs, '*', 'stream', stream, 'info', info)) as string;
     await client.xreadgroup('GROUP', service, consumer, 'COUNT', 1, 'STREAMS', keys.lbs, '>');
     return id;
   };
   const pendingOwner = async (id: string): Promise<string | undefined> => {
+    const { client, keys } = state;
+    const { service } = keys;
     const rows = (await client.xpending(keys.lbs, service, id, id, 1)) as [string, string][];
     return rows[0]?.[1];
   };
 
   it("'read' takes a delivered entry: token 1, lease, record and index written in one step", async () => {
+    const { client, keys } = state;
     const id = await deliver('s1', '{"user":42,"list":[],"big":9007199254740993}');
     const [token, expiresAt, info, entryId] = (await take('s1', 'read', id)) as [
       number,
@@ -79,6 +68,7 @@ describe('take-lease.lua (real Valkey)', () => {
   });
 
   it('returns { -1, holder } while a lease is live, changing nothing', async () => {
+    const { client, keys } = state;
     const id = await deliver('s1');
     await client.set(keys.lease('s1'), 'other:7', 'PX', TTL);
     await expect(take('s1', 'read', id)).resolves.toEqual([-1, 'other:7']);
@@ -86,6 +76,7 @@ describe('take-lease.lua (real Valkey)', () => {
   });
 
   it("'claim' takes over a lapsed lease with a greater token and moves the LBS entry to the claimer", async () => {
+    const { client, keys } = state;
     const id = await deliver('s1');
     await take('s1', 'read', id);
     await client.del(keys.lease('s1')); // lapsed
@@ -104,11 +95,14 @@ describe('take-lease.lua (real Valkey)', () => {
   });
 
   it("returns -2 for 'claim' of a stream never assigned", async () => {
+    const { client, keys } = state;
     await expect(take('nope', 'claim')).resolves.toEqual([-2]);
     await expect(client.exists(keys.fence('nope'))).resolves.toBe(0);
   });
 
   it('returns -2 and removes a stale record when the LBS entry is gone', async () => {
+    const { client, keys } = state;
+    const { service } = keys;
     const id = await deliver('s1');
     await take('s1', 'read', id);
     await client.del(keys.lease('s1'));
@@ -120,6 +114,8 @@ describe('take-lease.lua (real Valkey)', () => {
   });
 
   it('returns -2 for an acknowledged entry (XCLAIM finds nothing pending) and drops the record', async () => {
+    const { client, keys } = state;
+    const { service } = keys;
     const id = await deliver('s1');
     await take('s1', 'read', id);
     await client.del(keys.lease('s1'));
@@ -129,6 +125,7 @@ describe('take-lease.lua (real Valkey)', () => {
   });
 
   it('returns -3 for a second assignment of an unfinished stream, acking and deleting the duplicate', async () => {
+    const { client, keys } = state;
     const first = await deliver('s1');
     await take('s1', 'read', first);
     const duplicate = await deliver('s1', '{"n":2}');
@@ -139,6 +136,8 @@ describe('take-lease.lua (real Valkey)', () => {
   });
 
   it('lets a new entry replace a stale record whose entry is no longer pending', async () => {
+    const { client, keys } = state;
+    const { service } = keys;
     const first = await deliver('s1');
     await take('s1', 'read', first);
     await client.del(keys.lease('s1'));
@@ -163,6 +162,7 @@ describe('take-lease.lua (real Valkey)', () => {
   });
 
   it("'recover' returns -4 while the lease lapsed less than the minimum ago", async () => {
+    const { client, keys } = state;
     const id = await deliver('s1');
     await take('s1', 'read', id);
     await client.del(keys.lease('s1')); // record expiresAt is still in the future
@@ -172,6 +172,7 @@ describe('take-lease.lua (real Valkey)', () => {
   });
 
   it("'recover' returns -2 for a pending entry that was deleted, and acknowledges it", async () => {
+    const { client, keys } = state;
     const id = await deliver('s1', '{}', 'dead-consumer');
     await client.xdel(keys.lbs, id);
     await expect(take('s1', 'recover', id, 'c2', 0)).resolves.toEqual([-2]);
@@ -179,6 +180,7 @@ describe('take-lease.lua (real Valkey)', () => {
   });
 
   it('issues strictly increasing tokens across owners', async () => {
+    const { client, keys } = state;
     const id = await deliver('s1');
     const tokens = [((await take('s1', 'read', id)) as number[])[0]];
     for (const owner of ['c2', 'c3', 'c1']) {

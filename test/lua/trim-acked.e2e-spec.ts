@@ -1,46 +1,34 @@
-import type { TestingModule } from '@nestjs/testing';
-import type { ValkeyClient } from 'nestjs-valkey-queue';
 import { useValkey } from '../utils/use-valkey.js';
-import {
-  bootWorkers,
-  clientOf,
-  deliver,
-  envelopeFields,
-  keysOf,
-  uniqueQueue,
-} from '../workers/worker-test-kit.js';
+import { deliver, envelopeFields } from '../workers/worker-test-kit.js';
+import { useScripts } from './lua-kit.js';
 
 describe('trim-acked.lua (real Valkey)', () => {
   // Small stream nodes, so the approximate trim (whole nodes) is visible at small sizes.
   const valkey = useValkey({ config: { 'stream-node-max-entries': '2' } });
-  let moduleRef: TestingModule;
-  let client: ValkeyClient;
-  let stream: string;
-
-  beforeAll(async () => {
-    moduleRef = await bootWorkers(valkey().url, []);
-    client = clientOf(moduleRef);
-  });
-  afterAll(async () => moduleRef.close());
-  beforeEach(() => {
-    stream = keysOf(uniqueQueue()).stream;
-  });
+  const state = useScripts(() => valkey().url);
 
   const fill = async (n: number): Promise<string[]> => {
+    const { client, keys } = state;
+    const { stream } = keys;
     const ids: string[] = [];
     for (let index = 0; index < n; index += 1)
       ids.push((await client.xadd(stream, '*', ...envelopeFields(String(index))))!);
     return ids;
   };
-  const remaining = async (): Promise<string[]> => (await client.xrange(stream, '-', '+')).map(([id]) => id);
+  const remaining = async (): Promise<string[]> =>
+    (await state.client.xrange(state.keys.stream, '-', '+')).map(([id]) => id);
 
   it('returns -1 for a stream without groups, and trims nothing', async () => {
+    const { client, keys } = state;
+    const { stream } = keys;
     await fill(4);
     await expect(client.vqTrimAcked(stream)).resolves.toBe(-1);
     await expect(client.xlen(stream)).resolves.toBe(4);
   });
 
   it('drops acknowledged entries, keeps everything from the oldest pending one on', async () => {
+    const { client, keys } = state;
+    const { stream } = keys;
     const ids = await fill(10);
     await client.xgroup('CREATE', stream, 'g', '0');
     const delivered = await deliver(client, stream, 'g', 'c', 8);
@@ -54,6 +42,8 @@ describe('trim-acked.lua (real Valkey)', () => {
   });
 
   it('keeps undelivered entries, and what the slowest group has not acknowledged', async () => {
+    const { client, keys } = state;
+    const { stream } = keys;
     const ids = await fill(10);
     await client.xgroup('CREATE', stream, 'fast', '0');
     await client.xgroup('CREATE', stream, 'slow', '0');
