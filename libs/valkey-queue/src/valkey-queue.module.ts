@@ -22,6 +22,7 @@ import { WorkerRegistry } from './workers/worker.registry.js';
 import { OwnershipFence } from './ownership/ownership-fence.js';
 import { StreamOwnershipService } from './ownership/stream-ownership.service.js';
 import { ValkeyQueueMetrics } from './observability/valkey-queue-metrics.service.js';
+import { FailedBootstrapCleanup } from './lifecycle/failed-bootstrap-cleanup.js';
 
 /**
  * The root module: `ValkeyQueueModule.forRoot(options)` or `.forRootAsync({ useFactory, inject,
@@ -59,6 +60,7 @@ import { ValkeyQueueMetrics } from './observability/valkey-queue-metrics.service
     StreamOwnershipService,
     OwnershipFence,
     ValkeyQueueMetrics,
+    FailedBootstrapCleanup,
   ],
   exports: [
     VALKEY_QUEUE_CLIENT,

@@ -9,6 +9,7 @@ import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import { ValkeyConnection } from '../connection/valkey-connection.js';
 import { DelayedPromoter } from '../delayed/delayed-promoter.js';
 import { QueueSignals } from '../signals/queue-signals.js';
+import { FailedBootstrapCleanup } from '../lifecycle/failed-bootstrap-cleanup.js';
 import { ValkeyQueueMetrics } from '../observability/valkey-queue-metrics.service.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import { QueueConsumer } from './queue-consumer.js';
@@ -31,6 +32,7 @@ export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplica
     @Inject(VALKEY_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedValkeyQueueOptions,
     private readonly metrics: ValkeyQueueMetrics,
     private readonly signals: QueueSignals,
+    private readonly cleanup: FailedBootstrapCleanup,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -50,6 +52,7 @@ export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplica
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure) {
       await this.stopAll();
+      await this.cleanup.release();
       throw failure.reason;
     }
     for (const consumer of this.consumers) {
