@@ -26,7 +26,7 @@ export const LAYERS = [
   ['workers'],
   ['scheduler'],
   ['health'],
-  ['valkey-queue.module-definition.ts', 'valkey-queue.module.ts', 'index.ts'],
+  ['valkey-queue.module-definition.ts', 'valkey-queue.module.ts', 'lifecycle', 'index.ts'],
   ['testing'],
 ];
 

@@ -71,4 +71,33 @@ describe('refresh-claims.lua (real Valkey)', () => {
     expect(idle).toBeGreaterThanOrEqual(40_000);
     await expect(pendingEntry(client, stream, 'g', acked)).resolves.toBeUndefined();
   });
+
+  it('refreshes and hands back every entry given, however many (not only the first)', async () => {
+    const count = 600;
+    for (let index = 0; index < count; index += 1)
+      await client.xadd(stream, '*', ...envelopeFields(`${index}`));
+    const entryIds = await deliver(client, stream, 'g', 'c1', count);
+    expect(entryIds).toHaveLength(count);
+    await client.call('XCLAIM', stream, 'g', 'c1', 0, ...entryIds, 'IDLE', 50_000, 'JUSTID');
+
+    await expect(client.vqRefreshClaims(stream, 'g', 'c1', 0, ...entryIds)).resolves.toEqual([]);
+    const refreshed = (await client.xpending(stream, 'g', '-', '+', count)) as [
+      string,
+      string,
+      number,
+      number,
+    ][];
+    expect(refreshed).toHaveLength(count);
+    expect(refreshed.filter(([, , idle]) => idle >= 5_000)).toHaveLength(0);
+    expect(refreshed.filter(([, owner, , deliveries]) => owner !== 'c1' || deliveries !== 1)).toEqual([]);
+
+    await expect(client.vqRefreshClaims(stream, 'g', 'c1', 30_000, ...entryIds)).resolves.toEqual([]);
+    const handedBack = (await client.xpending(stream, 'g', '-', '+', count)) as [
+      string,
+      string,
+      number,
+      number,
+    ][];
+    expect(handedBack.filter(([, , idle]) => idle < 30_000)).toHaveLength(0);
+  });
 });

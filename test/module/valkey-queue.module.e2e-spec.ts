@@ -1,9 +1,13 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import {
   ConnectionError,
+  DeleteOnAckRefusedError,
   InvalidOptionsError,
+  OnMessage,
+  QueueWorker,
   loadValkeyQueueOptionsFromEnv,
   VALKEY_QUEUE_CLIENT,
   ValkeyConnection,
@@ -203,6 +207,40 @@ describe('ValkeyQueueModule (real Valkey)', () => {
       expect([connection.client.status, reader.status, other.status]).toEqual(['end', 'end', 'end']);
       await ioTurn();
       expectNoNewHandles(before);
+    });
+
+    it('a failed bootstrap releases every connection and timer it opened, without close()', async () => {
+      const queue = `refused-${randomUUID()}`;
+      const checker = new Redis(valkey().url);
+      await checker.xgroup('CREATE', `{vq:${queue}}:stream`, 'analytics', '0', 'MKSTREAM');
+      @QueueWorker(queue, { deleteOnAck: true })
+      class RefusedWorker {
+        @OnMessage() handle(): void {}
+      }
+      @QueueWorker(`other-${randomUUID()}`)
+      class OtherWorker {
+        @OnMessage() handle(): void {}
+      }
+      const before = openHandleCounts();
+      const moduleRef = await Test.createTestingModule({
+        imports: [ValkeyQueueModule.forRoot({ connection: { url: valkey().url } })],
+        providers: [RefusedWorker, OtherWorker],
+      }).compile();
+      const failure = await moduleRef.init().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(DeleteOnAckRefusedError);
+
+      const openNames = async (): Promise<string[]> =>
+        String(await checker.client('LIST'))
+          .split('\n')
+          .flatMap((line) => /\bname=(vq:\S*)/.exec(line)?.[1] ?? []);
+      await expect(openNames()).resolves.toEqual([]);
+      await ioTurn();
+      expectNoNewHandles(before);
+      await moduleRef.close(); // still allowed, and changes nothing
+      await checker.quit();
     });
 
     it('uses a shared client without ever closing it', async () => {

@@ -396,6 +396,22 @@ describe('QueueSender on streams (real Valkey)', () => {
       await redis.xack(stream, 'workers', delivered[0][0]);
       await expect(sender.size(queue)).resolves.toBe(5);
     });
+
+    it('counts a list queue too, whatever transport the sender sends on: its lists, in-flight lists and delayed', async () => {
+      const queue = newQueue();
+      const { tag, list, delayed } = layout(queue);
+      const element = (n: number) => JSON.stringify({ v: '1', id: `m${n}`, payload: String(n), attempt: 1 });
+      await redis.lpush(list, element(1), element(2), element(3));
+      await redis.zadd(delayed, Date.now() + 60_000, 'later');
+      // Two list workers: one reads the key-layout list (1 in flight), one a queueNamer key (2 waiting, 1 in flight).
+      const custom = `${tag}:custom`;
+      await redis.hset(`${tag}:list-consumers`, 'c1', list, 'c2', custom);
+      await redis.lpush(`${tag}:inflight:c1`, element(4));
+      await redis.lpush(custom, element(5), element(6));
+      await redis.lpush(`${tag}:inflight:c2`, element(7));
+
+      await expect(sender.size(queue)).resolves.toBe(8);
+    });
   });
 });
 

@@ -13,7 +13,11 @@ import { ValkeyQueueSenderModule } from './sender/sender-feature.module.js';
 import type { RegisterSenderOptions } from './interfaces/sender-options.interface.js';
 import { SenderResilience } from './sender/sender-resilience.js';
 import { SenderStatus } from './sender/sender-status.js';
-import { VALKEY_QUEUE_CLIENT, VALKEY_QUEUE_RESOLVED_OPTIONS } from './valkey-queue.constants.js';
+import {
+  BOOTSTRAP_CLEANUP,
+  VALKEY_QUEUE_CLIENT,
+  VALKEY_QUEUE_RESOLVED_OPTIONS,
+} from './valkey-queue.constants.js';
 import { ConfigurableModuleClass, VALKEY_QUEUE_OPTIONS } from './valkey-queue.module-definition.js';
 import { WorkerExplorer } from './workers/worker.explorer.js';
 import { WorkerMetadataAccessor } from './workers/worker-metadata.accessor.js';
@@ -26,6 +30,7 @@ import {
   ValkeyQueueMetrics,
   type MetricsFeeds,
 } from './observability/valkey-queue-metrics.service.js';
+import { FailedBootstrapCleanup } from './lifecycle/failed-bootstrap-cleanup.js';
 
 /**
  * The root module: `ValkeyQueueModule.forRoot(options)` or `.forRootAsync({ useFactory, inject,
@@ -71,6 +76,7 @@ import {
       }),
       inject: [SenderResilience, WorkerRegistry],
     },
+    { provide: BOOTSTRAP_CLEANUP, useClass: FailedBootstrapCleanup },
   ],
   exports: [
     VALKEY_QUEUE_CLIENT,

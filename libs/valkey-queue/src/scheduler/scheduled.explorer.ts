@@ -12,7 +12,11 @@ import {
 import { InvalidScheduleError } from '../errors/invalid-schedule.error.js';
 import type { QueueMessage } from '../interfaces/queue-message.interface.js';
 import { queueKeys } from '../utils/keys.util.js';
-import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
+import {
+  BOOTSTRAP_CLEANUP,
+  VALKEY_QUEUE_RESOLVED_OPTIONS,
+  type BootstrapCleanup,
+} from '../valkey-queue.constants.js';
 import { resolveWorkerOptions } from '../config/worker-options.js';
 import { WorkerRegistry } from '../workers/worker.registry.js';
 import { QueueScheduler, TICK_HEADER } from './queue-scheduler.service.js';
@@ -49,6 +53,7 @@ export class ScheduledExplorer implements OnModuleInit, OnApplicationBootstrap {
     private readonly scheduler: QueueScheduler,
     private readonly connection: ValkeyConnection,
     @Inject(VALKEY_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedValkeyQueueOptions,
+    @Inject(BOOTSTRAP_CLEANUP) private readonly cleanup: BootstrapCleanup,
   ) {}
 
   /** Finds and validates every `@Scheduled()` method; a bad one fails bootstrap. */
@@ -69,17 +74,22 @@ export class ScheduledExplorer implements OnModuleInit, OnApplicationBootstrap {
 
   /** Stores the schedules (identical upserts from other instances change nothing). */
   async onApplicationBootstrap(): Promise<void> {
-    for (const { options, queue, label } of this.methods) {
-      const { name, cron, every, timezone, catchUp } = options;
-      await this.scheduler.upsert({
-        name,
-        cron,
-        every,
-        timezone,
-        catchUp,
-        queue,
-        payload: { method: label },
-      });
+    try {
+      for (const { options, queue, label } of this.methods) {
+        const { name, cron, every, timezone, catchUp } = options;
+        await this.scheduler.upsert({
+          name,
+          cron,
+          every,
+          timezone,
+          catchUp,
+          queue,
+          payload: { method: label },
+        });
+      }
+    } catch (error) {
+      await this.cleanup.release();
+      throw error;
     }
   }
 

@@ -3,17 +3,19 @@ import type { QueueKeys } from '../utils/keys.util.js';
 import type { SenderTransport } from '../interfaces/sender-options.interface.js';
 
 /**
- * Messages of a queue that are not finished (contract item 10): waiting + in-flight + delayed.
+ * Messages of a queue that are not finished (contract item 10): waiting + in-flight + delayed, on
+ * both transports, so the answer does not depend on the transport the asking sender sends on (the
+ * module's `QueueSender` sends on streams by default, yet sizes list queues too).
  *
  * - Stream: with no consumer group yet, every entry is waiting (`XLEN`). With groups, each group's
  *   unfinished count is `lag` (not yet delivered) + `pending` (delivered, not acked); the queue's
  *   is the largest of them (the slowest group), since each group sees every entry. When the server
  *   cannot compute `lag` (entries deleted in the middle of the stream), `XLEN` is the bound used.
- * - List: `LLEN` + the in-flight lists of the list workers that read this list (found in the
- *   list-consumer registry).
+ * - List: `LLEN` of the key-layout list, of the sender's own list (a queueNamer key) and of every
+ *   list the queue's list workers read (the list-consumer registry), plus their in-flight lists.
  * - Plus `ZCARD` of the delayed set (delayed sends and scheduled retries).
  *
- * One pipelined round trip (two for a list that has consumers); all keys share the queue's slot.
+ * One round trip, two when list workers are registered; all keys share the queue's slot.
  * @internal
  */
 export async function measureQueueSize(
@@ -22,24 +24,36 @@ export async function measureQueueSize(
   target: string,
   keys: QueueKeys,
 ): Promise<number> {
-  const { delayed } = keys;
-  if (transport === 'list') {
-    const [waiting, scheduled, registry] = await Promise.all([
-      client.llen(target),
-      client.zcard(delayed),
-      client.hgetall(keys.listConsumers),
-    ]);
-    const readers = Object.keys(registry).filter((consumer) => registry[consumer] === target);
-    const inFlight = await Promise.all(readers.map((consumer) => client.llen(keys.inflight(consumer))));
-    return waiting + scheduled + inFlight.reduce((total, count) => total + count, 0);
-  }
-  const [length, scheduled, groups] = await Promise.all([
-    client.xlen(target),
-    client.zcard(delayed),
-    // XINFO fails on a missing key: no stream yet means nothing waiting.
-    (client.xinfo('GROUPS', target) as Promise<unknown[][]>).catch(() => [] as unknown[][]),
+  const stream = transport === 'stream' ? target : keys.stream;
+  const ownLists = transport === 'list' && target !== keys.list ? [keys.list, target] : [keys.list];
+  const [streamed, scheduled, registry, ...ownLengths] = await Promise.all([
+    unfinishedInStream(client, stream),
+    client.zcard(keys.delayed),
+    client.hgetall(keys.listConsumers),
+    ...ownLists.map((list) => client.llen(list)),
   ]);
-  if (groups.length === 0) return length + scheduled;
+  const consumers = Object.keys(registry);
+  // Lists only the queue's list workers read (queueNamer keys), and what those workers hold.
+  const otherLists = [...new Set(Object.values(registry))].filter((list) => !ownLists.includes(list));
+  const workerCounts =
+    consumers.length === 0
+      ? []
+      : await Promise.all([
+          ...otherLists.map((list) => client.llen(list)),
+          ...consumers.map((consumer) => client.llen(keys.inflight(consumer))),
+        ]);
+  const sum = (counts: number[]): number => counts.reduce((total, count) => total + count, 0);
+  return streamed + scheduled + sum(ownLengths) + sum(workerCounts);
+}
+
+/** Waiting + pending entries of the slowest group (every entry without a group). */
+async function unfinishedInStream(client: ValkeyClient, stream: string): Promise<number> {
+  const [length, groups] = await Promise.all([
+    client.xlen(stream),
+    // XINFO fails on a missing key: no stream yet means nothing waiting.
+    (client.xinfo('GROUPS', stream) as Promise<unknown[][]>).catch(() => [] as unknown[][]),
+  ]);
+  if (groups.length === 0) return length;
   let unfinished = 0;
   for (const group of groups) {
     const info = toRecord(group);
@@ -48,7 +62,7 @@ export async function measureQueueSize(
     const count = unknownLag ? length : Number(info.lag) + Number(info.pending ?? 0);
     unfinished = Math.max(unfinished, count);
   }
-  return unfinished + scheduled;
+  return unfinished;
 }
 
 function toRecord(flat: unknown[]): Record<string, unknown> {

@@ -4,9 +4,6 @@ import type { InFlightSet } from './in-flight-set.js';
 import type { MessageSource } from './message-source.interface.js';
 import type { ResolvedWorkerOptions } from '../config/worker-options.js';
 
-/** Entry ids per refresh script call. */
-const REFRESH_CHUNK = 500;
-
 /**
  * The periodic work of a consumer that must not wait for its read loop: keeping held messages
  * fresh (every claimIdle / 3, so no other consumer reclaims a running handler's message) and
@@ -49,22 +46,22 @@ export class ConsumerTimers {
     this.refreshTimer = undefined;
   }
 
-  /** Keeps the idle time of every held message at 0, so no other consumer reclaims it. */
+  /**
+   * Keeps the idle time of every held message at 0, so no other consumer reclaims it (the source
+   * bounds its script calls). Called also with nothing held: the list transport renews its heartbeat here.
+   */
   private async refresh(): Promise<void> {
-    const ids = this.held.ids();
-    // At least one call, also with nothing held: the list transport renews its heartbeat here.
-    for (let start = 0; start === 0 || start < ids.length; start += REFRESH_CHUNK) {
-      try {
-        const lost = await this.source.refresh(ids.slice(start, start + REFRESH_CHUNK));
-        if (lost.length > 0) {
-          this.logger.warn(
-            `${lost.length} messages of '${this.options.queue}' were reclaimed by another consumer meanwhile`,
-          );
-        }
-      } catch (error) {
-        this.logger.warn(`Refreshing running messages failed: ${errorMessage(error)}`);
-        return;
+    try {
+      const lost = await this.source.refresh(this.held.ids());
+      // An entry whose outcome was written meanwhile (an ack racing this refresh) is not lost.
+      const reclaimed = this.held.withoutOutcome(lost);
+      if (reclaimed.length > 0) {
+        this.logger.warn(
+          `${reclaimed.length} messages of '${this.options.queue}' were reclaimed by another consumer meanwhile`,
+        );
       }
+    } catch (error) {
+      this.logger.warn(`Refreshing running messages failed: ${errorMessage(error)}`);
     }
   }
 

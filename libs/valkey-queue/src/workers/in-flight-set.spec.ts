@@ -49,4 +49,16 @@ describe('InFlightSet', () => {
     held.interrupt();
     await expect(waiting).resolves.toBeUndefined();
   });
+
+  it('withoutOutcome: only held entries whose handler runs with no outcome given', () => {
+    const held = new InFlightSet();
+    const [running, acked, written] = held.hold([delivery('1-0'), delivery('2-0'), delivery('3-0')]);
+    acked.outcome = 'queued';
+    held.release(acked);
+    written.outcome = 'queued';
+    held.release(written);
+    held.written(written);
+    expect(running.running).toBe(true);
+    expect(held.withoutOutcome(['1-0', '2-0', '3-0', '4-0'])).toEqual(['1-0']);
+  });
 });

@@ -56,6 +56,11 @@ export class InFlightSet {
     return [...this.entries.keys()];
   }
 
+  /** Those of `entryIds` still held with no outcome given: their handler or hook still runs. */
+  withoutOutcome(entryIds: readonly string[]): string[] {
+    return entryIds.filter((entryId) => this.entries.get(entryId)?.outcome === 'none');
+  }
+
   /** Held messages whose handler or hook still runs. */
   running(): InFlight[] {
     return [...this.entries.values()].filter((entry) => entry.running);

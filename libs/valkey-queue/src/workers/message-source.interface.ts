@@ -98,10 +98,13 @@ export interface MessageSource {
   /** Returns, per item, whether the retry was scheduled (false: no longer ours). */
   retry(items: readonly RetryItem[]): Promise<boolean[]>;
   moveToDead(items: readonly DeadItem[]): Promise<boolean[]>;
-  /** Keeps the copies' idle time at 0; returns those no longer ours. */
+  /**
+   * Keeps the idle time of every copy given at 0, however many (the source splits them into
+   * bounded script calls); returns those no longer ours.
+   */
   refresh(entryIds: readonly string[]): Promise<string[]>;
   /**
-   * Makes unfinished copies reclaimable by any consumer at once (shutdown). `started`: their
+   * Makes unfinished copies reclaimable by any consumer at once (shutdown), every one given. `started`: their
    * handlers ran, which the list source counts as a delivery (a stream reclaim always counts one).
    */
   handBack(entryIds: readonly string[], started?: boolean): Promise<void>;

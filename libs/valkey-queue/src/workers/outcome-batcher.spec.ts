@@ -35,6 +35,22 @@ describe('OutcomeBatcher', () => {
     expect(sizes).toEqual([MAX_BATCH, MAX_BATCH, 1]);
   });
 
+  it('take() hands out at most MAX_BATCH items (one script call); the rest are written as usual', async () => {
+    const sizes: number[] = [];
+    const batcher = new OutcomeBatcher<object>(
+      'acks',
+      async (items) => void sizes.push(items.length),
+      () => undefined,
+      logger,
+      true, // the read loop takes the items first, as for processed acks
+    );
+    for (let n = 0; n < MAX_BATCH + 7; n += 1) batcher.add({});
+    expect(batcher.take()).toHaveLength(MAX_BATCH);
+    expect(batcher.size).toBe(7);
+    await batcher.drain();
+    expect(sizes).toEqual([7]);
+  });
+
   it('keeps at most one write in flight, and coalesces what arrives meanwhile', async () => {
     const writes: number[][] = [];
     let release!: () => void;

@@ -44,9 +44,17 @@ export class OutcomeBatcher<T extends object> {
     this.schedule();
   }
 
-  /** Removes and returns the items waiting (not being written), for the caller to write itself. */
+  /**
+   * Removes and returns the items waiting (not being written), at most MAX_BATCH, for the caller to
+   * write itself in one script call; the rest stay queued and are written as usual.
+   */
   take(): T[] {
     if (this.queue.length === 0 || this.retryTimer) return [];
+    if (this.queue.length > MAX_BATCH) {
+      const items = this.queue.splice(0, MAX_BATCH);
+      this.schedule();
+      return items;
+    }
     const items = this.queue;
     this.queue = [];
     return items;

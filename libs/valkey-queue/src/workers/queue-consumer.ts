@@ -379,17 +379,19 @@ export class QueueConsumer implements QueueWorkerHandle {
     });
     const until = Date.now() + this.definition.options.blockTimeout + 1_000;
     while (!finished && Date.now() < until) {
+      // Cancels the losing wait: no timer outlives the shutdown.
+      const cancel = new AbortController();
       const interruptible = await Promise.race([
         this.source.interruptRead().catch(() => true),
-        abortableDelay(INTERRUPT_TIMEOUT_MS).then(() => true),
-      ]);
+        abortableDelay(INTERRUPT_TIMEOUT_MS, cancel.signal).then(() => true),
+      ]).finally(() => cancel.abort());
       if (!interruptible) break; // not connected: nothing to unblock, close it below
-      await Promise.race([this.loopDone, abortableDelay(50)]);
+      await bounded(this.loopDone, 50);
     }
     if (!finished) {
       await this.source.close(true); // cut, not QUIT: a QUIT would wait behind the blocked read
       // Closing settles the read; the bound keeps shutdown finite whatever the client library does.
-      await Promise.race([this.loopDone, abortableDelay(READ_CLOSE_GRACE_MS)]);
+      await bounded(this.loopDone, READ_CLOSE_GRACE_MS);
     }
   }
 }

@@ -10,7 +10,11 @@ import { ValkeyConnection } from '../connection/valkey-connection.js';
 import { DelayedPromoter } from '../delayed/delayed-promoter.js';
 import { QueueSignals } from '../signals/queue-signals.js';
 import { ValkeyQueueMetrics } from '../observability/valkey-queue-metrics.service.js';
-import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
+import {
+  BOOTSTRAP_CLEANUP,
+  VALKEY_QUEUE_RESOLVED_OPTIONS,
+  type BootstrapCleanup,
+} from '../valkey-queue.constants.js';
 import { QueueConsumer } from './queue-consumer.js';
 import { WorkerRegistry } from './worker.registry.js';
 
@@ -31,6 +35,7 @@ export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplica
     @Inject(VALKEY_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedValkeyQueueOptions,
     private readonly metrics: ValkeyQueueMetrics,
     private readonly signals: QueueSignals,
+    @Inject(BOOTSTRAP_CLEANUP) private readonly cleanup: BootstrapCleanup,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -52,6 +57,7 @@ export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplica
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure) {
       await this.stopAll();
+      await this.cleanup.release();
       throw failure.reason;
     }
     for (const consumer of this.consumers) {

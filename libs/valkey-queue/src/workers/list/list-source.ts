@@ -14,6 +14,7 @@ import type {
   RetryItem,
 } from '../message-source.interface.js';
 import { ACK_OUTCOME_COUNTER } from '../message-source.interface.js';
+import { MAX_BATCH } from '../outcome-batcher.js';
 import type { ResolvedWorkerOptions } from '../../config/worker-options.js';
 import { listElementFields, nextListElement } from '../../envelope/list-element.js';
 import { listKeyOf } from './list-key.js';
@@ -230,13 +231,16 @@ export class ListSource implements MessageSource {
    */
   async handBack(entryIds: readonly string[], started = false): Promise<void> {
     const elements = entryIds.flatMap((entryId) => this.elements.get(entryId) ?? []);
-    if (elements.length > 0) {
+    // Bounded script calls (each LREM scans the in-flight list), the last chunk first, so the
+    // first element given is still the first one read again.
+    const last = Math.floor(Math.max(0, elements.length - 1) / MAX_BATCH) * MAX_BATCH;
+    for (let start = last; start >= 0 && elements.length > 0; start -= MAX_BATCH) {
       await this.client.vqListHandBack(
         this.inflight,
         this.key,
         this.keys.listDeliveries,
         started ? '1' : '0',
-        ...elements,
+        ...elements.slice(start, start + MAX_BATCH),
       );
     }
     for (const entryId of entryIds) this.elements.delete(entryId);

@@ -18,6 +18,7 @@ import type {
   RetryItem,
 } from '../message-source.interface.js';
 import { ACK_OUTCOME_COUNTER } from '../message-source.interface.js';
+import { MAX_BATCH } from '../outcome-batcher.js';
 import type { ResolvedWorkerOptions } from '../../config/worker-options.js';
 import { invalidUtf8Entries, suspectEntryIds } from '../../utils/utf8.util.js';
 import {
@@ -267,7 +268,7 @@ export class StreamSource implements MessageSource {
       group,
       consumer,
       this.ownCursor,
-      max,
+      Math.min(max, MAX_BATCH), // the script spreads the page's ids into one XCLAIM
     );
     if (last) this.ownCursor = last;
     return { deliveries: await this.claimedDeliveries(claimed), done: !last };
@@ -308,10 +309,16 @@ export class StreamSource implements MessageSource {
     await this.connection.release(blocking);
   }
 
+  /** Sets the idle time of every given entry still ours, MAX_BATCH ids per script call; resolves those no longer ours. */
   private async setIdle(entryIds: readonly string[], idleMs: number): Promise<string[]> {
     if (entryIds.length === 0 || this.options.noAck) return [];
     const { group, consumer } = this.options;
-    return this.client.vqRefreshClaims(this.keys.stream, group, consumer, idleMs, ...entryIds);
+    const lost: string[] = [];
+    for (let start = 0; start < entryIds.length; start += MAX_BATCH) {
+      const chunk = entryIds.slice(start, start + MAX_BATCH);
+      lost.push(...(await this.client.vqRefreshClaims(this.keys.stream, group, consumer, idleMs, ...chunk)));
+    }
+    return lost;
   }
 
   private async ensureGroup(): Promise<void> {
