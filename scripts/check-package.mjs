@@ -10,16 +10,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const lib = join(root, 'libs/valkey-queue');
 const bin = (name) => join(root, 'node_modules/.bin', name);
 const run = (command, args, cwd = root) => execFileSync(command, args, { cwd, stdio: 'inherit' });
 
-/** Builds the library and packs it into `destination`; returns the tarball's path. */
+/** Builds the library (unless run with --no-build) and packs it into `destination`; returns the tarball's path. */
 export function buildAndPack(destination) {
-  run(process.execPath, [join(root, 'scripts/build-lib.mjs')]);
+  if (!process.argv.includes('--no-build')) run(process.execPath, [join(root, 'scripts/build-lib.mjs')]);
   const output = execFileSync('npm', ['pack', '--silent', '--pack-destination', destination], {
     cwd: lib,
     encoding: 'utf8',
@@ -27,7 +27,7 @@ export function buildAndPack(destination) {
   return join(destination, output.trim().split('\n').at(-1));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const scratch = mkdtempSync(join(tmpdir(), 'vq-check-package-'));
   try {
     const tarball = buildAndPack(scratch);
