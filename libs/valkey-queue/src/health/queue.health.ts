@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
+import type { HealthIndicatorService } from '@nestjs/terminus';
 import { QueueAdmin } from '../admin/queue-admin.service.js';
 import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
+import { HEALTH_INDICATOR_SERVICE } from './load-terminus.js';
 import { ValkeyConnection } from '../connection/valkey-connection.js';
 import type { QueueStats } from '../interfaces/queue-stats.interface.js';
 import { SenderStatus } from '../sender/sender-status.js';
@@ -46,7 +47,7 @@ export class QueueHealthIndicator {
     private readonly admin: QueueAdmin,
     private readonly senders: SenderStatus,
     private readonly connection: ValkeyConnection,
-    private readonly health: HealthIndicatorService,
+    @Inject(HEALTH_INDICATOR_SERVICE) private readonly health: HealthIndicatorService,
     @Inject(VALKEY_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedValkeyQueueOptions,
   ) {}
 

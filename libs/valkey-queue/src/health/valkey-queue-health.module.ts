@@ -1,15 +1,16 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
+import { TerminusBridgeModule, terminusBridge } from './load-terminus.js';
 import { QueueHealthIndicator } from './queue.health.js';
 import { ValkeyHealthIndicator } from './valkey.health.js';
 
 /**
  * Health indicators for `@nestjs/terminus`. Import it next to `ValkeyQueueModule.forRoot...()`,
  * then inject `HealthCheckService`, `ValkeyHealthIndicator` and `QueueHealthIndicator` in a controller.
+ * Needs the optional peer `@nestjs/terminus`: without it, bootstrap fails with `MissingDependencyError`.
  */
 @Module({
-  imports: [TerminusModule],
+  imports: [terminusBridge()],
   providers: [ValkeyHealthIndicator, QueueHealthIndicator],
-  exports: [TerminusModule, ValkeyHealthIndicator, QueueHealthIndicator],
+  exports: [TerminusBridgeModule, ValkeyHealthIndicator, QueueHealthIndicator],
 })
 export class ValkeyQueueHealthModule {}

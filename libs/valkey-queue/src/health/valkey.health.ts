@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
+import { Inject, Injectable } from '@nestjs/common';
+import type { HealthIndicatorService } from '@nestjs/terminus';
+import { HEALTH_INDICATOR_SERVICE } from './load-terminus.js';
 import { ValkeyConnection } from '../connection/valkey-connection.js';
 import { errorMessage, withTimeout } from '../utils/with-timeout.util.js';
 
@@ -21,7 +22,7 @@ export interface ValkeyHealthOptions {
 export class ValkeyHealthIndicator {
   constructor(
     private readonly connection: ValkeyConnection,
-    private readonly health: HealthIndicatorService,
+    @Inject(HEALTH_INDICATOR_SERVICE) private readonly health: HealthIndicatorService,
   ) {}
 
   async isHealthy<const Key extends string>(key: Key, { timeout = 1_000 }: ValkeyHealthOptions = {}) {
