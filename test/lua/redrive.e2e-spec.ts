@@ -33,6 +33,29 @@ describe('redrive.lua (real Valkey)', () => {
   const streamRecords = async () =>
     (await state.client.xrange(state.keys.stream, '-', '+')).map(([, fields]) => toRecord(fields));
 
+  it('drops firstAttempt and a stack: a redriven message starts with a fresh retry budget', async () => {
+    const { client, keys } = state;
+    const envelope = testEnvelope({ attempt: 4 });
+    const dead = deadLetterFields(envelope);
+    // a dead retry copy: firstAttempt after the envelope fields, stack after the dead-letter fields
+    const fields = [
+      ...dead.slice(0, dead.indexOf('reason')),
+      'firstAttempt',
+      '3',
+      ...dead.slice(dead.indexOf('reason')),
+      'stack',
+      'Error: boom',
+    ];
+    const [entryId] = await appendAll(client, keys.dead, [fields]);
+
+    await expect(redrive([[entryId, envelope.id]])).resolves.toEqual([1]);
+
+    const [moved] = await streamRecords();
+    expect(moved).toMatchObject({ id: envelope.id, attempt: '1' });
+    expect(moved).not.toHaveProperty('firstAttempt');
+    expect(moved).not.toHaveProperty('stack');
+  });
+
   it('returns 1 and moves an entry: envelope verbatim, attempt 1, DLQ fields dropped, marker cleared', async () => {
     const { client, keys } = state;
     const envelope = testEnvelope({ headers: { trace: 'x/1' }, attempt: 4, dedupKey: 'k-1' });

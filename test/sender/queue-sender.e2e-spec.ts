@@ -8,10 +8,11 @@ import {
   QueueSender,
   SenderStatus,
   SerializationError,
+  VALKEY_QUEUE_CLIENT,
   type Envelope,
   type SendResult,
 } from 'nestjs-valkey-queue';
-import type { Redis } from 'ioredis';
+import type { Command, Redis } from 'ioredis';
 import { keysMatching, rawClient } from '../utils/raw-client.js';
 import { useValkey } from '../utils/use-valkey.js';
 import { bootSender, keysOf, layout, newQueue, pollUntil, streamRecords } from './sender-fixtures.js';
@@ -187,6 +188,33 @@ describe('QueueSender on streams (real Valkey)', () => {
         deduplicated: false,
       });
       await expect(redis.xlen(layout(queue).stream)).resolves.toBe(2);
+    });
+
+    it('writes its idempotency marker too: a retry after the dedup window ended appends nothing', async () => {
+      const queue = newQueue();
+      const client = moduleRef.get<Redis>(VALKEY_QUEUE_CLIENT);
+      const commands = jest.spyOn(client, 'sendCommand');
+      let sent: SendResult;
+      let issued: Command[];
+      try {
+        sent = await sender.send(queue, 1, { dedupKey: 'lost-reply', dedupTtl: 50 });
+      } finally {
+        issued = commands.mock.calls.map(([command]) => command);
+        commands.mockRestore();
+      }
+      const ttl = await redis.pttl(layout(queue).sent(sent.id));
+      expect(ttl).toBeGreaterThan(50_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+      const [script] = issued.filter((command) => /^eval/i.test(command.name));
+      expect(script).toBeDefined();
+      await pollUntil(
+        () => redis.exists(layout(queue).dedup('lost-reply')),
+        (exists) => exists === 0,
+      );
+
+      // The sender's retry of a call whose reply was lost sends the very same command.
+      await expect(redis.call(script.name, ...(script.args as string[]))).resolves.toEqual([2]);
+      await expect(redis.xlen(layout(queue).stream)).resolves.toBe(1);
     });
 
     it('uses the default dedup window of one hour', async () => {

@@ -168,9 +168,9 @@ describe('broken, expired and byte-exact messages (real Valkey)', () => {
     const [[, letter]] = await client.xrangeBuffer(keysOf(queue).dead, '-', '+');
     expect(payloadOf(letter).equals(expected)).toBe(true);
     expect(attempts).toEqual([1, 2]);
-    // The retry copy is the original with only `attempt` changed.
+    // The retry copy is the original with only `attempt` changed and `firstAttempt` added.
     const retried = (await records(client, keysOf(queue).stream))[1];
-    expect(retried).toEqual({ ...Object.fromEntries(fieldsPairs(fields)), attempt: '2' });
+    expect(retried).toEqual({ ...Object.fromEntries(fieldsPairs(fields)), attempt: '2', firstAttempt: '1' });
   });
 });
 

@@ -57,7 +57,8 @@ describe('redrive destination', () => {
 
 describe('redrive element', () => {
   it('is the envelope with attempt 1, without the dead-letter fields, payload text unchanged', () => {
-    expect(JSON.parse(redriveElement([...deadFields('queue:orders'), 'stack', 'S'], 1_000))).toEqual({
+    const fields = [...deadFields('queue:orders'), 'stack', 'S', 'firstAttempt', '2'];
+    expect(JSON.parse(redriveElement(fields, 1_000))).toEqual({
       v: '1',
       id: 'm-1',
       payload: '{"a":[]}',

@@ -18,8 +18,11 @@ export interface RedriveCandidate {
   destination: RedriveDestination;
 }
 
-/** Fields a worker adds to a dead letter; a redriven message goes back without them. */
-const DEAD_ONLY = new Set(['reason', 'error', 'attempts', 'failedAt', 'sourceId', 'stack']);
+/**
+ * Fields a worker adds to a dead letter, and `firstAttempt` (a redriven message starts with a fresh
+ * retry budget): a redriven message goes back without them.
+ */
+const DEAD_ONLY = new Set(['reason', 'error', 'attempts', 'failedAt', 'sourceId', 'stack', 'firstAttempt']);
 /** A stream entry id: the `sourceId` of a dead letter from the stream transport. */
 const STREAM_ENTRY_ID = /^\d{1,20}-\d{1,20}$/;
 
@@ -49,7 +52,7 @@ export function redriveDestination(
 
 /**
  * The list element a dead letter goes back as: its envelope fields with `attempt` 1, without the
- * dead-letter fields and without an `expiresAt` already past (redrive.lua's rules for streams);
+ * dead-letter fields and `firstAttempt`, without an `expiresAt` already past (redrive.lua's rules for streams);
  * the payload string is copied as is. @internal
  */
 export function redriveElement(fields: readonly string[], now: number): string {

@@ -25,6 +25,7 @@ describe('VALKEY_QUEUE_WORKER_* and VALKEY_QUEUE_SCHEDULER_* variables', () => {
       VALKEY_QUEUE_WORKER_BLOCK_TIMEOUT: '5s',
       VALKEY_QUEUE_WORKER_DEAD_LETTER_MAX_LEN: '5000',
       VALKEY_QUEUE_WORKER_DEAD_LETTER_EXPIRED: 'false',
+      VALKEY_QUEUE_WORKER_DEAD_LETTER_STACK: 'false',
       VALKEY_QUEUE_WORKER_AUTO_START: '0',
       VALKEY_QUEUE_SCHEDULER_POLL_INTERVAL: '500ms',
       VALKEY_QUEUE_SCHEDULER_PROMOTE_BATCH_SIZE: '200',
@@ -46,6 +47,7 @@ describe('VALKEY_QUEUE_WORKER_* and VALKEY_QUEUE_SCHEDULER_* variables', () => {
       blockTimeout: 5_000,
       deadLetterMaxLen: 5_000,
       deadLetterExpired: false,
+      deadLetterStack: false,
       autoStart: false,
     });
     expect(options.scheduler).toEqual({ pollInterval: 500, promoteBatchSize: 200 });

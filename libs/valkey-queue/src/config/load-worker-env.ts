@@ -35,6 +35,7 @@ export function loadWorkerDefaultsFromEnv(parsed: EnvReader): WorkerDefaults | u
     blockTimeout: env('BLOCK_TIMEOUT', parseDuration),
     deadLetterMaxLen: env('DEAD_LETTER_MAX_LEN', (v, raw) => parseInteger(v, raw, 1)),
     deadLetterExpired: env('DEAD_LETTER_EXPIRED', parseBoolean),
+    deadLetterStack: env('DEAD_LETTER_STACK', parseBoolean),
     autoStart: env('AUTO_START', parseBoolean),
   });
   return Object.keys(worker).length > 0 ? worker : undefined;

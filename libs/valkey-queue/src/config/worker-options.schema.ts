@@ -77,6 +77,7 @@ export class WorkerDefaultsSchema {
   @IsOptional() @IsInt() @Min(10) @Max(60_000) blockTimeout?: number;
   @IsOptional() @IsInt() @Min(1) deadLetterMaxLen?: number;
   @IsOptional() @IsBoolean() deadLetterExpired?: boolean;
+  @IsOptional() @IsBoolean() deadLetterStack?: boolean;
   @IsOptional() @IsBoolean() autoStart?: boolean;
   @IsOptional() @IsCodec() codec?: PayloadCodec;
 }

@@ -35,6 +35,7 @@ describe('worker options', () => {
       blockTimeout: 10_000,
       deadLetterMaxLen: 100_000,
       deadLetterExpired: true,
+      deadLetterStack: true,
       autoStart: true,
       codec: JSON_CODEC,
     });

@@ -34,6 +34,7 @@ export interface ResolvedWorkerDefaults {
   blockTimeout: number;
   deadLetterMaxLen: number;
   deadLetterExpired: boolean;
+  deadLetterStack: boolean;
   autoStart: boolean;
   codec: PayloadCodec;
 }
@@ -68,6 +69,7 @@ export const WORKER_DEFAULTS: Readonly<ResolvedWorkerDefaults> = {
   blockTimeout: 10_000,
   deadLetterMaxLen: 100_000,
   deadLetterExpired: true,
+  deadLetterStack: true,
   autoStart: true,
   codec: JSON_CODEC,
 };

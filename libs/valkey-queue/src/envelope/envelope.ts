@@ -18,15 +18,24 @@ export interface Envelope {
   headers: Record<string, string>;
   /** When the message was first sent, epoch ms. */
   createdAt: number;
-  /** 1 on the first delivery, +1 per retry. */
+  /** 1 on the first delivery, +1 per retry (a producer may start higher). Shown as `msg.attempt`. */
   attempt: number;
+  /**
+   * The `attempt` the message had when it was first delivered: written on every retry copy, so the
+   * handler runs made so far are `attempt - firstAttempt` whatever a producer wrote. Absent on a
+   * first copy (then it is `attempt`).
+   */
+  firstAttempt?: number;
   /** Past this epoch ms the message is expired instead of handled. */
   expiresAt?: number;
   /** The dedup key it was sent with. */
   dedupKey?: string;
 }
 
-/** Stream entry fields, in a fixed order: `v id payload headers createdAt attempt [expiresAt] [dedupKey]`. */
+/**
+ * Stream entry fields, in a fixed order:
+ * `v id payload headers createdAt attempt [firstAttempt] [expiresAt] [dedupKey]`.
+ */
 export function toStreamFields(envelope: Envelope): string[] {
   const fields = [
     'v',
@@ -42,6 +51,7 @@ export function toStreamFields(envelope: Envelope): string[] {
     'attempt',
     String(envelope.attempt),
   ];
+  if (envelope.firstAttempt !== undefined) fields.push('firstAttempt', String(envelope.firstAttempt));
   if (envelope.expiresAt !== undefined) fields.push('expiresAt', String(envelope.expiresAt));
   if (envelope.dedupKey !== undefined) fields.push('dedupKey', envelope.dedupKey);
   return fields;
@@ -81,6 +91,13 @@ function fromRecord(record: Record<string, string>): Envelope {
     createdAt: parseCount(record.createdAt, 'createdAt', 0),
     attempt: parseCount(record.attempt, 'attempt', 1),
   };
+  if (record.firstAttempt !== undefined) {
+    envelope.firstAttempt = parseCount(record.firstAttempt, 'firstAttempt', 1);
+    // A larger one would make the handler runs so far negative: the retry budget would never end.
+    if (envelope.firstAttempt > envelope.attempt) {
+      throw new EnvelopeError(`firstAttempt ${envelope.firstAttempt} is above attempt ${envelope.attempt}`);
+    }
+  }
   if (record.expiresAt !== undefined) envelope.expiresAt = parseCount(record.expiresAt, 'expiresAt', 0);
   if (record.dedupKey !== undefined) envelope.dedupKey = record.dedupKey;
   return envelope;

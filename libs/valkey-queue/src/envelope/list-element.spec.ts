@@ -48,14 +48,23 @@ describe('list elements', () => {
     expect(() => decodeEnvelope(listElementFields('{}'))).toThrow(/schema version/);
   });
 
-  it('builds the retry copy: attempt replaced in place, everything else (payload text included) kept', () => {
-    const next = nextListElement(element, listElementFields(element), 3);
-    expect(JSON.parse(next)).toEqual({ ...JSON.parse(element), attempt: 3 });
-    expect(Object.keys(JSON.parse(next))).toEqual(Object.keys(JSON.parse(element)));
+  it('builds the retry copy: attempt replaced in place, firstAttempt added, the rest (payload text included) kept', () => {
+    const next = nextListElement(element, listElementFields(element), 3, 1);
+    expect(JSON.parse(next)).toEqual({ ...JSON.parse(element), attempt: 3, firstAttempt: 1 });
+    expect(Object.keys(JSON.parse(next))).toEqual([...Object.keys(JSON.parse(element)), 'firstAttempt']);
     expect((JSON.parse(next) as { payload: string }).payload).toBe(TRICKY);
     // no attempt yet: added
     const bare = JSON.stringify({ v: '1', id: 'x', payload: '1' });
-    expect(JSON.parse(nextListElement(bare, [], 2))).toEqual({ v: '1', id: 'x', payload: '1', attempt: 2 });
+    expect(JSON.parse(nextListElement(bare, [], 2, 1))).toEqual({
+      v: '1',
+      id: 'x',
+      payload: '1',
+      attempt: 2,
+      firstAttempt: 1,
+    });
+    // a later copy: firstAttempt replaced in place, and read back
+    const later = nextListElement(next, listElementFields(next), 4, 1);
+    expect(decodeEnvelope(listElementFields(later))).toMatchObject({ attempt: 4, firstAttempt: 1 });
   });
 
   it('builds an element from envelope fields (a redrive), in the wire format of the senders', () => {
@@ -84,9 +93,13 @@ describe('list elements', () => {
       attempt: 2,
       expiresAt: createdAt + 5_000,
     });
-    const next = JSON.parse(nextListElement(sent, listElementFields(sent), 3)) as Record<string, unknown>;
-    expect(next).toEqual({ ...JSON.parse(sent), retries: 2 });
+    const next = JSON.parse(nextListElement(sent, listElementFields(sent), 3, 2)) as Record<string, unknown>;
+    expect(next).toEqual({ ...JSON.parse(sent), retries: 2, firstAttempt: 2 });
     expect(next).not.toHaveProperty('attempt');
+    expect(decodeEnvelope(listElementFields(JSON.stringify(next)))).toMatchObject({
+      attempt: 3,
+      firstAttempt: 2,
+    });
     // unreadable (payload not base64): broken
     const bad = JSON.stringify({ id: 'x', queue: 'q', payload: '!!', timestamp: 'now', ttl: 0, retries: 0 });
     expect(() => decodeEnvelope(listElementFields(bad))).toThrow(/schema version/);

@@ -58,13 +58,18 @@ export function fromListElement(element: string): Envelope {
 }
 
 /**
- * The element a retry schedules: the same JSON object with `attempt` replaced (or added), every
- * other property kept in place. The payload is a JSON string inside the element, so its text is
+ * The element a retry schedules: the same JSON object with `attempt` and `firstAttempt` replaced
+ * (or added), every other property kept in place. The payload is a JSON string inside the element, so its text is
  * the same after the round trip. A valkeysender element stays one (`retries` = attempt - 1), so
  * its other readers still understand it. An element that is not a JSON object (never retried: it
  * is broken) is rebuilt from its fields.
  */
-export function nextListElement(element: string, fields: readonly string[], attempt: number): string {
+export function nextListElement(
+  element: string,
+  fields: readonly string[],
+  attempt: number,
+  firstAttempt: number,
+): string {
   let parsed: unknown;
   try {
     parsed = JSON.parse(element);
@@ -74,6 +79,7 @@ export function nextListElement(element: string, fields: readonly string[], atte
   const object: Record<string, unknown> = isPlainObject(parsed) ? parsed : fieldsToObject(fields);
   if (isValkeysenderElement(object)) object.retries = attempt - 1;
   else object.attempt = attempt;
+  object.firstAttempt = firstAttempt;
   return JSON.stringify(object);
 }
 
@@ -86,7 +92,7 @@ export function fieldsToListElement(fields: readonly string[]): string {
   return JSON.stringify(fieldsToObject(fields));
 }
 
-const NUMERIC = new Set(['createdAt', 'attempt', 'expiresAt']);
+const NUMERIC = new Set(['createdAt', 'attempt', 'firstAttempt', 'expiresAt']);
 
 function fieldsToObject(fields: readonly string[]): Record<string, unknown> {
   const object: Record<string, unknown> = {};

@@ -15,6 +15,8 @@ interface ValkeysenderElement {
   timestamp: string;
   ttl: number;
   retries: number;
+  /** Added by this library's retry copies (docs/key-layout.md): the attempt it was first delivered with. */
+  firstAttempt?: number;
 }
 
 const NANOS_PER_MS = 1_000_000;
@@ -31,6 +33,7 @@ export function toValkeysenderElement(envelope: Envelope, queue: string): string
     retries: envelope.attempt - 1,
   };
   if (Object.keys(envelope.headers).length > 0) element.headers = envelope.headers;
+  if (envelope.firstAttempt !== undefined) element.firstAttempt = envelope.firstAttempt;
   return JSON.stringify(element);
 }
 
@@ -41,7 +44,7 @@ export function isValkeysenderElement(parsed: Record<string, unknown>): boolean 
 
 /** Reads a valkeysender element. Throws `EnvelopeError` naming what is wrong. */
 export function fromValkeysenderElement(parsed: Record<string, unknown>): Envelope {
-  const { id, payload, headers, timestamp, ttl, retries } = parsed;
+  const { id, payload, headers, timestamp, ttl, retries, firstAttempt } = parsed;
   if (typeof id !== 'string' || id === '') throw new EnvelopeError('valkeysender element without an id');
   if (typeof payload !== 'string' || !BASE64.test(payload)) {
     throw new EnvelopeError('valkeysender element whose payload is not base64');
@@ -65,6 +68,16 @@ export function fromValkeysenderElement(parsed: Record<string, unknown>): Envelo
     createdAt,
     attempt: (retryCount as number) + 1,
   };
+  if (firstAttempt !== undefined) {
+    if (
+      !Number.isSafeInteger(firstAttempt) ||
+      (firstAttempt as number) < 1 ||
+      (firstAttempt as number) > envelope.attempt
+    ) {
+      throw new EnvelopeError('firstAttempt must be a whole number from 1 to retries + 1');
+    }
+    envelope.firstAttempt = firstAttempt as number;
+  }
   if (ttlNanos > 0) envelope.expiresAt = createdAt + Math.ceil(ttlNanos / NANOS_PER_MS);
   return envelope;
 }

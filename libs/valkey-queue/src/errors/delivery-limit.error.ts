@@ -6,12 +6,14 @@ import { ValkeyQueueError } from './valkey-queue.error.js';
  */
 export class DeliveryLimitError extends ValkeyQueueError {
   constructor(
-    /** Handler runs that never settled, including the last one. */
+    /** Handler runs of the message, earlier retries included (its `attempts`). */
     readonly attempts: number,
+    /** Deliveries of the last copy that never completed: the worker died during each. @default attempts */
+    readonly deliveries: number = attempts,
   ) {
     super(
       'VQ_DELIVERY_LIMIT',
-      `Delivered ${attempts} times without completing: the worker handling it stopped each time (crash loop?)`,
+      `Delivered ${deliveries} times without completing: the worker handling it stopped each time (crash loop?)`,
     );
   }
 }

@@ -91,6 +91,11 @@ export interface WorkerDefaults {
   deadLetterMaxLen?: number;
   /** Copy expired messages to the dead-letter stream (reason `expired`); when false they are only acked and counted. @default true */
   deadLetterExpired?: boolean;
+  /**
+   * Store the error's stack trace in a dead letter (field `stack`, reason `dead` only). Turn off to
+   * keep the app's file paths out of the dead-letter stream; logs still carry the stack. @default true
+   */
+  deadLetterStack?: boolean;
   /** Start consuming on application bootstrap; when false, start it through `WorkerRegistry`. @default true */
   autoStart?: boolean;
   /**

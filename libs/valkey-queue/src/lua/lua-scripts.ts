@@ -93,7 +93,7 @@ declare module 'ioredis' {
     vqAck(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     /**
      * See retry.lua. Args: group, consumer, deleteOnAck, then per entry: entry id, envelope id,
-     * delay ms, next attempt, fallback body. Resolves one status per entry (1 scheduled, 0 skipped).
+     * delay ms, next attempt, first attempt, fallback body. Resolves one status per entry (1 scheduled, 0 skipped).
      */
     vqRetry(
       stream: string,

@@ -3,7 +3,7 @@
   still there, so two admins redriving at once never move an entry twice.
   Moving an entry: XADD its fields to the queue stream verbatim (payload bytes untouched) except
   `attempt` = 1, without the dead-letter fields (reason error attempts failedAt sourceId, and a
-  `stack` if a writer added one), and without an `expiresAt` that has already passed (it would
+  `stack` if a writer added one), without `firstAttempt` (its runs start over), and without an `expiresAt` that has already passed (it would
   only expire again); then XDEL it from the dead-letter stream and DEL its idempotency marker.
   An entry without a full envelope (`v`, `id`, `payload`) is left in place.
   KEYS[1] dead-letter STREAM   KEYS[2] queue STREAM   KEYS[3] stats HASH (`redriven` += moved)
@@ -11,6 +11,8 @@
   ARGV[1] now (epoch ms)   ARGV[1 + i] dead-letter stream entry id of the i-th entry
   Returns: one status per entry, in order: 1 moved | 0 gone (already moved or trimmed) | -1 not an envelope (kept) ]]
 local DEAD_ONLY = { reason = true, error = true, attempts = true, failedAt = true, sourceId = true, stack = true }
+-- Dropped too: a redriven message starts with a fresh retry budget.
+DEAD_ONLY.firstAttempt = true
 local now = tonumber(ARGV[1])
 local statuses, moved = {}, 0
 

@@ -3,12 +3,13 @@
   Per entry, the copy is written before the ack, so a failure in between leaves the entry pending
   (redelivered later), never lost. An entry no longer pending to this consumer (acked elsewhere,
   or reclaimed by another consumer) is skipped, so a retry never duplicates another's work.
-  The copy is the stored entry, field by field, with `attempt` replaced: the payload bytes are
-  never decoded. If the entry itself is gone (trimmed), the caller's copy (ARGV fallback) is used.
+  The copy is the stored entry, field by field, with `attempt` and `firstAttempt` replaced (or
+  added): the payload bytes are never decoded. If the entry itself is gone (trimmed), the caller's copy (ARGV fallback) is used.
   Body format (docs/key-layout.md): every field as `<byte length>:<value>`, concatenated.
   KEYS[1] queue STREAM   KEYS[2] delayed ZSET   KEYS[3] delayed bodies HASH   KEYS[4] stats HASH
   ARGV[1] group   ARGV[2] consumer   ARGV[3] '1' = XDEL acked entries (deleteOnAck)
-  Then 5 values per entry: stream entry id, envelope id, delay ms, next attempt, fallback body
+  Then 6 values per entry: stream entry id, envelope id, delay ms, next attempt, first attempt
+  (the attempt it was first delivered with), fallback body
   The earliest retry, if due before every message already in the set, is published on KEYS[2].
   Returns: one status per entry: 1 scheduled | 0 skipped (no longer pending to this consumer) ]]
 --#include server-clock
@@ -20,22 +21,25 @@ local now = nowMs()
 local schedule = retrySchedule(KEYS[2], KEYS[3], KEYS[4])
 local statuses = {}
 
-for i = 4, #ARGV, 5 do
-  local entryId, id, delay, attempt, fallback = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+for i = 4, #ARGV, 6 do
+  local entryId, id, delay = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local replaced = { attempt = ARGV[i + 3], firstAttempt = ARGV[i + 4] }
+  local fallback = ARGV[i + 5]
   local status = 0
   if isPendingTo(KEYS[1], ARGV[1], entryId, ARGV[2]) then
     local entry = redis.call('XRANGE', KEYS[1], entryId, entryId)[1]
     local fields = entry and entry[2] or decodeBody(fallback) or {}
-    local parts, seen = {}, false
+    local parts, seen = {}, {}
     for j = 1, #fields, 2 do
-      local value = fields[j + 1]
-      if fields[j] == 'attempt' then
-        value = attempt
-        seen = true
+      local name, value = fields[j], fields[j + 1]
+      if replaced[name] then
+        value = replaced[name]
+        seen[name] = true
       end
-      parts[#parts + 1] = encodeBodyField(fields[j], value)
+      parts[#parts + 1] = encodeBodyField(name, value)
     end
-    if not seen then parts[#parts + 1] = encodeBodyField('attempt', attempt) end
+    if not seen.attempt then parts[#parts + 1] = encodeBodyField('attempt', replaced.attempt) end
+    if not seen.firstAttempt then parts[#parts + 1] = encodeBodyField('firstAttempt', replaced.firstAttempt) end
     schedule.add(id, now + tonumber(delay), table.concat(parts))
     redis.call('XACK', KEYS[1], ARGV[1], entryId)
     if ARGV[3] == '1' then redis.call('XDEL', KEYS[1], entryId) end

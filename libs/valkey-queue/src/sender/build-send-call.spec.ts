@@ -53,7 +53,7 @@ describe('buildSendCall', () => {
     ]);
   });
 
-  it('shares headers, expiry and dedup key across the call and uses the dedup key instead of a marker', () => {
+  it('shares headers, expiry and dedup key across the call and writes its marker beside the dedup key', () => {
     const call = buildSendCall(
       settings({ headers: { app: 'a', env: 'dev' }, ttl: 1_000 }),
       ['1'],
@@ -71,7 +71,7 @@ describe('buildSendCall', () => {
       keys.sent(envelope.id),
       keys.dedup('order-1'),
       'stream',
-      0,
+      60_000,
       5_000,
       envelope.id,
     ]);

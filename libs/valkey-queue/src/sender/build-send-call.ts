@@ -91,8 +91,10 @@ export function buildSendCall(
   const first = envelopes[0].id;
   const { keys } = settings;
   const dedupTtl = options.dedupKey === undefined ? 0 : (options.dedupTtl ?? settings.dedupTtl);
-  // With a dedup key, that key (holding our id) already makes a retried call a no-op.
-  const markerTtl = dedupTtl > 0 ? 0 : settings.idempotencyWindow;
+  // Also with a dedup key: that key alone makes a retry a no-op only while it lives, and a dedupTtl
+  // shorter than the call's retries (or another sender taking the key after it expired) would let
+  // a retry append again, or report someone else's id.
+  const markerTtl = settings.idempotencyWindow;
   const width = mode === 'stream' ? (data[0] as string[]).length : mode === 'list' ? 1 : 2;
   const args: (string | number | string[])[] = [
     settings.target,

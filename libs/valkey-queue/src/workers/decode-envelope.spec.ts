@@ -13,6 +13,8 @@ describe('decodeEnvelope (fast path of fromStreamFields)', () => {
   it.each<[string, Envelope]>([
     ['a plain envelope', base],
     ['with expiresAt and dedupKey', { ...base, expiresAt: 1_764_143_099_000, dedupKey: 'k-1' }],
+    ['a retry copy (firstAttempt)', { ...base, firstAttempt: 1 }],
+    ['a retry copy of a producer starting at attempt 2', { ...base, firstAttempt: 2 }],
     ['with headers (slow path)', { ...base, headers: { trace: 'x/1' } }],
   ])('reads %s exactly as fromStreamFields does', (_, envelope) => {
     const fields = toStreamFields(envelope);
@@ -37,6 +39,14 @@ describe('decodeEnvelope (fast path of fromStreamFields)', () => {
     ['no id', ['v', '1', 'payload', '1', 'createdAt', '1', 'attempt', '1']],
     ['no payload', ['v', '1', 'id', 'x', 'createdAt', '1', 'attempt', '1']],
     ['attempt 0', ['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '00']],
+    [
+      'firstAttempt above attempt',
+      ['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '2', 'firstAttempt', '3'],
+    ],
+    [
+      'firstAttempt 0',
+      ['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '2', 'firstAttempt', '0'],
+    ],
     ['a negative createdAt', ['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '-1', 'attempt', '1']],
     [
       'headers that are not an object',

@@ -23,6 +23,7 @@ export function decodeEnvelope(fields: readonly string[]): Envelope {
   let headers: string | undefined;
   let createdAt: string | undefined;
   let attempt: string | undefined;
+  let firstAttempt: string | undefined;
   let expiresAt: string | undefined;
   let dedupKey: string | undefined;
   for (let index = 0; index + 1 < fields.length; index += 2) {
@@ -46,6 +47,9 @@ export function decodeEnvelope(fields: readonly string[]): Envelope {
       case 'attempt':
         attempt = value;
         break;
+      case 'firstAttempt':
+        firstAttempt = value;
+        break;
       case 'expiresAt':
         expiresAt = value;
         break;
@@ -62,6 +66,8 @@ export function decodeEnvelope(fields: readonly string[]): Envelope {
     isCount(createdAt) &&
     isCount(attempt) &&
     Number(attempt) >= 1 &&
+    (firstAttempt === undefined ||
+      (isCount(firstAttempt) && Number(firstAttempt) >= 1 && Number(firstAttempt) <= Number(attempt))) &&
     (expiresAt === undefined || isCount(expiresAt));
   if (!simple) return fromStreamFields(fields);
   const envelope: Envelope = {
@@ -71,6 +77,7 @@ export function decodeEnvelope(fields: readonly string[]): Envelope {
     createdAt: Number(createdAt),
     attempt: Number(attempt),
   };
+  if (firstAttempt !== undefined) envelope.firstAttempt = Number(firstAttempt);
   if (expiresAt !== undefined) envelope.expiresAt = Number(expiresAt);
   if (dedupKey !== undefined) envelope.dedupKey = dedupKey;
   return envelope;

@@ -29,13 +29,23 @@ export const DEFAULT_HOOK_TIMEOUT_MS = 30_000;
 interface DecodedMessage {
   envelope: Envelope;
   payload: unknown;
-  /** Effective attempt: envelope attempt + redeliveries after crashes. */
+  /** Effective attempt: envelope attempt + redeliveries after crashes (shown as `msg.attempt`). */
   attempt: number;
+  /**
+   * Handler runs of this message, this delivery included: earlier copies' runs plus every delivery
+   * of this copy (a redelivery after a crash counts as a run). Counts only this library's runs,
+   * whatever `attempt` a producer wrote; the retry budget and `attempts` use it.
+   */
+  runs: number;
 }
 
 /** What happened to the hook, for the dead/broken log line. */
 const hookNote = (kind: string, present: boolean, skipped: boolean, deliveries: number): string =>
   !present ? `; no ${kind} handler` : skipped ? `; ${kind} skipped: delivered ${deliveries} times` : '';
+
+/** The attempt for a log line, with the handler runs when a producer's starting attempt makes them differ. */
+const runNote = (attempt: number, runs: number, last: number): string =>
+  runs === attempt ? `attempt ${attempt}/${last}` : `attempt ${attempt}, run ${runs}/${last}`;
 
 /** Anything thrown, as an Error. @internal */
 export const asError = (thrown: unknown): Error =>
@@ -83,8 +93,9 @@ export class DeliveryProcessor {
       }
       // A redelivery after a crash counts as an attempt (the PEL delivery count says how many).
       const attempt = envelope.attempt + raw.deliveries - 1;
+      const runs = attempt - (envelope.firstAttempt ?? envelope.attempt) + 1;
       if (envelope.expiresAt !== undefined && envelope.expiresAt <= Date.now()) {
-        return this.expired(entry, envelope, attempt);
+        return this.expired(entry, envelope, runs - 1);
       }
       let payload: unknown;
       try {
@@ -92,10 +103,11 @@ export class DeliveryProcessor {
       } catch (error) {
         return await this.broken(entry, envelope, asError(error));
       }
-      const message = { envelope, payload, attempt };
-      if (!options.noAck && attempt > options.maxRetries + 1) {
-        // Every earlier delivery ended without an outcome: the worker died each time.
-        return await this.dead(entry, message, attempt - 1, new DeliveryLimitError(attempt - 1), false);
+      const message = { envelope, payload, attempt, runs };
+      if (!options.noAck && runs > options.maxRetries + 1) {
+        // Every earlier delivery of this copy ended without an outcome: the worker died each time.
+        const error = new DeliveryLimitError(runs - 1, raw.deliveries - 1);
+        return await this.dead(entry, message, runs - 1, error, false);
       }
       const received = new ReceivedMessage(envelope, options.queue, payload, attempt, raw.entryId);
       entry.message = received;
@@ -160,7 +172,7 @@ export class DeliveryProcessor {
 
   private failed(entry: InFlight, message: DecodedMessage, error: Error): void | Promise<void> {
     const { options, name } = this.definition;
-    const { envelope, attempt } = message;
+    const { envelope, attempt, runs } = message;
     const last = options.maxRetries + 1;
     this.metrics?.failed.inc();
     if (options.noAck) {
@@ -171,8 +183,8 @@ export class DeliveryProcessor {
       );
       return this.sink.failedWithoutRetry();
     }
-    if (error instanceof UnrecoverableError || attempt >= last) {
-      return this.dead(entry, message, attempt, error, true);
+    if (error instanceof UnrecoverableError || runs >= last) {
+      return this.dead(entry, message, runs, error, true);
     }
     const delayMs =
       error instanceof RetryAfterError && Number.isFinite(error.delayMs)
@@ -180,15 +192,22 @@ export class DeliveryProcessor {
         : retryDelay(options.backoff, attempt, error, (reason) => this.logger.warn(`${name}: ${reason}`));
     this.metrics?.retried.inc();
     this.logger.warn(
-      `${name} failed on message ${envelope.id} of '${options.queue}' (attempt ${attempt}/${last}), ` +
+      `${name} failed on message ${envelope.id} of '${options.queue}' (${runNote(attempt, runs, last)}), ` +
         `retrying in ${delayMs} ms: ${error.message}`,
-      this.fields(envelope.id, { attempt, maxAttempts: last, retryInMs: delayMs, error: error.message }),
+      this.fields(envelope.id, {
+        attempt,
+        runs,
+        maxAttempts: last,
+        retryInMs: delayMs,
+        error: error.message,
+      }),
     );
     this.sink.retry(entry, {
       entryId: entry.entryId,
       id: envelope.id,
       delayMs,
       attempt: attempt + 1,
+      firstAttempt: envelope.firstAttempt ?? envelope.attempt,
       fields: entry.raw.fields,
     });
   }
@@ -226,7 +245,7 @@ export class DeliveryProcessor {
       entryId: entry.raw.entryId,
       reason: 'dead',
       error: error.message,
-      stack: error.stack,
+      stack: options.deadLetterStack ? error.stack : undefined,
       attempts,
       countFailure,
       fields: entry.raw.fields,
@@ -253,13 +272,16 @@ export class DeliveryProcessor {
       entryId: entry.raw.entryId,
       reason: 'broken',
       error: error.message,
-      attempts: envelope ? envelope.attempt + entry.raw.deliveries - 2 : 0,
+      // Earlier runs only: this copy's handler never ran (redeliveries count as runs, as elsewhere).
+      attempts: envelope
+        ? envelope.attempt - (envelope.firstAttempt ?? envelope.attempt) + entry.raw.deliveries - 1
+        : 0,
       countFailure: false,
       fields: entry.raw.fields,
     });
   }
 
-  private expired(entry: InFlight, envelope: Envelope, attempt: number): void {
+  private expired(entry: InFlight, envelope: Envelope, attempts: number): void {
     const { options } = this.definition;
     this.logger.debug(
       `Message ${envelope.id} of '${options.queue}' expired before handling`,
@@ -271,7 +293,7 @@ export class DeliveryProcessor {
       entryId: entry.raw.entryId,
       reason: 'expired',
       error: `expired at ${new Date(envelope.expiresAt!).toISOString()}`,
-      attempts: attempt - 1,
+      attempts,
       countFailure: false,
       fields: entry.raw.fields,
     });

@@ -43,6 +43,8 @@ export interface RetryItem {
   readonly delayMs: number;
   /** The attempt number the copy gets. */
   readonly attempt: number;
+  /** The attempt the message was first delivered with (the copy's `firstAttempt`). */
+  readonly firstAttempt: number;
   /** The fields as read, used only if the stored copy is gone. */
   readonly fields: readonly string[];
 }

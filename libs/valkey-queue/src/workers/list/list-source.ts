@@ -170,7 +170,7 @@ export class ListSource implements MessageSource {
         element,
         item.id,
         item.delayMs,
-        nextListElement(element.toString('utf8'), item.fields, item.attempt),
+        nextListElement(element.toString('utf8'), item.fields, item.attempt, item.firstAttempt),
       ),
     );
     if (sent.length === 0) return items.map(() => false);

@@ -180,7 +180,14 @@ export class StreamSource implements MessageSource {
   async retry(items: readonly RetryItem[]): Promise<boolean[]> {
     const args: (string | number)[] = [this.options.group, this.options.consumer, this.flags.del];
     for (const item of items) {
-      args.push(item.entryId, item.id, item.delayMs, item.attempt, encodeDelayedBody(item.fields));
+      args.push(
+        item.entryId,
+        item.id,
+        item.delayMs,
+        item.attempt,
+        item.firstAttempt,
+        encodeDelayedBody(item.fields),
+      );
     }
     const statuses = await this.client.vqRetry(
       this.keys.stream,
