@@ -4,7 +4,8 @@
   (redelivered later), never lost. An entry no longer pending to this consumer (acked elsewhere,
   or reclaimed by another consumer) is skipped, so a retry never duplicates another's work.
   The copy is the stored entry, field by field, with `attempt` and `firstAttempt` replaced (or
-  added): the payload bytes are never decoded. If the entry itself is gone (trimmed), the caller's copy (ARGV fallback) is used.
+  added): the payload bytes are never decoded. If the entry itself is gone (trimmed), the
+  caller's copy (ARGV fallback) is used.
   Body format (docs/key-layout.md): every field as `<byte length>:<value>`, concatenated.
   KEYS[1] queue STREAM   KEYS[2] delayed ZSET   KEYS[3] delayed bodies HASH   KEYS[4] stats HASH
   ARGV[1] group   ARGV[2] consumer   ARGV[3] '1' = XDEL acked entries (deleteOnAck)
