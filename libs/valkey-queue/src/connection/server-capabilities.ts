@@ -48,7 +48,8 @@ export function capabilitiesFromHello(reply: unknown): ServerCapabilities {
   const fields = new Map<string, unknown>();
   if (reply instanceof Map) for (const [key, value] of reply) fields.set(String(key), value);
   else if (Array.isArray(reply)) {
-    for (let index = 0; index + 1 < reply.length; index += 2) fields.set(String(reply[index]), reply[index + 1]);
+    for (let index = 0; index + 1 < reply.length; index += 2)
+      fields.set(String(reply[index]), reply[index + 1]);
   }
   const name = String(fields.get('server') ?? '');
   const version = fields.get('version');
