@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 target=${1:-.cache/redis7}
 bin="$target/usr/bin"
 
-if [ -x "$bin/redis-server" ] && [ -x "$bin/redis-cli" ] && "$bin/redis-server" --version >/dev/null 2>&1; then
+if [ -x "$bin/redis-cli" ] && "$bin/redis-server" --version 2>/dev/null | grep -q 'v=7\.0\.'; then
   echo "$(cd "$bin" && pwd)"
   exit 0
 fi
@@ -37,5 +37,11 @@ for deb in "$download"/redis-server_*.deb "$download"/redis-tools_*.deb; do
   dpkg-deb -x "$deb" "$target"
 done
 
-"$bin/redis-server" --version >&2
+version=$("$bin/redis-server" --version)
+echo "$version" >&2
+# Debian releases after bookworm ship another Redis line: say so rather than test the wrong server.
+case "$version" in
+  *"v=7.0."*) ;;
+  *) echo "expected Redis 7.0 (Debian bookworm's redis-server), got: $version" >&2; exit 1 ;;
+esac
 echo "$(cd "$bin" && pwd)"
