@@ -93,7 +93,7 @@ export async function detectServerCapabilities(client: ValkeyClient): Promise<Se
 /**
  * An XREADGROUP that marks `consumer` live without delivering anything: a history read after the
  * highest possible id (the highest id itself would mean `>`). On servers where `idle` does not count
- * read attempts, sent in the same write as each blocking read, so `idle` means the same everywhere:
+ * read attempts, sent right before each blocking read on the same connection, so `idle` means the same everywhere:
  * time since the consumer last tried to read. It also creates the consumer, as 7.2+ does on any read.
  */
 export function markLiveArgs(group: string, consumer: string, stream: string): string[] {

@@ -88,7 +88,7 @@ export class LbsReader {
     while (this.running) {
       try {
         const client = await this.blockingClient();
-        // Same write as the read: the instance shows in XINFO CONSUMERS of the LBS on every server.
+        // Right before the read, on its connection: the instance shows in XINFO CONSUMERS of the LBS on every server.
         if (this.markLive) {
           client
             .call('XREADGROUP', ...markLiveArgs(this.store.group, this.store.owner, this.store.keys.lbs))

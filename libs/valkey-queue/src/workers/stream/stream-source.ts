@@ -90,8 +90,8 @@ export class StreamSource implements MessageSource {
 
   /**
    * Where `idle` counts only reads that delivered, a live consumer blocked on an empty queue would
-   * look idle to the other consumers' clean-up (contract 41): a read is then preceded, in the same
-   * write and on the same connection, by a read that delivers nothing but restarts `idle`.
+   * look idle to the other consumers' clean-up (contract 41): a read is then preceded, back to back
+   * on the same connection (no extra round trip), by a read that delivers nothing but restarts `idle`.
    * Its reply is of no interest; a failure shows in the read after it.
    */
   private sendMarkLive(client: ValkeyClient): void {
