@@ -268,4 +268,40 @@ describe('crash recovery, reclaim and shutdown (real Valkey)', () => {
     await expect(names('other')).resolves.toEqual(['stale']);
     await client.quit();
   });
+
+  it('never removes a live consumer waiting on an empty queue, on any server: idle counts from its last read attempt', async () => {
+    const queue = uniqueQueue();
+    const stream = keysOf(queue).stream;
+    const client = rawClient(valkey().url);
+    const names = async (): Promise<string[]> => {
+      const replies = (await client.call('XINFO', 'CONSUMERS', stream, 'default')) as unknown[][];
+      return replies.map((reply) => String(reply[reply.indexOf('name') + 1])).sort();
+    };
+    try {
+      const handled = deferred<void>();
+      // Alive and waiting: it re-reads every 200 ms, and its last delivery only gets older.
+      @QueueWorker(queue, { consumer: 'peer', consumerIdleCleanup: 0, blockTimeout: 200 })
+      class Peer {
+        @OnMessage() async handle(): Promise<void> {
+          handled.resolve();
+        }
+      }
+      const peer = await boot(valkey().url, [Peer]);
+      await peer.get(QueueSender).send(queue, 'the only message');
+      await handled.promise;
+      await waitFor(async () => (await pendingCount(client, queue)) === 0, 'the ack');
+      // Created after the peer's last delivery: whenever the clean-up finds it idle, the peer's last
+      // delivery is older still (Redis < 7.2 counts `idle` from there).
+      await client.xgroup('CREATECONSUMER', stream, 'default', 'stale');
+      @QueueWorker(queue, { consumer: 'cleaner', consumerIdleCleanup: 1_000, blockTimeout: 200 })
+      class Cleaner {
+        @OnMessage() async handle(): Promise<void> {}
+      }
+      await boot(valkey().url, [Cleaner]);
+      await waitFor(async () => !(await names()).includes('stale'), 'the clean-up', 20_000, 200);
+      await expect(names()).resolves.toEqual(['cleaner', 'peer']);
+    } finally {
+      await client.quit();
+    }
+  });
 });

@@ -6,6 +6,7 @@ import { ConnectionError } from '../errors/connection.error.js';
 import { errorMessage, withTimeout } from '../utils/with-timeout.util.js';
 import { backoff, createClient, type ValkeyClient } from './create-client.js';
 import { describeAddress } from './describe-address.js';
+import { detectServerCapabilities, type ServerCapabilities } from './server-capabilities.js';
 
 /** How long a polite QUIT may take at shutdown before the socket is simply closed. */
 const QUIT_TIMEOUT_MS = 1_000;
@@ -19,17 +20,40 @@ export class ValkeyConnection implements OnModuleDestroy, OnApplicationShutdown 
   private readonly logger = new Logger(ValkeyConnection.name);
   private readonly blocking = new Set<ValkeyClient>();
   private closed = false;
+  private detected?: Promise<ServerCapabilities>;
 
   private constructor(
     private readonly options: ResolvedConnectionOptions,
     /** The shared connection for non-blocking commands. */
     readonly client: ValkeyClient,
     private readonly ownsClient: boolean,
-  ) {}
+  ) {
+    // A reconnect may reach another server (a failover, an upgrade): ask again.
+    client.on('ready', () => {
+      this.detected = undefined;
+    });
+  }
 
   /** Address for logs and errors, without credentials. */
   get address(): string {
     return describeAddress(this.options);
+  }
+
+  /**
+   * What the server does where supported servers differ (XINFO CONSUMERS `idle`, ...): asked once
+   * per connection, and again after a reconnect. Never rejects; an unanswered question gives the
+   * conservative answer.
+   */
+  capabilities(): Promise<ServerCapabilities> {
+    this.detected ??= detectServerCapabilities(this.client).then((found) => {
+      if (!found.supported) {
+        this.logger.warn(
+          `${found.server === 'valkey' ? 'Valkey' : 'Redis'} ${found.version} at ${this.address} is older than Redis 7.0, the oldest supported server`,
+        );
+      }
+      return found;
+    });
+    return this.detected;
   }
 
   /** Connections currently open for blocking reads (for health and tests). */

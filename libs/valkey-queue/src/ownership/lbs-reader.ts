@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
+import { markLiveArgs } from '../connection/server-capabilities.js';
 import { unblockByName } from '../connection/unblock-by-name.js';
 import type { ValkeyConnection } from '../connection/valkey-connection.js';
 import { errorMessage, withTimeout } from '../utils/with-timeout.util.js';
@@ -39,6 +40,8 @@ export class LbsReader {
   private readonly pause = new Pause();
   private client?: ValkeyClient;
   private clientId?: number;
+  /** Before Redis 7.2 a blocked read neither creates nor refreshes the consumer: each read marks it first. */
+  private markLive = true;
   private running = false;
   private loop?: Promise<void>;
 
@@ -85,6 +88,12 @@ export class LbsReader {
     while (this.running) {
       try {
         const client = await this.blockingClient();
+        // Right before the read, on its connection: the instance shows in XINFO CONSUMERS of the LBS on every server.
+        if (this.markLive) {
+          client
+            .call('XREADGROUP', ...markLiveArgs(this.store.group, this.store.owner, this.store.keys.lbs))
+            .catch(() => undefined);
+        }
         const reply = await client.call(
           'XREADGROUP',
           'GROUP',
@@ -148,6 +157,7 @@ export class LbsReader {
 
   private async blockingClient(): Promise<ValkeyClient> {
     if (this.client) return this.client;
+    this.markLive = !(await this.connection.capabilities()).idleCountsReadAttempts;
     const client = await this.connection.createBlockingConnection(this.connectionPurpose);
     this.client = client;
     if (client instanceof Redis) this.clientId = Number(await client.client('ID'));

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { ValkeyClient } from '../../connection/create-client.js';
 import { unblockByName } from '../../connection/unblock-by-name.js';
+import { markLiveArgs } from '../../connection/server-capabilities.js';
 import type { ValkeyConnection } from '../../connection/valkey-connection.js';
 import { encodeDelayedBody } from '../../envelope/delayed-body.js';
 import { defineLuaScripts } from '../../lua/lua-scripts.js';
@@ -46,6 +47,8 @@ export class StreamSource implements MessageSource {
   private sweepCursor = '0-0';
   private ownCursor = '0-0';
   private readonly flags: { del: string; noAck: string };
+  /** Before Redis 7.2 a blocked read leaves `idle` running: each read then marks the consumer live first. */
+  private markLive = true;
 
   constructor(
     private readonly connection: ValkeyConnection,
@@ -62,6 +65,7 @@ export class StreamSource implements MessageSource {
   }
 
   async prepare(): Promise<void> {
+    this.markLive = !(await this.connection.capabilities()).idleCountsReadAttempts;
     await this.ensureGroup();
     if (this.options.deleteOnAck) {
       const groups = (await this.client.call('XINFO', 'GROUPS', this.keys.stream)) as unknown[][];
@@ -73,6 +77,7 @@ export class StreamSource implements MessageSource {
 
   async read(count: number, blockMs: number): Promise<RawDelivery[]> {
     const client = await this.blockingClient();
+    this.sendMarkLive(client);
     return this.readReply(client.call('XREADGROUP', ...this.readArgs(count, blockMs)));
   }
 
@@ -87,9 +92,22 @@ export class StreamSource implements MessageSource {
     // Both commands leave in one write; each settles on its own reply (the ack before the read blocks).
     client.stream.cork();
     const acked = client.vqAck(...this.ackArgs(acks, 'processed')).then(() => undefined);
+    this.sendMarkLive(client);
     const reply = client.call('XREADGROUP', ...this.readArgs(count, blockMs));
     process.nextTick(() => client.stream.uncork());
     return { acked, read: this.readReply(reply) };
+  }
+
+  /**
+   * Where `idle` counts only reads that delivered, a live consumer blocked on an empty queue would
+   * look idle to the other consumers' clean-up (contract 41): a read is then preceded, back to back
+   * on the same connection (no extra round trip), by a read that delivers nothing but restarts `idle`.
+   * Its reply is of no interest; a failure shows in the read after it.
+   */
+  private sendMarkLive(client: ValkeyClient): void {
+    if (!this.markLive) return;
+    const { group, consumer } = this.options;
+    client.call('XREADGROUP', ...markLiveArgs(group, consumer, this.keys.stream)).catch(() => undefined);
   }
 
   private readArgs(count: number, blockMs: number): (string | number)[] {
