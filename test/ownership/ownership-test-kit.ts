@@ -21,15 +21,16 @@ export const uniqueService = (label = 'own'): string => `${label}-${randomUUID()
  */
 export const ownKeys = (service: string, prefix = 'vq') => {
   const tag = `{${prefix}:own:${service}}`;
+  const key = (suffix: string): string => `${tag}:${suffix}`;
   return {
     tag,
-    lbs: `${tag}:lbs`,
-    lbsDead: `${tag}:lbs:dead`,
-    assignments: `${tag}:assignments`,
-    handBackChannel: `${tag}:handed-back`,
-    lease: (stream: string) => `${tag}:lease:${stream}`,
-    fence: (stream: string) => `${tag}:fence:${stream}`,
-    assignment: (stream: string) => `${tag}:assignment:${stream}`,
+    lbs: key('lbs'),
+    lbsDead: key('lbs:dead'),
+    assignments: key('assignments'),
+    handBackChannel: key('handed-back'),
+    lease: (stream: string) => key(`lease:${stream}`),
+    fence: (stream: string) => key(`fence:${stream}`),
+    assignment: (stream: string) => key(`assignment:${stream}`),
   };
 };
 

@@ -40,7 +40,8 @@ describe('broken, expired and byte-exact messages (real Valkey)', () => {
       await app.sender.send(queue, { orderId: 7, customer: 'ada' });
       await app.worker(queue).start();
       await waitFor(
-        async () => handled.length === 1 && broken.length === 1 && (await client.xlen(keysOf(queue).dead)) === 1,
+        async () =>
+          handled.length === 1 && broken.length === 1 && (await client.xlen(keysOf(queue).dead)) === 1,
         'both',
       );
 
@@ -66,7 +67,10 @@ describe('broken, expired and byte-exact messages (real Valkey)', () => {
       const b = await app.sender.send(queue, 'B');
       await new Promise((resolve) => setTimeout(resolve, 100)); // the scenario: start the worker after 100 ms
       await app.worker(queue).start();
-      await waitFor(async () => (await client.xlen(keysOf(queue).dead)) === 1 && handled.length === 1, 'both');
+      await waitFor(
+        async () => (await client.xlen(keysOf(queue).dead)) === 1 && handled.length === 1,
+        'both',
+      );
 
       expect(handled.map((message) => message.id)).toEqual([b.id]);
       expect(handled.map((message) => message.payload)).toEqual(['B']);
@@ -80,7 +84,10 @@ describe('broken, expired and byte-exact messages (real Valkey)', () => {
 
     it('with deadLetterExpired false, an expired message is acked and counted only', async () => {
       const queue = newQueue();
-      const { CollectingWorker, handled } = collector(queue, { ...transport.worker, deadLetterExpired: false });
+      const { CollectingWorker, handled } = collector(queue, {
+        ...transport.worker,
+        deadLetterExpired: false,
+      });
       const app = await boot([CollectingWorker]);
       const { client } = app;
       await transport.push(client, queue, transport.envelope('1', { expiresAt: String(Date.now() - 1) }));

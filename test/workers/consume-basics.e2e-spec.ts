@@ -256,7 +256,9 @@ describe('@QueueWorker consuming a queue (real Valkey)', () => {
       await new Promise((resolve) => setTimeout(resolve, 500)); // past the startup sweep
       const commands = async (): Promise<number> => {
         // Every primary on the cluster run: commandstats are per node.
-        const infos = await Promise.all((await serversOf(client)).map((server) => server.info('commandstats')));
+        const infos = await Promise.all(
+          (await serversOf(client)).map((server) => server.info('commandstats')),
+        );
         const count = (name: string) =>
           infos.reduce(
             (sum, info) => sum + Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(info)?.[1] ?? 0),
@@ -319,7 +321,9 @@ describe('@QueueWorker consuming a queue (real Valkey)', () => {
           listFormat: 'valkeysender',
         });
         try {
-          const sent = await senderRef.get(QueueSender).send(queue, { legacy: true }, { headers: { h: '1' } });
+          const sent = await senderRef
+            .get(QueueSender)
+            .send(queue, { legacy: true }, { headers: { h: '1' } });
           // The retry waits in the delayed set, still in valkeysender's format.
           await waitFor(async () => (await client.hget(keys.bodies, sent.id)) !== null, 'the retry copy');
           const copy = JSON.parse((await client.hget(keys.bodies, sent.id))!) as Record<string, unknown>;

@@ -11,14 +11,7 @@ import {
 } from 'nestjs-valkey-queue';
 import { deferred } from 'nestjs-valkey-queue/testing';
 import { TRANSPORTS, useWorkerApp, type WorkerApp } from './transport-kit.js';
-import {
-  keysOf,
-  pendingCount,
-  records,
-  stats,
-  uniqueQueue,
-  waitFor,
-} from './worker-test-kit.js';
+import { keysOf, pendingCount, records, stats, uniqueQueue, waitFor } from './worker-test-kit.js';
 
 describe('retries, backoff and dead messages (real Valkey)', () => {
   const apps = useWorkerApp();

@@ -18,7 +18,15 @@ import {
 } from 'nestjs-valkey-queue';
 import { useValkey, type TestValkey } from '../utils/use-valkey.js';
 import { inFlightCount, listElement } from './list-test-kit.js';
-import { bootWorkers, clientOf, deliver, envelopeFields, keysOf, pendingCount, workerOf } from './worker-test-kit.js';
+import {
+  bootWorkers,
+  clientOf,
+  deliver,
+  envelopeFields,
+  keysOf,
+  pendingCount,
+  workerOf,
+} from './worker-test-kit.js';
 
 /** Envelope fields a test may set on a raw message (wire format v1, as text). */
 export type EnvelopeOverrides = Partial<
@@ -110,7 +118,8 @@ const stream: Transport = {
     const entryIds = await deliver(client, key, 'default', consumer, raws.length);
     for (const entryId of entryIds) {
       // XCLAIM without JUSTID counts a delivery.
-      for (let count = 1; count < deliveries; count += 1) await client.call('XCLAIM', key, 'default', consumer, 0, entryId);
+      for (let count = 1; count < deliveries; count += 1)
+        await client.call('XCLAIM', key, 'default', consumer, 0, entryId);
       if (!alive)
         await client.call('XCLAIM', key, 'default', consumer, 0, entryId, 'IDLE', STRANDED_IDLE_MS, 'JUSTID');
     }
@@ -142,7 +151,9 @@ const list: Transport = {
   },
   inFlight: (client, queue) => inFlightCount(client, queue),
   async inFlightIds(client, queue, consumer) {
-    return (await client.lrange(keysOf(queue).inflight(consumer), 0, -1)).map((element) => list.idOf(element));
+    return (await client.lrange(keysOf(queue).inflight(consumer), 0, -1)).map((element) =>
+      list.idOf(element),
+    );
   },
   waiting: (client, queue) => client.llen(keysOf(queue).list),
   deliveryCounts: (client, queue) => client.hlen(keysOf(queue).deliveries),
@@ -190,7 +201,10 @@ export function useWorkerApp(): WorkerApps {
     open.clear();
     await Promise.all(modules.map((moduleRef) => moduleRef.close()));
   });
-  const boot = async (providers: Provider[], options: Partial<ValkeyQueueOptions> = {}): Promise<WorkerApp> => {
+  const boot = async (
+    providers: Provider[],
+    options: Partial<ValkeyQueueOptions> = {},
+  ): Promise<WorkerApp> => {
     const moduleRef = await bootWorkers(valkey().url, providers, options);
     open.add(moduleRef);
     return {
