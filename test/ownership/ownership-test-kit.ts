@@ -11,6 +11,7 @@ import {
 } from 'nestjs-valkey-queue';
 import type { Subscription } from 'rxjs';
 import { connectionFor } from '../utils/topology.js';
+import { bootWorkers, waitFor } from '../workers/worker-test-kit.js';
 
 /** A unique ownership service name per test. */
 export const uniqueService = (label = 'own'): string => `${label}-${randomUUID()}`;
@@ -21,15 +22,16 @@ export const uniqueService = (label = 'own'): string => `${label}-${randomUUID()
  */
 export const ownKeys = (service: string, prefix = 'vq') => {
   const tag = `{${prefix}:own:${service}}`;
+  const key = (suffix: string): string => `${tag}:${suffix}`;
   return {
     tag,
-    lbs: `${tag}:lbs`,
-    lbsDead: `${tag}:lbs:dead`,
-    assignments: `${tag}:assignments`,
-    handBackChannel: `${tag}:handed-back`,
-    lease: (stream: string) => `${tag}:lease:${stream}`,
-    fence: (stream: string) => `${tag}:fence:${stream}`,
-    assignment: (stream: string) => `${tag}:assignment:${stream}`,
+    lbs: key('lbs'),
+    lbsDead: key('lbs:dead'),
+    assignments: key('assignments'),
+    handBackChannel: key('handed-back'),
+    lease: (stream: string) => key(`lease:${stream}`),
+    fence: (stream: string) => key(`fence:${stream}`),
+    assignment: (stream: string) => key(`assignment:${stream}`),
   };
 };
 
@@ -37,21 +39,8 @@ export const ownKeys = (service: string, prefix = 'vq') => {
 export const FAST: Omit<OwnershipOptions, 'service'> = { leaseTtl: 3_000, heartbeatInterval: 1_000 };
 
 /** Boots one instance (a Nest testing module) of an ownership service. */
-export async function bootOwnership(
-  url: string,
-  ownership: OwnershipOptions | undefined,
-): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [ValkeyQueueModule.forRoot({ connection: connectionFor(url), ownership })],
-  }).compile();
-  try {
-    await moduleRef.init();
-  } catch (error) {
-    await moduleRef.close();
-    throw error;
-  }
-  return moduleRef;
-}
+export const bootOwnership = (url: string, ownership: OwnershipOptions | undefined): Promise<TestingModule> =>
+  bootWorkers(url, [], { ownership });
 
 /** A booted instance with its service, fence, shared client and recorded events. */
 export interface Instance {
@@ -152,20 +141,13 @@ export class EventLog {
   }
 }
 
-/** Polls `check` until it holds (for state without an event), failing after `timeoutMs`. */
-export async function waitUntil(
+/** Polls `check` until it holds (for state without an event), failing after `timeoutMs` (20 s here). */
+export const waitUntil = (
   check: () => boolean | Promise<boolean>,
   what: string,
   timeoutMs = 20_000,
   intervalMs = 25,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+): Promise<void> => waitFor(check, what, timeoutMs, intervalMs);
 
 /** Consumers of the LBS group that have read at least once (XINFO CONSUMERS). */
 export async function lbsConsumers(client: ValkeyClient, service: string): Promise<string[]> {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ValkeyQueueModule, type SenderDefaults, type ValkeyQueueOptions } from 'nestjs-valkey-queue';
 import type { Redis } from 'ioredis';
 import { keysMatching } from '../utils/raw-client.js';
+import { queueKeys } from '../utils/queue-keys.js';
 import { connectionFor } from '../utils/topology.js';
 
 /** A codec that stores pre-encoded JSON text as is: keeps 9007199254740993 exact. */
@@ -19,18 +20,7 @@ export const TRICKY_JSON = '{"list":[],"map":{},"big":9007199254740993,"path":"a
 export const newQueue = (): string => `q-${randomUUID()}`;
 
 /** The key layout's keys of `queue` under the default prefix (docs/key-layout.md), written out independently. */
-export const layout = (queue: string, prefix = 'vq') => {
-  const tag = `{${prefix}:${queue}}`;
-  return {
-    tag,
-    stream: `${tag}:stream`,
-    list: `${tag}:list`,
-    delayed: `${tag}:delayed`,
-    bodies: `${tag}:delayed:bodies`,
-    dedup: (key: string) => `${tag}:dedup:${key}`,
-    sent: (id: string) => `${tag}:sent:${id}`,
-  };
-};
+export const layout = queueKeys;
 
 /** Boots a testing module with forRoot (no rate limit unless given) plus extra imports/providers. */
 export async function bootSender(

@@ -1,24 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ValkeyClient } from 'nestjs-valkey-queue';
+import { keysOf } from './worker-test-kit.js';
 
-/** The list-transport keys of a queue, written out from docs/key-layout.md (independently of the library). */
-export const listKeysOf = (queue: string, prefix = 'vq') => {
-  const tag = `{${prefix}:${queue}}`;
-  return {
-    tag,
-    list: `${tag}:list`,
-    dead: `${tag}:dead`,
-    delayed: `${tag}:delayed`,
-    bodies: `${tag}:delayed:bodies`,
-    paused: `${tag}:paused`,
-    stats: `${tag}:stats`,
-    consumers: `${tag}:list-consumers`,
-    deliveries: `${tag}:list-deliveries`,
-    inflight: (consumer: string) => `${tag}:inflight:${consumer}`,
-    heartbeat: (consumer: string) => `${tag}:consumer:${consumer}`,
-    done: (id: string) => `${tag}:done:${id}`,
-  };
-};
+/** The list-transport keys of a queue (the same layout as every queue's keys). */
+export const listKeysOf = keysOf;
 
 /** A list element in wire format v1 (docs/key-layout.md, "List transport"), for a raw LPUSH. */
 export const listElement = (

@@ -1,10 +1,8 @@
-import type { TestingModule } from '@nestjs/testing';
 import {
   DeliveryLimitError,
   OnBroken,
   OnDead,
   OnMessage,
-  QueueSender,
   QueueWorker,
   WorkerShutdownError,
   type DeadMessage,
@@ -12,86 +10,138 @@ import {
 } from 'nestjs-valkey-queue';
 import { deferred } from 'nestjs-valkey-queue/testing';
 import { rawClient } from '../utils/raw-client.js';
-import { useValkey } from '../utils/use-valkey.js';
+import { listElement, oldestFirst } from './list-test-kit.js';
 import {
-  addRaw,
-  bootWorkers,
-  clientOf,
+  LIST,
+  STREAM,
+  TRANSPORTS,
+  useWorkerApp,
+  type RawMessage,
+  type StrandOptions,
+} from './transport-kit.js';
+import {
   deliver,
   envelopeFields,
   keysOf,
   pendingCount,
-  pendingEntry,
+  records,
   stats,
   uniqueQueue,
   waitFor,
-  workerOf,
 } from './worker-test-kit.js';
 
-describe('crash recovery, reclaim and shutdown (real Valkey)', () => {
-  const valkey = useValkey();
-  const modules: TestingModule[] = [];
-  const boot = async (...args: Parameters<typeof bootWorkers>): Promise<TestingModule> => {
-    const moduleRef = await bootWorkers(...args);
-    modules.push(moduleRef);
-    return moduleRef;
-  };
-  afterEach(async () => {
-    await Promise.all(modules.splice(0).map((moduleRef) => moduleRef.close()));
-  });
+const apps = useWorkerApp();
+const valkey = apps.valkey;
 
-  /** Puts a message in the PEL of a consumer that will never come back, idle for `idleMs`. */
-  const orphan = async (queue: string, fields: string[], idleMs: number, deliveries = 1): Promise<string> => {
+describe.each(TRANSPORTS)(
+  'crash recovery, reclaim and shutdown on the $name transport (real Valkey)',
+  (transport) => {
+    const newQueue = (): string => uniqueQueue(transport.name);
+
+    /** Leaves `raws` delivered to a consumer (dead unless `alive`), through a client of its own. */
+    const strand = async (queue: string, raws: RawMessage[], options: StrandOptions = {}): Promise<void> => {
+      const client = rawClient(valkey().url);
+      await transport.strand(client, queue, raws, options);
+      await client.quit();
+    };
+
+    it("reclaims a dead consumer's message after claimIdle; the redelivery counts as an attempt", async () => {
+      const queue = newQueue();
+      const handled = deferred<QueueMessage>();
+      @QueueWorker(queue, { ...transport.worker, claimIdle: 1_000 })
+      class Worker {
+        @OnMessage() async handle(message: QueueMessage): Promise<void> {
+          handled.resolve(message);
+        }
+      }
+      await strand(queue, [transport.envelope('"orphan"', { id: 'orphan' })]);
+      const { client } = await apps.boot([Worker]);
+      await expect(handled.promise).resolves.toMatchObject({ id: 'orphan', attempt: 2, payload: 'orphan' });
+      await waitFor(async () => (await stats(client, queue)).processed === 1, 'the ack');
+      await waitFor(async () => (await transport.inFlight(client, queue)) === 0, 'nothing in flight');
+      await expect(transport.deliveryCounts(client, queue)).resolves.toBe(0); // the count went with the ack
+      if (transport.name === 'list') {
+        const keys = keysOf(queue);
+        await expect(client.exists(keys.inflight('crashed-consumer'))).resolves.toBe(0);
+        await expect(client.hexists(keys.consumers, 'crashed-consumer')).resolves.toBe(0); // unregistered
+      }
+    });
+
+    it('a message delivered more than maxRetries + 1 times is dead without another handler call (crash loop)', async () => {
+      const queue = newQueue();
+      let calls = 0;
+      const dead = deferred<DeadMessage>();
+      @QueueWorker(queue, { ...transport.worker, claimIdle: 1_000, maxRetries: 1 })
+      class Worker {
+        @OnMessage() async handle(): Promise<void> {
+          calls += 1;
+        }
+        @OnDead() async dead(message: DeadMessage): Promise<void> {
+          dead.resolve(message);
+        }
+      }
+      // Delivered twice already (each delivery killed its worker): the next one is the third.
+      await strand(queue, [transport.envelope('1', { id: 'poison' })], { deliveries: 2 });
+      const { client } = await apps.boot([Worker]);
+      const message = await dead.promise;
+      expect(message).toMatchObject({ id: 'poison', attempts: 2 });
+      expect(message.error).toBeInstanceOf(DeliveryLimitError);
+      expect(calls).toBe(0);
+      await waitFor(async () => (await client.xlen(keysOf(queue).dead)) === 1, 'the dead letter');
+      const [letter] = await records(client, keysOf(queue).dead);
+      expect(letter).toMatchObject({ id: 'poison', reason: 'dead', attempts: '2' });
+      await expect(stats(client, queue)).resolves.toEqual({ dead: 1 });
+      await expect(transport.deliveryCounts(client, queue)).resolves.toBe(0);
+    });
+
+    it('a slow but alive handler (3x claimIdle) is never reclaimed by a second worker: exactly one invocation', async () => {
+      const queue = newQueue();
+      let invocations = 0;
+      const finished = deferred<void>();
+      @QueueWorker(queue, { ...transport.worker, claimIdle: 1_200 })
+      class SlowWorker {
+        @OnMessage() async handle(): Promise<void> {
+          invocations += 1;
+          await new Promise((resolve) => setTimeout(resolve, 3_600)); // the scenario: a long handler
+          finished.resolve();
+        }
+      }
+      const first = await apps.boot([SlowWorker], transport.app);
+      await apps.boot([SlowWorker]);
+      await first.sender.send(queue, 'slow');
+      await finished.promise;
+      await waitFor(async () => (await stats(first.client, queue)).processed === 1, 'the ack');
+      expect(invocations).toBe(1);
+    });
+
+    it('a stable consumer name first takes back what it left in flight, without waiting for claimIdle', async () => {
+      const queue = newQueue();
+      const handled = deferred<QueueMessage>();
+      @QueueWorker(queue, { ...transport.worker, consumer: 'pod-a', claimIdle: 60_000 })
+      class Worker {
+        @OnMessage() async handle(message: QueueMessage): Promise<void> {
+          handled.resolve(message);
+        }
+      }
+      // An earlier run of pod-a, just restarted: its messages look freshly delivered.
+      await strand(queue, [transport.envelope('"mine"', { id: 'left-over' })], {
+        consumer: 'pod-a',
+        alive: true,
+      });
+      const { client } = await apps.boot([Worker]);
+      await expect(handled.promise).resolves.toMatchObject({ id: 'left-over', attempt: 2 });
+      await waitFor(async () => (await transport.inFlight(client, queue)) === 0, 'the ack');
+    });
+  },
+);
+
+describe('crash recovery, reclaim and shutdown on the stream transport only (real Valkey)', () => {
+  /** Puts a message in the PEL of a consumer that will never come back. */
+  const orphan = async (queue: string, fields: string[], deliveries = 1): Promise<void> => {
     const client = rawClient(valkey().url);
-    const stream = keysOf(queue).stream;
-    await client.xadd(stream, '*', ...fields);
-    const [entryId] = await deliver(client, stream, 'default', 'crashed-consumer');
-    for (let count = 1; count < deliveries; count += 1)
-      await client.xclaim(stream, 'default', 'crashed-consumer', 0, entryId);
-    await client.call('XCLAIM', stream, 'default', 'crashed-consumer', 0, entryId, 'IDLE', idleMs, 'JUSTID');
+    await STREAM.strand(client, queue, [fields], { deliveries });
     await client.quit();
-    return entryId;
   };
-
-  it("reclaims a dead consumer's message after claimIdle; the redelivery counts as an attempt", async () => {
-    const queue = uniqueQueue();
-    const handled = deferred<QueueMessage>();
-    @QueueWorker(queue, { claimIdle: 1_000 })
-    class Worker {
-      @OnMessage() async handle(message: QueueMessage): Promise<void> {
-        handled.resolve(message);
-      }
-    }
-    await orphan(queue, envelopeFields('"orphan"', { id: 'orphan' }), 5_000);
-    const moduleRef = await boot(valkey().url, [Worker]);
-    await expect(handled.promise).resolves.toMatchObject({ id: 'orphan', attempt: 2, payload: 'orphan' });
-    await waitFor(async () => (await pendingCount(clientOf(moduleRef), queue)) === 0, 'the ack');
-  });
-
-  it('a message delivered more than maxRetries + 1 times is dead without another handler call (crash loop)', async () => {
-    const queue = uniqueQueue();
-    let calls = 0;
-    const dead = deferred<DeadMessage>();
-    @QueueWorker(queue, { claimIdle: 1_000, maxRetries: 1 })
-    class Worker {
-      @OnMessage() async handle(): Promise<void> {
-        calls += 1;
-      }
-      @OnDead() async dead(message: DeadMessage): Promise<void> {
-        dead.resolve(message);
-      }
-    }
-    // Delivered twice already (each delivery killed its worker): the next one is the third.
-    await orphan(queue, envelopeFields('1', { id: 'poison' }), 5_000, 2);
-    const moduleRef = await boot(valkey().url, [Worker]);
-    const message = await dead.promise;
-    expect(message).toMatchObject({ id: 'poison', attempts: 2 });
-    expect(message.error).toBeInstanceOf(DeliveryLimitError);
-    expect(calls).toBe(0);
-    const client = clientOf(moduleRef);
-    await waitFor(async () => (await client.xlen(keysOf(queue).dead)) === 1, 'the dead letter');
-    await expect(stats(client, queue)).resolves.toEqual({ dead: 1 });
-  });
 
   it('skips @OnBroken / @OnDead for a message delivered past maxRetries + 2 times (a hook that crashes its worker), and moves it', async () => {
     const queue = uniqueQueue();
@@ -103,33 +153,11 @@ describe('crash recovery, reclaim and shutdown (real Valkey)', () => {
         hookCalls += 1;
       }
     }
-    await orphan(queue, ['not', 'an envelope'], 5_000, 3); // the claim makes it the 4th delivery
-    const moduleRef = await boot(valkey().url, [Worker]);
-    const client = clientOf(moduleRef);
+    await orphan(queue, ['not', 'an envelope'], 3); // the claim makes it the 4th delivery
+    const { client } = await apps.boot([Worker]);
     await waitFor(async () => (await client.xlen(keysOf(queue).dead)) === 1, 'the dead letter');
     expect(hookCalls).toBe(0);
     await expect(pendingCount(client, queue)).resolves.toBe(0);
-  });
-
-  it('a slow but alive handler (3x claimIdle) is never reclaimed by a second worker: exactly one invocation', async () => {
-    const queue = uniqueQueue();
-    let invocations = 0;
-    const finished = deferred<void>();
-    @QueueWorker(queue, { claimIdle: 1_200 })
-    class SlowWorker {
-      @OnMessage() async handle(): Promise<void> {
-        invocations += 1;
-        await new Promise((resolve) => setTimeout(resolve, 3_600)); // the scenario: a long handler
-        finished.resolve();
-      }
-    }
-    const first = await boot(valkey().url, [SlowWorker]);
-    await boot(valkey().url, [SlowWorker]);
-    await first.get(QueueSender).send(queue, 'slow');
-    await finished.promise;
-    const client = clientOf(first);
-    await waitFor(async () => (await stats(client, queue)).processed === 1, 'the ack');
-    expect(invocations).toBe(1);
   });
 
   it('recreates a vanished stream and group (NOGROUP) and keeps consuming', async () => {
@@ -143,9 +171,7 @@ describe('crash recovery, reclaim and shutdown (real Valkey)', () => {
         next.resolve();
       }
     }
-    const moduleRef = await boot(valkey().url, [Worker]);
-    const sender = moduleRef.get(QueueSender);
-    const client = clientOf(moduleRef);
+    const { sender, client } = await apps.boot([Worker]);
     await sender.send(queue, 'before');
     await next.promise;
 
@@ -172,8 +198,8 @@ describe('crash recovery, reclaim and shutdown (real Valkey)', () => {
         next.resolve(message.payload);
       }
     }
-    const moduleRef = await boot(valkey().url, [Worker]);
-    await moduleRef.get(QueueSender).send(queue, 1);
+    const { sender } = await apps.boot([Worker]);
+    await sender.send(queue, 1);
     await expect(next.promise).resolves.toBe(1);
     next = deferred<unknown>();
     const admin = rawClient(valkey().url);
@@ -205,43 +231,22 @@ describe('crash recovery, reclaim and shutdown (real Valkey)', () => {
         completed.resolve(message);
       }
     }
-    const stuck = await bootWorkers(valkey().url, [StuckWorker]);
-    const { id } = await stuck.get(QueueSender).send(queue, 'job');
+    const stuck = await apps.boot([StuckWorker]);
+    const { id } = await stuck.sender.send(queue, 'job');
     await started.promise;
     await stuck.close();
     await expect(aborted.promise).resolves.toBeInstanceOf(WorkerShutdownError);
 
-    const healthy = await boot(valkey().url, [HealthyWorker]);
-    const client = clientOf(healthy);
+    const healthy = await apps.boot([HealthyWorker]);
+    const { client } = healthy;
     await expect(pendingCount(client, queue)).resolves.toBe(1);
     await expect(client.zcard(keysOf(queue).delayed)).resolves.toBe(0);
     await expect(stats(client, queue)).resolves.toEqual({});
 
-    await workerOf(healthy, queue).start();
+    await healthy.worker(queue).start();
     await expect(completed.promise).resolves.toMatchObject({ id, attempt: 2 });
     await waitFor(async () => (await pendingCount(client, queue)) === 0, 'the ack');
     expect(firstCalls).toBe(1); // no handler ran in the stopped app
-  });
-
-  it('a stable consumer name first re-handles its own pending messages (without waiting for claimIdle)', async () => {
-    const queue = uniqueQueue();
-    const handled = deferred<QueueMessage>();
-    @QueueWorker(queue, { consumer: 'pod-a', claimIdle: 60_000 })
-    class Worker {
-      @OnMessage() async handle(message: QueueMessage): Promise<void> {
-        handled.resolve(message);
-      }
-    }
-    const client = rawClient(valkey().url);
-    await addRaw(client, queue, envelopeFields('"mine"', { id: 'left-over' }));
-    const [entryId] = await deliver(client, keysOf(queue).stream, 'default', 'pod-a');
-    await boot(valkey().url, [Worker]);
-    await expect(handled.promise).resolves.toMatchObject({ id: 'left-over', attempt: 2 });
-    await waitFor(
-      async () => (await pendingEntry(client, keysOf(queue).stream, 'default', entryId)) === undefined,
-      'ack',
-    );
-    await client.quit();
   });
 
   it('removes consumers of its group idle past consumerIdleCleanup with nothing pending, and only those', async () => {
@@ -262,7 +267,7 @@ describe('crash recovery, reclaim and shutdown (real Valkey)', () => {
     class Worker {
       @OnMessage() async handle(): Promise<void> {}
     }
-    await boot(valkey().url, [Worker]);
+    await apps.boot([Worker]);
     await waitFor(async () => !(await names('default')).includes('stale'), 'the clean-up', 20_000, 200);
     await expect(names('default')).resolves.toEqual(['me', 'stale-but-busy']);
     await expect(names('other')).resolves.toEqual(['stale']);
@@ -303,5 +308,91 @@ describe('crash recovery, reclaim and shutdown (real Valkey)', () => {
     } finally {
       await client.quit();
     }
+  });
+});
+
+describe('crash recovery, reclaim and shutdown on the list transport only (real Valkey)', () => {
+  it('graceful shutdown returns an unfinished message to the head of the queue (not acked, not retried); another worker completes it', async () => {
+    const queue = uniqueQueue('list');
+    const started = deferred<void>();
+    const aborted = deferred<unknown>();
+    let firstCalls = 0;
+    @QueueWorker(queue, { transport: 'list', shutdownTimeout: 300, claimIdle: 1_000 })
+    class StuckWorker {
+      @OnMessage() async handle(message: QueueMessage): Promise<void> {
+        firstCalls += 1;
+        started.resolve();
+        await new Promise<void>((resolve) => message.signal.addEventListener('abort', () => resolve()));
+        aborted.resolve(message.signal.reason);
+        throw message.signal.reason;
+      }
+    }
+    const completed = deferred<QueueMessage>();
+    @QueueWorker(queue, { transport: 'list', claimIdle: 1_000, autoStart: false })
+    class HealthyWorker {
+      @OnMessage() async handle(message: QueueMessage): Promise<void> {
+        completed.resolve(message);
+      }
+    }
+    const stuck = await apps.boot([StuckWorker], LIST.app);
+    const { id } = await stuck.sender.send(queue, 'job');
+    await started.promise;
+    await stuck.sender.send(queue, 'next'); // waiting behind it: the returned message goes before it
+    await stuck.close();
+    await expect(aborted.promise).resolves.toBeInstanceOf(WorkerShutdownError);
+
+    const healthy = await apps.boot([HealthyWorker]);
+    const { client } = healthy;
+    const keys = keysOf(queue);
+    const waiting = await oldestFirst(client, keys.list);
+    expect(waiting.map((element) => JSON.parse(element).id)).toEqual([id, expect.any(String)]);
+    await expect(client.hlen(keys.consumers)).resolves.toBe(0); // left cleanly
+    await expect(client.zcard(keys.delayed)).resolves.toBe(0);
+    await expect(stats(client, queue)).resolves.toEqual({});
+
+    await healthy.worker(queue).start();
+    await expect(completed.promise).resolves.toMatchObject({ id, attempt: 2 });
+    await waitFor(async () => (await stats(client, queue)).processed === 2, 'the acks');
+    expect(firstCalls).toBe(1); // no handler ran in the stopped app
+  });
+
+  it('returns elements of its own in-flight list it does not track (e.g. an outcome given up) to the queue', async () => {
+    const queue = uniqueQueue('list');
+    const handled = deferred<QueueMessage>();
+    @QueueWorker(queue, { transport: 'list', claimIdle: 1_000 })
+    class Worker {
+      @OnMessage() async handle(message: QueueMessage): Promise<void> {
+        handled.resolve(message);
+      }
+    }
+    const app = await apps.boot([Worker]);
+    const { consumer } = app.worker(queue);
+    await app.client.lpush(keysOf(queue).inflight(consumer), listElement('"stray"', { id: 'stray' }));
+    await expect(handled.promise).resolves.toMatchObject({ id: 'stray', attempt: 2 });
+    await waitFor(async () => (await LIST.inFlight(app.client, queue)) === 0, 'the ack');
+  });
+
+  it('keeps a heartbeat with a TTL while running, and leaves the registry on a clean stop', async () => {
+    const queue = uniqueQueue('list');
+    @QueueWorker(queue, { transport: 'list', claimIdle: 3_000 })
+    class Worker {
+      @OnMessage() async handle(): Promise<void> {}
+    }
+    const app = await apps.boot([Worker]);
+    const { client } = app;
+    const keys = keysOf(queue);
+    const worker = app.worker(queue);
+    await expect(client.hget(keys.consumers, worker.consumer)).resolves.toBe(keys.list);
+    // Renewed every claimIdle / 3: alive past its TTL, never above it.
+    const until = Date.now() + 4_000;
+    while (Date.now() < until) {
+      const ttl = await client.pttl(keys.heartbeat(worker.consumer));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(3_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await worker.stop();
+    await expect(client.exists(keys.heartbeat(worker.consumer))).resolves.toBe(0);
+    await expect(client.hexists(keys.consumers, worker.consumer)).resolves.toBe(0);
   });
 });

@@ -1,10 +1,8 @@
-import type { TestingModule } from '@nestjs/testing';
 import {
   HandlerTimeoutError,
   NonErrorThrownError,
   OnDead,
   OnMessage,
-  QueueSender,
   QueueWorker,
   RetryAfterError,
   UnrecoverableError,
@@ -12,80 +10,77 @@ import {
   type QueueMessage,
 } from 'nestjs-valkey-queue';
 import { deferred } from 'nestjs-valkey-queue/testing';
-import { useValkey } from '../utils/use-valkey.js';
-import {
-  bootWorkers,
-  clientOf,
-  keysOf,
-  pendingCount,
-  records,
-  stats,
-  uniqueQueue,
-  waitFor,
-} from './worker-test-kit.js';
+import { TRANSPORTS, useWorkerApp, type WorkerApp } from './transport-kit.js';
+import { keysOf, pendingCount, records, stats, uniqueQueue, waitFor } from './worker-test-kit.js';
 
 describe('retries, backoff and dead messages (real Valkey)', () => {
-  const valkey = useValkey();
-  let moduleRef: TestingModule | undefined;
-  afterEach(async () => {
-    await moduleRef?.close();
-    moduleRef = undefined;
-  });
+  const apps = useWorkerApp();
+  let app: WorkerApp;
+  const send = (queue: string, payload: unknown) => app.sender.send(queue, payload);
 
-  const send = (queue: string, payload: unknown) => moduleRef!.get(QueueSender).send(queue, payload);
+  describe.each(TRANSPORTS)('on the $name transport', (transport) => {
+    it('a handler failing k times succeeds on attempt k + 1, after exactly k retries', async () => {
+      const queue = uniqueQueue(transport.name);
+      const attempts: number[] = [];
+      const succeeded = deferred<QueueMessage>();
+      @QueueWorker(queue, { ...transport.worker, maxRetries: 3, backoff: 10 })
+      class FlakyWorker {
+        @OnMessage() async handle(message: QueueMessage): Promise<void> {
+          attempts.push(message.attempt);
+          if (message.attempt <= 2) throw new Error(`failure ${message.attempt}`);
+          succeeded.resolve(message);
+        }
+      }
+      const { sender, client } = await apps.boot([FlakyWorker], transport.app);
+      const { id } = await sender.send(queue, { n: 1 });
+      await expect(succeeded.promise).resolves.toMatchObject({ id, attempt: 3, payload: { n: 1 } });
+      await waitFor(async () => (await stats(client, queue)).processed === 1, 'the ack');
+      expect(attempts).toEqual([1, 2, 3]);
+      await expect(stats(client, queue)).resolves.toEqual({ failed: 2, retried: 2, processed: 1 });
+      await expect(client.xlen(keysOf(queue).dead)).resolves.toBe(0);
+      await expect(transport.inFlight(client, queue)).resolves.toBe(0);
+    });
 
-  it('a handler failing k times succeeds on attempt k + 1, after exactly k retries', async () => {
-    const queue = uniqueQueue();
-    const attempts: number[] = [];
-    const succeeded = deferred<QueueMessage>();
-    @QueueWorker(queue, { maxRetries: 3, backoff: 10 })
-    class FlakyWorker {
-      @OnMessage() async handle(message: QueueMessage): Promise<void> {
-        attempts.push(message.attempt);
-        if (message.attempt <= 2) throw new Error(`failure ${message.attempt}`);
-        succeeded.resolve(message);
+    it('an always failing message reaches @OnDead exactly once with attempts = maxRetries + 1 (maxRetries 2: 3 calls)', async () => {
+      const queue = uniqueQueue(transport.name);
+      const calls: number[] = [];
+      const dead: DeadMessage[] = [];
+      const deadCalled = deferred<void>();
+      @QueueWorker(queue, { ...transport.worker, maxRetries: 2, backoff: { type: 'fixed', delay: 10 } })
+      class FailingWorker {
+        @OnMessage() async handle(message: QueueMessage): Promise<void> {
+          calls.push(message.attempt);
+          throw new Error('always');
+        }
+        @OnDead() async dead(message: DeadMessage): Promise<void> {
+          dead.push(message);
+          deadCalled.resolve();
+        }
       }
-    }
-    moduleRef = await bootWorkers(valkey().url, [FlakyWorker]);
-    const { id } = await send(queue, { n: 1 });
-    await expect(succeeded.promise).resolves.toMatchObject({ id, attempt: 3 });
-    const client = clientOf(moduleRef);
-    await waitFor(async () => (await stats(client, queue)).processed === 1, 'the ack');
-    expect(attempts).toEqual([1, 2, 3]);
-    await expect(stats(client, queue)).resolves.toEqual({ failed: 2, retried: 2, processed: 1 });
-    await expect(client.xlen(keysOf(queue).dead)).resolves.toBe(0);
-  });
-
-  it('an always failing message reaches @OnDead exactly once with attempts = maxRetries + 1 (maxRetries 2: 3 calls)', async () => {
-    const queue = uniqueQueue();
-    const calls: number[] = [];
-    const dead: DeadMessage[] = [];
-    const deadCalled = deferred<void>();
-    @QueueWorker(queue, { maxRetries: 2, backoff: { type: 'fixed', delay: 10 } })
-    class FailingWorker {
-      @OnMessage() async handle(message: QueueMessage): Promise<void> {
-        calls.push(message.attempt);
-        throw new Error('always');
-      }
-      @OnDead() async dead(message: DeadMessage): Promise<void> {
-        dead.push(message);
-        deadCalled.resolve();
-      }
-    }
-    moduleRef = await bootWorkers(valkey().url, [FailingWorker]);
-    const { id } = await send(queue, { n: 1 });
-    await deadCalled.promise;
-    const client = clientOf(moduleRef);
-    await waitFor(async () => (await client.xlen(keysOf(queue).dead)) === 1, 'the dead letter');
-    expect(calls).toEqual([1, 2, 3]);
-    expect(dead).toHaveLength(1);
-    expect(dead[0]).toMatchObject({ id, attempts: 3, attempt: 3, payload: { n: 1 } });
-    expect(dead[0].error.message).toBe('always');
-    const [letter] = await records(client, keysOf(queue).dead);
-    expect(letter).toMatchObject({ id, reason: 'dead', error: 'always', attempts: '3', attempt: '3' });
-    expect(letter.stack).toContain('always');
-    await expect(pendingCount(client, queue)).resolves.toBe(0);
-    await expect(stats(client, queue)).resolves.toEqual({ failed: 3, retried: 2, dead: 1 });
+      const { sender, client } = await apps.boot([FailingWorker], transport.app);
+      const { id } = await sender.send(queue, { n: 1 });
+      await deadCalled.promise;
+      await waitFor(async () => (await client.xlen(keysOf(queue).dead)) === 1, 'the dead letter');
+      expect(calls).toEqual([1, 2, 3]);
+      expect(dead).toHaveLength(1);
+      expect(dead[0]).toMatchObject({ id, attempts: 3, attempt: 3, payload: { n: 1 } });
+      expect(dead[0].error.message).toBe('always');
+      const [letter] = await records(client, keysOf(queue).dead);
+      expect(letter).toMatchObject({
+        v: '1',
+        id,
+        payload: '{"n":1}',
+        headers: '{}',
+        reason: 'dead',
+        error: 'always',
+        attempts: '3',
+        attempt: '3',
+        sourceId: transport.deadSource(queue),
+      });
+      expect(letter.stack).toContain('always');
+      await expect(transport.inFlight(client, queue)).resolves.toBe(0);
+      await expect(stats(client, queue)).resolves.toEqual({ failed: 3, retried: 2, dead: 1 });
+    });
   });
 
   it('UnrecoverableError goes to dead at once', async () => {
@@ -102,7 +97,7 @@ describe('retries, backoff and dead messages (real Valkey)', () => {
         dead.resolve(message);
       }
     }
-    moduleRef = await bootWorkers(valkey().url, [Worker]);
+    app = await apps.boot([Worker]);
     await send(queue, 1);
     await expect(dead.promise).resolves.toMatchObject({ attempts: 1 });
     expect(calls).toBe(1);
@@ -123,7 +118,7 @@ describe('retries, backoff and dead messages (real Valkey)', () => {
         done.resolve();
       }
     }
-    moduleRef = await bootWorkers(valkey().url, [Worker]);
+    app = await apps.boot([Worker]);
     await send(queue, 1);
     await done.promise;
     const gaps = times.slice(1).map((time, index) => time - times[index]);
@@ -151,7 +146,7 @@ describe('retries, backoff and dead messages (real Valkey)', () => {
         done.resolve();
       }
     }
-    moduleRef = await bootWorkers(valkey().url, [Worker]);
+    app = await apps.boot([Worker]);
     await send(queue, 1);
     await done.promise;
     expect(seen).toEqual([
@@ -172,7 +167,7 @@ describe('retries, backoff and dead messages (real Valkey)', () => {
         dead.resolve(message);
       }
     }
-    moduleRef = await bootWorkers(valkey().url, [Worker]);
+    app = await apps.boot([Worker]);
     await send(queue, 1);
     const message = await dead.promise;
     expect(message.attempts).toBe(2);
@@ -199,12 +194,12 @@ describe('retries, backoff and dead messages (real Valkey)', () => {
         done.resolve();
       }
     }
-    moduleRef = await bootWorkers(valkey().url, [Worker]);
+    app = await apps.boot([Worker]);
     await send(queue, 1);
     await done.promise;
     expect(reasons[0]).toBeInstanceOf(HandlerTimeoutError);
     expect(events).toEqual(['start 1', 'end 1', 'start 2']);
-    const client = clientOf(moduleRef);
+    const client = app.client;
     await waitFor(async () => (await stats(client, queue)).processed === 1, 'the ack');
     await expect(stats(client, queue)).resolves.toMatchObject({ failed: 1, retried: 1 });
   });
@@ -217,9 +212,9 @@ describe('retries, backoff and dead messages (real Valkey)', () => {
         throw new Error('no hook');
       }
     }
-    moduleRef = await bootWorkers(valkey().url, [Worker]);
+    app = await apps.boot([Worker]);
     const { id } = await send(queue, 1);
-    const client = clientOf(moduleRef);
+    const client = app.client;
     await waitFor(async () => (await client.xlen(keysOf(queue).dead)) === 1, 'the dead letter');
     await expect(records(client, keysOf(queue).dead)).resolves.toEqual([
       expect.objectContaining({ id, reason: 'dead', attempts: '1' }),
@@ -239,9 +234,9 @@ describe('retries, backoff and dead messages (real Valkey)', () => {
         throw new Error('hook fails too');
       }
     }
-    moduleRef = await bootWorkers(valkey().url, [Worker]);
+    app = await apps.boot([Worker]);
     await send(queue, 1);
-    const client = clientOf(moduleRef);
+    const client = app.client;
     await waitFor(async () => (await client.xlen(keysOf(queue).dead)) === 1, 'the dead letter');
     expect(hookCalls).toBe(1);
     await expect(pendingCount(client, queue)).resolves.toBe(0);

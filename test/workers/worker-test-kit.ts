@@ -9,24 +9,14 @@ import {
   type ValkeyClient,
   type ValkeyQueueOptions,
 } from 'nestjs-valkey-queue';
+import { queueKeys } from '../utils/queue-keys.js';
 import { connectionFor } from '../utils/topology.js';
 
 /** A unique queue name per test. */
 export const uniqueQueue = (label = 'q'): string => `${label}-${randomUUID()}`;
 
-/** The keys of a queue, written out from docs/key-layout.md (independently of the library). */
-export const keysOf = (queue: string, prefix = 'vq') => {
-  const tag = `{${prefix}:${queue}}`;
-  return {
-    stream: `${tag}:stream`,
-    dead: `${tag}:dead`,
-    delayed: `${tag}:delayed`,
-    bodies: `${tag}:delayed:bodies`,
-    paused: `${tag}:paused`,
-    stats: `${tag}:stats`,
-    done: (id: string) => `${tag}:done:${id}`,
-  };
-};
+/** The keys of a queue (both transports), written out from docs/key-layout.md. */
+export const keysOf = queueKeys;
 
 /** Boots a testing module with the queue module and the given worker providers. */
 export async function bootWorkers(
