@@ -291,8 +291,8 @@ describe('crash recovery, reclaim and shutdown on the stream transport only (rea
           handled.resolve();
         }
       }
-      const peer = await boot(valkey().url, [Peer]);
-      await peer.get(QueueSender).send(queue, 'the only message');
+      const peer = await apps.boot([Peer]);
+      await peer.sender.send(queue, 'the only message');
       await handled.promise;
       await waitFor(async () => (await pendingCount(client, queue)) === 0, 'the ack');
       // Created after the peer's last delivery: whenever the clean-up finds it idle, the peer's last
@@ -302,7 +302,7 @@ describe('crash recovery, reclaim and shutdown on the stream transport only (rea
       class Cleaner {
         @OnMessage() async handle(): Promise<void> {}
       }
-      await boot(valkey().url, [Cleaner]);
+      await apps.boot([Cleaner]);
       await waitFor(async () => !(await names()).includes('stale'), 'the clean-up', 20_000, 200);
       await expect(names()).resolves.toEqual(['cleaner', 'peer']);
     } finally {
