@@ -1,23 +1,8 @@
-import { InvalidOptionsError } from '../errors/invalid-options.error.js';
-import type { ValkeyQueueOptions } from '../interfaces/valkey-queue-options.interface.js';
 import { loadValkeyQueueOptionsFromEnv } from './load-options-from-env.js';
+import { issuesOf } from './thrown-by.spec-helper.js';
 import { validateOptions } from './validate-options.js';
 
 const NODES = [{ host: '10.0.0.1', port: 7000 }];
-
-/** The issues of options expected to be invalid, as `path: expected` lines. */
-function issuesOf(options: unknown): string[] {
-  let thrown: unknown;
-  try {
-    validateOptions(options as ValkeyQueueOptions);
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(InvalidOptionsError);
-  return (thrown as InvalidOptionsError).issues.map(
-    ({ path, expected }) => `${path}: ${expected.join('; ')}`,
-  );
-}
 
 describe('cluster connection options (natMap, scaleReads)', () => {
   it('accepts a natMap and a scaleReads mode with nodes, and leaves scaleReads unset by default', () => {

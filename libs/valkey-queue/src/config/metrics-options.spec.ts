@@ -1,24 +1,10 @@
 import { Registry } from 'prom-client';
 import { loadValkeyQueueOptionsFromEnv } from './load-options-from-env.js';
+import { issuesOf } from './thrown-by.spec-helper.js';
 import { validateOptions } from './validate-options.js';
 import { ConfigError } from '../errors/config.error.js';
-import { InvalidOptionsError } from '../errors/invalid-options.error.js';
 import { MissingDependencyError } from '../errors/missing-dependency.error.js';
-import type { ValkeyQueueOptions } from '../interfaces/valkey-queue-options.interface.js';
 import { loadPromClient } from '../observability/metrics/load-prom-client.js';
-
-const issuesOf = (options: unknown): string[] => {
-  let thrown: unknown;
-  try {
-    validateOptions(options as ValkeyQueueOptions);
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(InvalidOptionsError);
-  return (thrown as InvalidOptionsError).issues.map(
-    ({ path, expected }) => `${path}: ${expected.join('; ')}`,
-  );
-};
 
 describe('metrics options', () => {
   it('are off by default, with the valkey_queue_ prefix', () => {

@@ -1,21 +1,10 @@
 import { Redis } from 'ioredis';
-import { InvalidOptionsError } from '../errors/invalid-options.error.js';
-import type { ValkeyQueueOptions } from '../interfaces/valkey-queue-options.interface.js';
+import { invalidOptions } from './thrown-by.spec-helper.js';
 import { parseValkeyUrl, validateOptions } from './validate-options.js';
 import { WORKER_DEFAULTS } from './worker-options.js';
 import { SENDER_DEFAULTS } from './resolve-sender-options.js';
 
-/** Runs validation expecting failure and returns the error (assertions stay outside any catch). */
-const invalid = (options: unknown): InvalidOptionsError => {
-  let thrown: unknown;
-  try {
-    validateOptions(options as ValkeyQueueOptions);
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(InvalidOptionsError);
-  return thrown as InvalidOptionsError;
-};
+const invalid = invalidOptions;
 
 describe('validateOptions', () => {
   it('applies defaults', () => {

@@ -14,28 +14,24 @@
   Returns: one status per element: 1 moved | 0 skipped (no longer in the in-flight list) ]]
 --#include server-clock
 --#include delayed-body
---#include list-deliveries
 --#include dead-letter
+--#include batch-statuses
+--#include in-flight
 
 local now = tostring(nowMs())
-local forgetDelivery = deliveryForgetter(KEYS[4])
-local statuses = {}
+local inFlight = inFlightList(KEYS[1], KEYS[4])
 
-for i = 3, #ARGV, 7 do
+local statuses = forEachItem(3, 7, function(i)
   local element, reason, err, attempts = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local failed, stack, body = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
-  local status = 0
-  if redis.call('LPOS', KEYS[1], element, 'RANK', -1) then
-    local fields = decodeBody(body)
-    if not fields or #fields == 0 then fields = { 'raw', element } end
-    appendDeadLetter(KEYS[2], ARGV[1], fields, reason, err, attempts, now, ARGV[2], stack)
-    if failed == '1' then countFailure() end
-    redis.call('LREM', KEYS[1], -1, element)
-    forgetDelivery(element)
-    status = 1
-  end
-  statuses[#statuses + 1] = status
-end
+  if not inFlight.holds(element) then return false end
+  local fields = decodeBody(body)
+  if not fields or #fields == 0 then fields = { 'raw', element } end
+  appendDeadLetter(KEYS[2], ARGV[1], fields, reason, err, attempts, now, ARGV[2], stack)
+  if failed == '1' then countFailure() end
+  inFlight.release(element)
+  return true
+end)
 
 flushOutcomes(KEYS[3])
 return statuses

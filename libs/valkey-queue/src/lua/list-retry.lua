@@ -12,25 +12,21 @@
   (the promoters' wake-up channel, as retry.lua does).
   Returns: one status per element: 1 scheduled | 0 skipped (no longer in the in-flight list) ]]
 --#include server-clock
---#include list-deliveries
 --#include retry-schedule
+--#include batch-statuses
+--#include in-flight
 
 local now = nowMs()
-local forgetDelivery = deliveryForgetter(KEYS[5])
+local inFlight = inFlightList(KEYS[1], KEYS[5])
 local schedule = retrySchedule(KEYS[2], KEYS[3], KEYS[4])
-local statuses = {}
 
-for i = 1, #ARGV, 4 do
+local statuses = forEachItem(1, 4, function(i)
   local element, id, delay, copy = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local status = 0
-  if redis.call('LPOS', KEYS[1], element, 'RANK', -1) then
-    schedule.add(id, now + tonumber(delay), copy)
-    redis.call('LREM', KEYS[1], -1, element)
-    forgetDelivery(element)
-    status = 1
-  end
-  statuses[#statuses + 1] = status
-end
+  if not inFlight.holds(element) then return false end
+  schedule.add(id, now + tonumber(delay), copy)
+  inFlight.release(element)
+  return true
+end)
 
 schedule.finish()
 return statuses

@@ -15,26 +15,23 @@
 --#include delayed-body
 --#include pending-owner
 --#include dead-letter
+--#include batch-statuses
 
 local now = tostring(nowMs())
 local noAck = ARGV[5] == '1'
-local statuses = {}
 
-for i = 6, #ARGV, 7 do
+local statuses = forEachItem(6, 7, function(i)
   local entryId, reason, err, attempts = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local failed, stack, fallback = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
-  local status = 0
-  if noAck or isPendingTo(KEYS[1], ARGV[1], entryId, ARGV[2]) then
-    local entry = redis.call('XRANGE', KEYS[1], entryId, entryId)[1]
-    local fields = entry and entry[2] or decodeBody(fallback) or {}
-    appendDeadLetter(KEYS[2], ARGV[4], fields, reason, err, attempts, now, entryId, stack)
-    if failed == '1' then countFailure() end
-    if not noAck then redis.call('XACK', KEYS[1], ARGV[1], entryId) end
-    if ARGV[3] == '1' then redis.call('XDEL', KEYS[1], entryId) end
-    status = 1
-  end
-  statuses[#statuses + 1] = status
-end
+  if not (noAck or isPendingTo(KEYS[1], ARGV[1], entryId, ARGV[2])) then return false end
+  local entry = redis.call('XRANGE', KEYS[1], entryId, entryId)[1]
+  local fields = entry and entry[2] or decodeBody(fallback) or {}
+  appendDeadLetter(KEYS[2], ARGV[4], fields, reason, err, attempts, now, entryId, stack)
+  if failed == '1' then countFailure() end
+  if not noAck then redis.call('XACK', KEYS[1], ARGV[1], entryId) end
+  if ARGV[3] == '1' then redis.call('XDEL', KEYS[1], entryId) end
+  return true
+end)
 
 flushOutcomes(KEYS[3])
 return statuses

@@ -9,8 +9,8 @@ import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import { assertStreamName } from './lbs-entry.js';
 
 /**
- * The Lua function `assert_owner(fence_key, lease_key, token)` of assert-owner.lua, to paste at
- * the top of your own scripts: it returns 1 when `token` is the stream's current fencing token and
+ * The Lua function `assert_owner(fence_key, lease_key, token)` (lua/fragments/assert-owner.lua),
+ * to paste at the top of your own scripts: it returns 1 when `token` is the stream's current fencing token and
  * its lease is live, -1 when a newer token was issued, -2 when no live lease carries it. Pass the
  * two keys from `OwnershipFence.keys(stream)` in KEYS.
  */
@@ -92,6 +92,6 @@ export class OwnershipFence {
 
 function extractAssertOwner(lua: string): string {
   const match = /-- BEGIN assert_owner\n([\s\S]*?)-- END assert_owner/.exec(lua);
-  if (!match) throw new Error('assert-owner.lua lost its BEGIN/END assert_owner markers');
+  if (!match) throw new Error('the assert-owner fragment lost its BEGIN/END assert_owner markers');
   return match[1];
 }

@@ -1,6 +1,5 @@
-import { Cluster } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
-import { InvalidQueueNameError } from '../errors/invalid-queue-name.error.js';
+import { namedQueueKey } from '../connection/queue-namer.js';
 import { NotSupportedError } from '../errors/not-supported.error.js';
 import { queueKeys } from '../utils/keys.util.js';
 import type { SendCallSettings } from './build-send-call.js';
@@ -15,9 +14,8 @@ export interface QueueTarget {
 }
 
 /**
- * The keys and write settings of `queue` for a sender. Validates the name (`InvalidQueueNameError`)
- * and a `queueNamer`'s result: a key name, and on Cluster one that keeps the queue's hash tag, or
- * the send script (which also touches the queue's dedup and marker keys) would fail with CROSSSLOT.
+ * The keys and write settings of `queue` for a sender. Validates the name and a `queueNamer`'s
+ * result (`InvalidQueueNameError`, see `namedQueueKey`).
  * @internal
  */
 export function resolveQueueTarget(
@@ -29,20 +27,7 @@ export function resolveQueueTarget(
   const keys = queueKeys(prefix, queue);
   const { transport, queueNamer, maxLen, maxAge } = options;
   const layoutKey = transport === 'list' ? keys.list : keys.stream;
-  let key = layoutKey;
-  if (queueNamer) {
-    const named: unknown = queueNamer(queue);
-    if (typeof named !== 'string' || named.length === 0) {
-      throw new InvalidQueueNameError(queue, `queueNamer returned ${JSON.stringify(named)}, not a key name`);
-    }
-    if (client instanceof Cluster && !named.includes(keys.tag)) {
-      throw new InvalidQueueNameError(
-        queue,
-        `on Valkey Cluster the queueNamer's key must contain the hash tag ${keys.tag}`,
-      );
-    }
-    key = named;
-  }
+  const key = queueNamer ? namedQueueKey(queue, keys, queueNamer, client) : layoutKey;
   const settings: SendCallSettings = {
     transport,
     keys,
