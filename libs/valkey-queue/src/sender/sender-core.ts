@@ -12,7 +12,7 @@ import { ValkeyQueueError } from '../errors/valkey-queue.error.js';
 import type { SenderMetrics } from '../observability/metrics/sender-metrics.js';
 import { startSendSpan } from '../observability/tracing/queue-tracing.js';
 import { errorMessage, TimeoutError } from '../utils/with-timeout.util.js';
-import { buildSendCall, type SendCall, type SendCallSettings } from './build-send-call.js';
+import { buildSendCall, markAsRetry, type SendCall, type SendCallSettings } from './build-send-call.js';
 import { CallDeadline, sleep } from './call-deadline.js';
 import { checkSendOptions, type CheckedSendOptions } from './check-send-options.js';
 import { measureQueueSize } from './queue-size.js';
@@ -195,6 +195,7 @@ export class SenderCore {
       // Never start an attempt after the deadline (cockatiel would retry once more after its backoff).
       if (deadline.expired) return Promise.reject(deadline.reason);
       progress.issued += 1;
+      if (progress.issued === 2) markAsRetry(call); // an earlier attempt may have written
       return script.call(call, this.options.durability);
     };
     const { breaker } = resilience;
