@@ -35,6 +35,8 @@ export interface SenderDeps {
   promoter: DelayedPromoter;
   /** Counters per queue; absent while metrics are off (then nothing is counted). */
   metrics?: SenderMetrics;
+  /** False when `tracing.enabled` is false: no send spans even with an OpenTelemetry SDK. */
+  tracing: boolean;
 }
 
 /** Queue names remembered per sender; beyond this the cache starts over (names are caller-chosen). */
@@ -61,7 +63,8 @@ export class SenderCore {
   }
 
   async send(queue: string, payload: unknown, rawOptions?: SendOptions): Promise<SendResult> {
-    const span = startSendSpan(queue, 1); // undefined unless an OpenTelemetry SDK is registered
+    // undefined unless tracing is on and an OpenTelemetry SDK is registered
+    const span = this.deps.tracing ? startSendSpan(queue, 1) : undefined;
     let call: SendCall;
     let options: CheckedSendOptions;
     try {
@@ -97,7 +100,9 @@ export class SenderCore {
     let options: CheckedSendOptions;
     let texts: string[];
     const createdAt = Date.now();
-    const span = startSendSpan(queue, Array.isArray(payloads) ? payloads.length : 0);
+    const span = this.deps.tracing
+      ? startSendSpan(queue, Array.isArray(payloads) ? payloads.length : 0)
+      : undefined;
     try {
       const target = this.target(queue);
       if (!Array.isArray(payloads)) throw new InvalidSendOptionsError('payloads', payloads, 'an array');
