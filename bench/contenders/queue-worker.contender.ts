@@ -52,7 +52,6 @@ export async function startWorkerApp(
   QueueWorker(queue, { autoStart: false, ...worker })(BenchWorker);
   const root: DynamicModule = ValkeyQueueModule.forRoot({
     connection: { url: context.url },
-    sender: { rateLimit: false },
     ...module,
   });
   class BenchModule {}

@@ -61,7 +61,7 @@ async function prepare(connection: ConnectionOptions, queues: string[], size: nu
   const handled = countdown(size);
   class ScalingModule {}
   Module({
-    imports: [ValkeyQueueModule.forRoot({ connection, sender: { rateLimit: false } })],
+    imports: [ValkeyQueueModule.forRoot({ connection })],
     providers: queues.map((queue) => workerFor(queue, handled.count)),
   })(ScalingModule);
   const app = await NestFactory.createApplicationContext(ScalingModule, { logger: false });

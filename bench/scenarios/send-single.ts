@@ -60,5 +60,5 @@ export default defineScenario({
   ],
   notes:
     'Round-trip bound: one command per message on a loopback socket. QueueSender runs one Lua script ' +
-    '(dedup check + XADD + idempotency marker); BullMQ runs its addStandardJob script (job hash, events stream, ids).',
+    '(XADD + idempotency marker; the marker is read only on a retry); BullMQ runs its addStandardJob script (job hash, events stream, ids).',
 });

@@ -18,6 +18,8 @@ interface Call {
   width: number;
   data: (string | string[])[];
   dedupKey?: string;
+  /** 1 (the default here): a retry, which checks the marker; 0: a first attempt. */
+  retry?: 0 | 1;
 }
 
 describe('send.lua (real Valkey)', () => {
@@ -41,6 +43,7 @@ describe('send.lua (real Valkey)', () => {
       call.dueAt ?? '',
       call.delay ?? '',
       call.width,
+      call.retry ?? 1,
       ...call.data,
     );
 
@@ -143,6 +146,25 @@ describe('send.lua (real Valkey)', () => {
     await expect(client.xlen(key('stream'))).resolves.toBe(1);
     const ttl = await client.pttl(key('sent:id-1'));
     expect(ttl).toBeGreaterThan(50_000);
+  });
+
+  it('skips the marker check on a first attempt, and a retry of it writes nothing', async () => {
+    const { client } = state;
+    const call = {
+      mode: 'stream' as const,
+      markerTtl: 60_000,
+      width: 12,
+      data: [envelopeFields('id-1', '1')],
+    };
+    await client.config('RESETSTAT');
+
+    await expect(send({ ...call, retry: 0 })).resolves.toEqual([0, 1, -1]);
+
+    const stats = await client.info('commandstats');
+    expect(stats).not.toMatch(/^cmdstat_exists:/m); // XADD and the marker's SET only
+    expect(stats).toMatch(/^cmdstat_set:calls=1,/m);
+    await expect(send({ ...call, retry: 1 })).resolves.toEqual([2]);
+    await expect(client.xlen(key('stream'))).resolves.toBe(1);
   });
 
   it('also guards delayed writes with the marker (a retry after promotion must not re-add)', async () => {

@@ -158,3 +158,69 @@ describe('OpenTelemetry trace propagation from send to @OnMessage (real Valkey)'
     }
   });
 });
+
+const UNTRACED_QUEUE = `obs-untraced-${randomUUID()}`;
+
+@QueueWorker(UNTRACED_QUEUE)
+class UntracedWorker {
+  next: Deferred<Handled> = deferred<Handled>();
+
+  @OnMessage()
+  handle(message: QueueMessage): void {
+    // An app span inside the handler: the app's own tracing keeps working.
+    trace.getTracer('app').startActiveSpan('charge card', (span) => span.end());
+    this.next.resolve({ message, active: trace.getActiveSpan()?.spanContext() });
+  }
+}
+
+describe('tracing: { enabled: false } with an OpenTelemetry SDK registered (real Valkey)', () => {
+  const valkey = useValkey();
+  const exporter = new InMemorySpanExporter();
+  let moduleRef: TestingModule;
+
+  beforeAll(async () => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    );
+    moduleRef = await bootWorkers(valkey().url, [UntracedWorker], { tracing: { enabled: false } });
+  });
+  afterAll(async () => {
+    await moduleRef?.close();
+    trace.disable();
+    context.disable();
+    propagation.disable();
+  });
+
+  it('keeps the app spans, starts no queue span and writes no trace header', async () => {
+    const sent = await trace.getTracer('app').startActiveSpan('checkout', async (span) => {
+      try {
+        return await moduleRef.get(QueueSender).send(UNTRACED_QUEUE, { order: 7 });
+      } finally {
+        span.end();
+      }
+    });
+    const handled = await moduleRef.get(UntracedWorker).next.promise;
+    const raw = rawClient(valkey().url);
+    try {
+      // Acknowledged: a process span, had there been one, would have ended before the ack.
+      await pollUntil(
+        () => raw.xpending(keysOf(UNTRACED_QUEUE).stream, 'default'),
+        (pending) => Number((pending as unknown[])[0]) === 0,
+      );
+    } finally {
+      await raw.quit();
+    }
+
+    expect(handled.message.id).toBe(sent.id);
+    expect(handled.message.headers).toEqual({});
+    expect(handled.active).toBeUndefined();
+    expect(
+      exporter
+        .getFinishedSpans()
+        .map((span) => span.name)
+        .sort(),
+    ).toEqual(['charge card', 'checkout']);
+  });
+});

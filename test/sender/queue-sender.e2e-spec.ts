@@ -212,8 +212,12 @@ describe('QueueSender on streams (real Valkey)', () => {
         (exists) => exists === 0,
       );
 
-      // The sender's retry of a call whose reply was lost sends the very same command.
-      await expect(redis.call(script.name, ...(script.args as string[]))).resolves.toEqual([2]);
+      // The sender's retry of a call whose reply was lost sends the same command, marked as a retry
+      // (send.lua's ARGV[10], after the script, the key count and 5 keys).
+      const retried = [...(script.args as string[])];
+      expect(retried[16]).toBe('0');
+      retried[16] = '1';
+      await expect(redis.call(script.name, ...retried)).resolves.toEqual([2]);
       await expect(redis.xlen(layout(queue).stream)).resolves.toBe(1);
     });
 

@@ -34,7 +34,7 @@ export async function bootSender(
       ValkeyQueueModule.forRoot({
         connection: connectionFor(url),
         ...root,
-        sender: { rateLimit: false, ...sender },
+        sender,
       }),
       ...(metadata.imports ?? []),
     ],

@@ -41,3 +41,4 @@ export type { OwnershipOptions } from './interfaces/ownership-options.interface.
 export * from './health/index.js';
 export { ValkeyQueueMetrics } from './observability/valkey-queue-metrics.service.js';
 export type { MetricsOptions, MetricsRegistry } from './interfaces/metrics-options.interface.js';
+export type { TracingOptions } from './interfaces/tracing-options.interface.js';

@@ -55,6 +55,7 @@ export function loadValkeyQueueOptionsFromEnv(env: NodeJS.ProcessEnv = process.e
     sender: loadSenderDefaultsFromEnv(parsed),
     worker: loadWorkerDefaultsFromEnv(parsed),
     metrics: loadMetricsOptionsFromEnv(parsed),
+    tracing: loadTracingFromEnv(parsed),
   });
 }
 
@@ -97,3 +98,11 @@ function loadTls(
 
 const invert = (value: boolean | undefined): boolean | undefined =>
   value === undefined ? undefined : !value;
+
+/** `TRACING_ENABLED` (boolean); undefined when unset (spans follow the registered SDK). */
+function loadTracingFromEnv(
+  parsed: <T>(name: string, parse: (variable: string, raw: string) => T) => T | undefined,
+): ValkeyQueueOptions['tracing'] {
+  const enabled = parsed('TRACING_ENABLED', parseBoolean);
+  return enabled === undefined ? undefined : { enabled };
+}

@@ -20,6 +20,7 @@ import { SenderDefaultsSchema } from './sender-options.schema.js';
 import { WorkerDefaultsSchema } from './worker-options.schema.js';
 import { OwnershipSchema } from './ownership-options.schema.js';
 import { MetricsSchema } from './metrics-options.schema.js';
+import { TracingSchema } from './tracing-options.schema.js';
 
 /**
  * class-validator schemas mirroring the public option interfaces. They are internal: users write
@@ -105,4 +106,6 @@ export class ValkeyQueueOptionsSchema {
   @IsOptional() @ValidateNested() ownership?: OwnershipSchema;
 
   @IsOptional() @ValidateNested() metrics?: MetricsSchema;
+
+  @IsOptional() @ValidateNested() tracing?: TracingSchema;
 }

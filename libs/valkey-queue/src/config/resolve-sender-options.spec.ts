@@ -30,9 +30,18 @@ describe('sender options', () => {
       chunkSize: 1_000,
       idempotencyWindow: 60_000,
       maxRetries: 3,
-      rateLimit: { perSecond: 1_000, burst: 2_000 },
+      rateLimit: false,
       circuitBreaker: { mode: 'consecutive', threshold: 4, halfOpenAfter: 60_000 },
       statusWindow: 60_000,
+    });
+  });
+
+  it('keeps the rate limiter off unless set, and fills an opted-in one with valkeysender values', () => {
+    expect(resolveSenderDefaults({}).rateLimit).toBe(false);
+    expect(resolveSenderDefaults({ rateLimit: {} }).rateLimit).toEqual({ perSecond: 1_000, burst: 2_000 });
+    expect(resolveSenderDefaults({ rateLimit: { perSecond: 50 } }).rateLimit).toEqual({
+      perSecond: 50,
+      burst: 2_000,
     });
   });
 

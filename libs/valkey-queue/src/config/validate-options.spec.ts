@@ -14,6 +14,7 @@ describe('validateOptions', () => {
       sender: SENDER_DEFAULTS,
       worker: WORKER_DEFAULTS,
       metrics: { enabled: false, prefix: 'valkey_queue_' },
+      tracing: { enabled: true },
       connection: {
         connectTimeout: 10_000,
         commandTimeout: 5_000,

@@ -32,6 +32,7 @@ import {
   resolveMetricsOptions,
   type ResolvedMetricsOptions,
 } from './metrics-options.schema.js';
+import { TracingSchema, type ResolvedTracingOptions } from './tracing-options.schema.js';
 
 /** Connection options after validation: the URL is unpacked into fields and defaults are applied. */
 export type ResolvedConnectionOptions = Omit<ConnectionOptions, 'url' | 'reconnect'> &
@@ -49,6 +50,7 @@ export interface ResolvedValkeyQueueOptions {
   /** Stream ownership; undefined when not configured (the service is then inert). */
   ownership?: ResolvedOwnershipOptions;
   metrics: ResolvedMetricsOptions;
+  tracing: ResolvedTracingOptions;
 }
 
 export const DEFAULT_PREFIX = 'vq';
@@ -77,6 +79,7 @@ export function validateOptions(options: ValkeyQueueOptions): ResolvedValkeyQueu
     worker: resolveWorkerDefaults(options.worker),
     ownership: resolveOwnershipOptions(options.ownership),
     metrics: resolveMetricsOptions(options.metrics),
+    tracing: { enabled: options.tracing?.enabled ?? true },
   };
 }
 
@@ -91,6 +94,7 @@ function schemaIssues(options: unknown): InvalidOption[] {
   if (isPlainObject(options.worker)) schema.worker = toSchema(WorkerDefaultsSchema, options.worker);
   if (isPlainObject(options.ownership)) schema.ownership = toSchema(OwnershipSchema, options.ownership);
   if (isPlainObject(options.metrics)) schema.metrics = toSchema(MetricsSchema, options.metrics);
+  if (isPlainObject(options.tracing)) schema.tracing = toSchema(TracingSchema, options.tracing);
   const errors = validateSync(schema, {
     whitelist: true,
     forbidNonWhitelisted: true,

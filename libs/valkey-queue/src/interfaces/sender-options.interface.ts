@@ -10,7 +10,8 @@ export type ListFormat = 'envelope' | 'valkeysender';
 
 /**
  * Token bucket of one sender, per process: `perSecond` tokens a second, at most `burst` saved up.
- * A send takes one token, a batch one per message; without a token the send waits.
+ * A send takes one token, a batch one per message; without a token the send waits. Off unless the
+ * sender's `rateLimit` is set.
  */
 export interface RateLimitOptions {
   /** Sustained sends per second. @default 1000 */
@@ -120,7 +121,10 @@ export interface SenderOptions extends SenderHooks {
   maxRetries?: number;
   /** Backoff between those retries. */
   retryBackoff?: RetryBackoffOptions;
-  /** Token-bucket rate limit, or `false` for none. @default { perSecond: 1000, burst: 2000 } */
+  /**
+   * Token-bucket rate limit, or `false` for none. Off unless set; an object turns it on, its
+   * `perSecond` and `burst` defaulting to 1000 and 2000 (valkeysender's values). @default false
+   */
   rateLimit?: RateLimitOptions | false;
   /**
    * Wait for replicas to confirm every write (`WAIT`), or `false` for none (turns a module default off).

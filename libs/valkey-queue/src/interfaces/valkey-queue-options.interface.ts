@@ -1,5 +1,6 @@
 import type { SenderDefaults } from './sender-options.interface.js';
 import type { MetricsOptions } from './metrics-options.interface.js';
+import type { TracingOptions } from './tracing-options.interface.js';
 import type { OwnershipOptions } from './ownership-options.interface.js';
 import type { ConnectionOptions } from './connection-options.interface.js';
 import type { WorkerDefaults } from './worker-options.interface.js';
@@ -39,4 +40,6 @@ export interface ValkeyQueueOptions {
   ownership?: OwnershipOptions;
   /** Prometheus metrics (needs the optional `prom-client` package); off by default. */
   metrics?: MetricsOptions;
+  /** OpenTelemetry spans: on while an SDK is registered, unless `enabled: false`. */
+  tracing?: TracingOptions;
 }

@@ -294,8 +294,8 @@ declare module 'ioredis' {
     ): Result<number, Context>;
     /**
      * See send.lua. Keys: target, delayed, bodies, marker, dedup; args: mode, markerTtl, dedupTtl,
-     * firstId, trim, trimValue, dueAt, delay, width, then the flattened messages. Resolves
-     * `[0, count, dueMs | -1]` written, `[1, firstId]` deduplicated, `[2]` already written.
+     * firstId, trim, trimValue, dueAt, delay, width, retry (1: check the marker), then the flattened
+     * messages. Resolves `[0, count, dueMs | -1]` written, `[1, firstId]` deduplicated, `[2]` already written.
      */
     vqSend(
       target: string,

@@ -1,7 +1,7 @@
 import { encodeDelayedBody } from '../envelope/delayed-body.js';
 import { toListElement, toStreamFields } from '../envelope/envelope.js';
 import { queueKeys } from '../utils/keys.util.js';
-import { buildSendCall, type SendCallSettings } from './build-send-call.js';
+import { buildSendCall, markAsRetry, type SendCallSettings } from './build-send-call.js';
 
 const keys = queueKeys('vq', 'orders');
 const settings = (overrides: Partial<SendCallSettings> = {}): SendCallSettings => ({
@@ -48,6 +48,7 @@ describe('buildSendCall', () => {
       '',
       '',
       12,
+      0,
       toStreamFields(first),
       toStreamFields(second),
     ]);
@@ -88,7 +89,7 @@ describe('buildSendCall', () => {
     expect(call.mode).toBe('list');
     expect(call.args[0]).toBe(keys.list);
     expect(call.args[13]).toBe(1);
-    expect(call.args[14]).toBe(toListElement(call.envelopes[0]));
+    expect(call.args[15]).toBe(toListElement(call.envelopes[0]));
   });
 
   it('parks delayed messages as [id, body] with the body the promoter appends', () => {
@@ -99,6 +100,7 @@ describe('buildSendCall', () => {
       '',
       500,
       2,
+      0,
       [envelope.id, encodeDelayedBody(toStreamFields(envelope))],
     ]);
 
@@ -112,8 +114,18 @@ describe('buildSendCall', () => {
       CREATED + 9,
       '',
       2,
+      0,
       [list.envelopes[0].id, toListElement(list.envelopes[0])],
     ]);
+  });
+
+  it('marks a call as a retry, so that send.lua checks its marker', () => {
+    const call = buildSendCall(settings(), ['1'], {}, CREATED);
+
+    markAsRetry(call);
+
+    expect(call.args[14]).toBe(1);
+    expect(call.args[15]).toEqual(toStreamFields(call.envelopes[0]));
   });
 
   it('passes trimming only to stream appends', () => {
@@ -132,7 +144,7 @@ describe('buildSendCall with listFormat valkeysender', () => {
     const now = buildSendCall(list, ['{"a":1}'], { ttl: 5_000 }, CREATED);
     const later = buildSendCall(list, ['{"a":1}'], { delay: 1_000 }, CREATED);
 
-    const element = JSON.parse(now.args[14] as string) as Record<string, unknown>;
+    const element = JSON.parse(now.args[15] as string) as Record<string, unknown>;
     expect(element).toMatchObject({
       id: now.envelopes[0].id,
       queue: 'orders',
@@ -140,7 +152,7 @@ describe('buildSendCall with listFormat valkeysender', () => {
       ttl: 5_000_000_000,
       retries: 0,
     });
-    const [id, body] = later.args[14] as string[];
+    const [id, body] = later.args[15] as string[];
     expect(id).toBe(later.envelopes[0].id);
     expect(JSON.parse(body)).toMatchObject({ id, queue: 'orders', retries: 0 });
   });

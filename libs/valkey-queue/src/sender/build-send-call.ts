@@ -34,7 +34,10 @@ export interface SendCall {
   queue: string;
   mode: SendMode;
   envelopes: Envelope[];
-  /** Arguments of `vqSend` after the command name: 5 keys, 9 settings, then one item per message. */
+  /**
+   * Arguments of `vqSend` after the command name: 5 keys, 10 settings, then one item per message.
+   * Built once per call; a retry only sets its `RETRY_FLAG` item (see `markAsRetry`).
+   */
   args: (string | number | string[])[];
   /** Set for a plain single send, which may share one send-many.lua call with concurrent ones. */
   shareable?: ShareableSend;
@@ -42,8 +45,6 @@ export interface SendCall {
 
 /** A single immediate send without dedup key, as send-many.lua takes it. @internal */
 export interface ShareableSend {
-  /** Sends with the same group key can go in one call: same target and settings. */
-  group: string;
   target: string;
   mode: 'stream' | 'list';
   marker: string;
@@ -93,7 +94,7 @@ export function buildSendCall(
   const dedupTtl = options.dedupKey === undefined ? 0 : (options.dedupTtl ?? settings.dedupTtl);
   // Also with a dedup key: that key alone makes a retry a no-op only while it lives, and a dedupTtl
   // shorter than the call's retries (or another sender taking the key after it expired) would let
-  // a retry append again, or report someone else's id.
+  // a retry append again, or report someone else's id. 0 when the sender never retries.
   const markerTtl = settings.idempotencyWindow;
   const width = mode === 'stream' ? (data[0] as string[]).length : mode === 'list' ? 1 : 2;
   const args: (string | number | string[])[] = [
@@ -111,13 +112,13 @@ export function buildSendCall(
     options.dueAt ?? '',
     options.delay ?? '',
     width,
+    0, // a first attempt: see RETRY_FLAG
   ];
   for (const item of data) args.push(item);
   const { queue } = settings;
   if (mode === 'delayed' || dedupTtl > 0 || payloads.length !== 1) return { queue, mode, envelopes, args };
   const trim = mode === 'stream' ? settings.trim : '';
   const shareable: ShareableSend = {
-    group: `${settings.target}\n${mode}\n${markerTtl}\n${trim}\n${settings.trimValue}\n${width}`,
     target: settings.target,
     mode,
     marker: keys.sent(first),
@@ -128,6 +129,23 @@ export function buildSendCall(
     data: data[0],
   };
   return { queue, mode, envelopes, args, shareable };
+}
+
+/** Where send.lua's ARGV[10] sits in `SendCall.args`: 0 on a first attempt, 1 on a retry. */
+const RETRY_FLAG = 14;
+
+/**
+ * Turns `call` into its retry: send.lua then checks the idempotency marker before writing. A first
+ * attempt skips that check (its id is new, so no marker can exist yet) and only writes the marker.
+ * @internal
+ */
+export function markAsRetry(call: SendCall): void {
+  call.args[RETRY_FLAG] = 1;
+}
+
+/** Sends that can share one send-many.lua call: same target and settings. @internal */
+export function shareGroup(send: ShareableSend): string {
+  return `${send.target}\n${send.mode}\n${send.markerTtl}\n${send.trim}\n${send.trimValue}\n${send.width}`;
 }
 
 function encodeForMode(mode: SendMode, settings: SendCallSettings, envelope: Envelope): string | string[] {

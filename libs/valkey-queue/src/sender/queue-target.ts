@@ -34,7 +34,8 @@ export function resolveQueueTarget(
     target: key,
     queue,
     listFormat: options.listFormat,
-    idempotencyWindow: options.idempotencyWindow,
+    // The marker only serves this sender's own retries: none without them.
+    idempotencyWindow: options.maxRetries > 0 ? options.idempotencyWindow : 0,
     dedupTtl: options.dedupTtl,
     trim: maxLen !== undefined ? 'MAXLEN' : maxAge !== undefined ? 'MINID' : '',
     trimValue: maxLen ?? maxAge ?? 0,

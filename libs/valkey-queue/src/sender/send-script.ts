@@ -3,7 +3,7 @@ import { Cluster, Command } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
 import { LUA_SCRIPTS } from '../lua/lua-scripts.js';
 import { InsufficientReplicasError } from '../errors/insufficient-replicas.error.js';
-import type { SendCall, ShareableSend } from './build-send-call.js';
+import { shareGroup, type SendCall, type ShareableSend } from './build-send-call.js';
 import { ReplicaShortfall, writeThenWait } from './durable-write.js';
 import type { DurabilityOptions } from '../interfaces/sender-options.interface.js';
 
@@ -116,7 +116,12 @@ export class SendScript {
 
   private write(name: 'evalsha' | 'eval', script: string, args: SendScriptArgs): Promise<SendReply> {
     const { keyPrefix } = this.client.options as { keyPrefix?: string };
-    const command = new Command(name, [script, SEND_KEYS, ...args], { replyEncoding: 'utf8', keyPrefix });
+    // One array of the final size: no spread of the call's arguments per send.
+    const argv = new Array<string | number | string[]>(args.length + 2);
+    argv[0] = script;
+    argv[1] = SEND_KEYS;
+    for (let index = 0; index < args.length; index++) argv[index + 2] = args[index];
+    const command = new Command(name, argv, { replyEncoding: 'utf8', keyPrefix });
     void this.client.sendCommand(command);
     return command.promise as Promise<SendReply>;
   }
@@ -124,7 +129,9 @@ export class SendScript {
   private share(sendCall: SendCall, durability?: DurabilityOptions): Promise<SendReply> {
     const send = sendCall.shareable!;
     // Durable sends share a call (and one WAIT) only with sends of the same durability.
-    const group = durability ? `${send.group}\n${durability.replicas}\n${durability.timeout}` : send.group;
+    const group = durability
+      ? `${shareGroup(send)}\n${durability.replicas}\n${durability.timeout}`
+      : shareGroup(send);
     return new Promise<SendReply>((resolve, reject) => {
       let call = this.shared.get(group);
       if (!call) {

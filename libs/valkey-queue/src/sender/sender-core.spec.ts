@@ -25,6 +25,7 @@ function core(client: Redis | Cluster, options = {}) {
       resilience: resilience as unknown as SenderResilience,
       status: status as unknown as SenderStatus,
       promoter: { watch: jest.fn(), scheduled: jest.fn() } as unknown as DelayedPromoter,
+      tracing: true,
     },
     undefined,
   );

@@ -12,7 +12,7 @@ import { ValkeyQueueError } from '../errors/valkey-queue.error.js';
 import type { SenderMetrics } from '../observability/metrics/sender-metrics.js';
 import { startSendSpan } from '../observability/tracing/queue-tracing.js';
 import { errorMessage, TimeoutError } from '../utils/with-timeout.util.js';
-import { buildSendCall, type SendCall, type SendCallSettings } from './build-send-call.js';
+import { buildSendCall, markAsRetry, type SendCall, type SendCallSettings } from './build-send-call.js';
 import { CallDeadline, sleep } from './call-deadline.js';
 import { checkSendOptions, type CheckedSendOptions } from './check-send-options.js';
 import { measureQueueSize } from './queue-size.js';
@@ -35,6 +35,8 @@ export interface SenderDeps {
   promoter: DelayedPromoter;
   /** Counters per queue; absent while metrics are off (then nothing is counted). */
   metrics?: SenderMetrics;
+  /** False when `tracing.enabled` is false: no send spans even with an OpenTelemetry SDK. */
+  tracing: boolean;
 }
 
 /** Queue names remembered per sender; beyond this the cache starts over (names are caller-chosen). */
@@ -61,7 +63,8 @@ export class SenderCore {
   }
 
   async send(queue: string, payload: unknown, rawOptions?: SendOptions): Promise<SendResult> {
-    const span = startSendSpan(queue, 1); // undefined unless an OpenTelemetry SDK is registered
+    // undefined unless tracing is on and an OpenTelemetry SDK is registered
+    const span = this.deps.tracing ? startSendSpan(queue, 1) : undefined;
     let call: SendCall;
     let options: CheckedSendOptions;
     try {
@@ -97,7 +100,9 @@ export class SenderCore {
     let options: CheckedSendOptions;
     let texts: string[];
     const createdAt = Date.now();
-    const span = startSendSpan(queue, Array.isArray(payloads) ? payloads.length : 0);
+    const span = this.deps.tracing
+      ? startSendSpan(queue, Array.isArray(payloads) ? payloads.length : 0)
+      : undefined;
     try {
       const target = this.target(queue);
       if (!Array.isArray(payloads)) throw new InvalidSendOptionsError('payloads', payloads, 'an array');
@@ -195,6 +200,7 @@ export class SenderCore {
       // Never start an attempt after the deadline (cockatiel would retry once more after its backoff).
       if (deadline.expired) return Promise.reject(deadline.reason);
       progress.issued += 1;
+      if (progress.issued === 2) markAsRetry(call); // an earlier attempt may have written
       return script.call(call, this.options.durability);
     };
     const { breaker } = resilience;

@@ -46,6 +46,7 @@ export class SenderFactory {
       status,
       promoter,
       metrics: metrics.sender,
+      tracing: options.tracing.enabled,
     };
     this.rootLimiter = createLimiter(options.sender.rateLimit);
     this.root = new SenderCore(options.sender, this.deps, this.rootLimiter);

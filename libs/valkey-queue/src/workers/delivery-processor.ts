@@ -62,7 +62,8 @@ export class DeliveryProcessor {
   private readonly hookDeliveryLimit: number;
   /** Undefined while metrics are off: every count below is then skipped. */
   private readonly metrics: WorkerMetrics | undefined;
-  private readonly traceTarget: ConsumerTarget;
+  /** Undefined when tracing is off (`tracing.enabled: false`). */
+  private readonly traceTarget: ConsumerTarget | undefined;
 
   constructor(
     private readonly definition: WorkerDefinition,
@@ -75,7 +76,10 @@ export class DeliveryProcessor {
     this.hookTimeout = definition.options.timeout ?? DEFAULT_HOOK_TIMEOUT_MS;
     this.hookDeliveryLimit = definition.options.maxRetries + 2;
     this.metrics = definition.metrics;
-    this.traceTarget = { group: definition.options.group, consumer: definition.options.consumer };
+    this.traceTarget =
+      definition.tracing === false
+        ? undefined
+        : { group: definition.options.group, consumer: definition.options.consumer };
   }
 
   /** Processes one message and settles it (frees its slot) when done. Never rejects. */
@@ -112,7 +116,8 @@ export class DeliveryProcessor {
       const received = new ReceivedMessage(envelope, options.queue, payload, attempt, raw.entryId);
       entry.message = received;
       const { metrics } = this;
-      const span = startProcessSpan(received, this.traceTarget); // undefined without an OpenTelemetry SDK
+      // undefined unless tracing is on and an OpenTelemetry SDK is registered
+      const span = this.traceTarget ? startProcessSpan(received, this.traceTarget) : undefined;
       const startedAt = metrics ? metrics.handlerStarted(envelope.createdAt, attempt) : 0;
       let error: Error | undefined;
       if (options.timeout === undefined) {

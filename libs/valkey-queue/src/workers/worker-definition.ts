@@ -19,6 +19,8 @@ export interface WorkerDefinition {
   readonly handlers: WorkerHandlers;
   /** The worker's metric cells; absent while metrics are off. Set when its consumer is built. */
   readonly metrics?: WorkerMetrics;
+  /** False when `tracing.enabled` is false: no process spans. Set when its consumer is built. */
+  readonly tracing?: boolean;
 }
 
 /** One message this consumer holds: from delivery until its outcome is written. @internal */

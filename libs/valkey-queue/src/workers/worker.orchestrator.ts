@@ -42,7 +42,7 @@ export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplica
     for (const definition of this.registry.definitions()) {
       const { queue, group } = definition.options;
       const metrics = this.metrics.worker({ queue, group, worker: definition.name });
-      const instrumented = { ...definition, metrics };
+      const instrumented = { ...definition, metrics, tracing: this.options.tracing.enabled };
       const consumer = new QueueConsumer(instrumented, {
         connection: this.connection,
         prefix: this.options.prefix,
