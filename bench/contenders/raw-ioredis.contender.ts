@@ -10,6 +10,9 @@ export async function openRawClient(context: BenchContext): Promise<Redis> {
   return client;
 }
 
+/** A fresh stream key for a raw baseline, in its own hash tag as the library's keys are. */
+export const rawStreamKey = (context: BenchContext): string => `{bench:${context.queueName()}}:stream`;
+
 /**
  * The same wire content as this library's stream envelope (docs/key-layout.md), built inline: the
  * raw baselines write what QueueSender writes, so ratios measure the library, not the format.

@@ -1,6 +1,6 @@
 import { prefilledBullWorker } from '../contenders/bullmq-worker.contender.js';
 import { prefilledQueueWorker } from '../contenders/queue-worker.contender.js';
-import { fillStream, openRawClient } from '../contenders/raw-ioredis.contender.js';
+import { fillStream, openRawClient, rawStreamKey } from '../contenders/raw-ioredis.contender.js';
 import { defineScenario, type BenchContext, type Contender, type Scenario } from '../scenario.js';
 
 /**
@@ -17,7 +17,7 @@ function rawLoopContender(concurrency: number): Contender {
     name: 'raw XREADGROUP+XACK',
     async setup(context: BenchContext, size: number) {
       const client = await openRawClient(context);
-      const key = `{bench:${context.queueName()}}:stream`;
+      const key = rawStreamKey(context);
       await fillStream(client, key, size);
       await client.xgroup('CREATE', key, GROUP, '0');
       return {

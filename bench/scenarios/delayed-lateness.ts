@@ -1,8 +1,7 @@
-import { recordingBullWorker } from '../contenders/bullmq-worker.contender.js';
-import { startWorkerApp } from '../contenders/queue-worker.contender.js';
-import { LATENCY_METRICS, LatencyRecorder, waitFor } from '../latency.js';
+import { recordingBullMq, recordingQueueWorker } from '../contenders/recording.contender.js';
+import { LATENCY_METRICS } from '../latency.js';
 import { orderPayload } from '../payloads.js';
-import { defineScenario, type Contender } from '../scenario.js';
+import { defineScenario, type BenchContext } from '../scenario.js';
 
 /**
  * Delayed-message lateness: `size` messages are sent with due times spread evenly over a window
@@ -19,63 +18,43 @@ const spreadMs = (quick: boolean): number => (quick ? 2_000 : 10_000);
 const offset = (index: number, size: number, spread: number): number => Math.floor((index / size) * spread);
 const latenessOf = (payload: unknown): number => Date.now() - (payload as { dueAt: number }).dueAt;
 
-const queueWorker: Contender = {
-  name: '@QueueWorker',
-  async setup(context, size) {
-    const recorder = new LatencyRecorder(size);
-    const app = await startWorkerApp(
-      context,
-      context.queueName(),
-      (message) => recorder.record(latenessOf(message.payload)),
-      { concurrency: CONCURRENCY },
-    );
-    const { queue } = app.worker;
-    const spread = spreadMs(context.quick);
-    return {
-      async run() {
-        await app.worker.start();
-        const first = Date.now() + LEAD_MS;
-        await Promise.all(
-          Array.from({ length: size }, (_, index) => {
-            const dueAt = first + offset(index, size, spread);
-            return app.sender.send(queue, { ...orderPayload(index), dueAt }, { at: new Date(dueAt) });
-          }),
-        );
-        await waitFor(() => recorder.recorded >= size, LEAD_MS + spread + 60_000, 'delayed messages');
-        return recorder.summary();
-      },
-      teardown: () => app.close(),
-    };
-  },
+const measure = {
+  concurrency: CONCURRENCY,
+  figureOf: latenessOf,
+  withinMs: (context: BenchContext) => LEAD_MS + spreadMs(context.quick) + 60_000,
+  what: 'delayed messages',
 };
 
-const bullMq: Contender = {
-  name: 'BullMQ',
-  async setup(context, size) {
-    const recorder = new LatencyRecorder(size);
-    const bull = await recordingBullWorker(context, CONCURRENCY, (data) => recorder.record(latenessOf(data)));
+const queueWorker = recordingQueueWorker({
+  ...measure,
+  async load(app, size, context) {
     const spread = spreadMs(context.quick);
-    return {
-      async run() {
-        await bull.start();
-        const first = Date.now() + LEAD_MS;
-        const jobs = Array.from({ length: size }, (_, index) => {
-          const dueAt = first + offset(index, size, spread);
-          return {
-            name: 'order',
-            data: { ...orderPayload(index), dueAt },
-            opts: { delay: dueAt - Date.now() },
-          };
-        });
-        for (let start = 0; start < size; start += 1_000)
-          await bull.queue.addBulk(jobs.slice(start, start + 1_000));
-        await waitFor(() => recorder.recorded >= size, LEAD_MS + spread + 60_000, 'delayed messages');
-        return recorder.summary();
-      },
-      teardown: () => bull.close(),
-    };
+    const first = Date.now() + LEAD_MS;
+    await Promise.all(
+      Array.from({ length: size }, (_, index) => {
+        const dueAt = first + offset(index, size, spread);
+        return app.sender.send(app.worker.queue, { ...orderPayload(index), dueAt }, { at: new Date(dueAt) });
+      }),
+    );
   },
-};
+});
+
+const bullMq = recordingBullMq({
+  ...measure,
+  async load(queue, size, context) {
+    const spread = spreadMs(context.quick);
+    const first = Date.now() + LEAD_MS;
+    const jobs = Array.from({ length: size }, (_, index) => {
+      const dueAt = first + offset(index, size, spread);
+      return {
+        name: 'order',
+        data: { ...orderPayload(index), dueAt },
+        opts: { delay: dueAt - Date.now() },
+      };
+    });
+    for (let start = 0; start < size; start += 1_000) await queue.addBulk(jobs.slice(start, start + 1_000));
+  },
+});
 
 export default defineScenario({
   id: 'delayed-lateness',

@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
-import { recordingBullWorker } from '../contenders/bullmq-worker.contender.js';
-import { startWorkerApp } from '../contenders/queue-worker.contender.js';
-import { envelopeFields, openRawClient } from '../contenders/raw-ioredis.contender.js';
-import { LATENCY_METRICS, LatencyRecorder, sendAtRate, waitFor } from '../latency.js';
+import { recordingBullMq, recordingQueueWorker } from '../contenders/recording.contender.js';
+import { envelopeFields, openRawClient, rawStreamKey } from '../contenders/raw-ioredis.contender.js';
+import { LATENCY_METRICS, LatencyRecorder, sendAtRate } from '../latency.js';
 import { orderPayload } from '../payloads.js';
 import { defineScenario, type Contender } from '../scenario.js';
 
@@ -22,45 +21,22 @@ const stamped = (index: number): Record<string, unknown> => ({
 });
 const latencyOf = (payload: unknown): number => performance.now() - (payload as { sentAt: number }).sentAt;
 
-const queueWorker: Contender = {
-  name: '@QueueWorker',
-  async setup(context, size) {
-    const recorder = new LatencyRecorder(size);
-    const app = await startWorkerApp(
-      context,
-      context.queueName(),
-      (message) => recorder.record(latencyOf(message.payload)),
-      { concurrency: CONCURRENCY },
-    );
-    const queue = app.worker.queue;
-    return {
-      async run() {
-        await app.worker.start();
-        await sendAtRate(size, RATE, (index) => app.sender.send(queue, stamped(index)));
-        await waitFor(() => recorder.recorded >= size, 60_000, 'latency run');
-        return recorder.summary();
-      },
-      teardown: () => app.close(),
-    };
-  },
+const measure = {
+  concurrency: CONCURRENCY,
+  figureOf: latencyOf,
+  withinMs: () => 60_000,
+  what: 'latency run',
 };
 
-const bullMq: Contender = {
-  name: 'BullMQ',
-  async setup(context, size) {
-    const recorder = new LatencyRecorder(size);
-    const bull = await recordingBullWorker(context, CONCURRENCY, (data) => recorder.record(latencyOf(data)));
-    return {
-      async run() {
-        await bull.start();
-        await sendAtRate(size, RATE, (index) => bull.queue.add('order', stamped(index)));
-        await waitFor(() => recorder.recorded >= size, 60_000, 'latency run');
-        return recorder.summary();
-      },
-      teardown: () => bull.close(),
-    };
-  },
-};
+const queueWorker = recordingQueueWorker({
+  ...measure,
+  load: (app, size) => sendAtRate(size, RATE, (index) => app.sender.send(app.worker.queue, stamped(index))),
+});
+
+const bullMq = recordingBullMq({
+  ...measure,
+  load: (queue, size) => sendAtRate(size, RATE, (index) => queue.add('order', stamped(index))),
+});
 
 const rawLoop: Contender = {
   name: 'raw XADD + XREADGROUP',
@@ -68,7 +44,7 @@ const rawLoop: Contender = {
     const recorder = new LatencyRecorder(size);
     const producer = await openRawClient(context);
     const consumer = await openRawClient(context);
-    const key = `{bench:${context.queueName()}}:stream`;
+    const key = rawStreamKey(context);
     await producer.xgroup('CREATE', key, 'default', '$', 'MKSTREAM');
     return {
       async run() {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { fillBullQueue, openBullQueue } from '../contenders/bullmq.contender.js';
 import { startSenderApp } from '../contenders/queue-sender.contender.js';
-import { fillStream, openRawClient } from '../contenders/raw-ioredis.contender.js';
+import { fillStream, openRawClient, rawStreamKey } from '../contenders/raw-ioredis.contender.js';
 import { orderPayloads } from '../payloads.js';
 import { defineScenario, type BenchContext, type Contender } from '../scenario.js';
 
@@ -78,7 +78,7 @@ export default defineScenario({
     }),
     memoryContender('raw XADD', async (context) => {
       const client = await openRawClient(context);
-      const key = `{bench:${context.queueName()}}:stream`;
+      const key = rawStreamKey(context);
       return { fill: (size) => fillStream(client, key, size), close: async () => void (await client.quit()) };
     }),
   ],

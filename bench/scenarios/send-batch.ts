@@ -1,6 +1,5 @@
-import { openBullQueue } from '../contenders/bullmq.contender.js';
-import { startSenderApp } from '../contenders/queue-sender.contender.js';
-import { envelopeFields, openRawClient } from '../contenders/raw-ioredis.contender.js';
+import { bullProducer, queueSenderProducer, rawStreamProducer } from '../contenders/producers.js';
+import { envelopeFields } from '../contenders/raw-ioredis.contender.js';
 import { orderPayloads } from '../payloads.js';
 import { defineScenario } from '../scenario.js';
 
@@ -18,53 +17,29 @@ export default defineScenario({
   title: `batch send, batches of ${BATCH} awaited one after another`,
   size: (quick) => (quick ? 20_000 : 200_000),
   contenders: [
-    {
-      name: 'QueueSender.sendBatch',
-      async setup(context, size) {
-        const app = await startSenderApp(context);
-        const queue = context.queueName();
-        const work = batches(orderPayloads(size));
-        return {
-          async run() {
-            for (const batch of work) await app.sender.sendBatch(queue, batch);
-          },
-          teardown: () => app.close(),
-        };
-      },
-    },
-    {
-      name: 'BullMQ Queue.addBulk',
-      async setup(context, size) {
-        const queue = openBullQueue(context);
-        await queue.waitUntilReady();
-        const work = batches(orderPayloads(size).map((data) => ({ name: 'order', data })));
-        return {
-          async run() {
-            for (const batch of work) await queue.addBulk(batch);
-          },
-          teardown: () => queue.close(),
-        };
-      },
-    },
-    {
-      name: 'raw pipelined XADD',
-      async setup(context, size) {
-        const client = await openRawClient(context);
-        const key = `{bench:${context.queueName()}}:stream`;
-        const work = batches(orderPayloads(size));
-        return {
-          async run() {
-            for (const batch of work) {
-              const pipeline = client.pipeline();
-              const createdAt = Date.now();
-              for (const payload of batch) pipeline.xadd(key, '*', ...envelopeFields(payload, createdAt));
-              await pipeline.exec();
-            }
-          },
-          teardown: async () => void (await client.quit()),
-        };
-      },
-    },
+    queueSenderProducer('QueueSender.sendBatch', ({ sender, queue }, size) => {
+      const work = batches(orderPayloads(size));
+      return async () => {
+        for (const batch of work) await sender.sendBatch(queue, batch);
+      };
+    }),
+    bullProducer('BullMQ Queue.addBulk', (queue, size) => {
+      const work = batches(orderPayloads(size).map((data) => ({ name: 'order', data })));
+      return async () => {
+        for (const batch of work) await queue.addBulk(batch);
+      };
+    }),
+    rawStreamProducer('raw pipelined XADD', ({ client, key }, size) => {
+      const work = batches(orderPayloads(size));
+      return async () => {
+        for (const batch of work) {
+          const pipeline = client.pipeline();
+          const createdAt = Date.now();
+          for (const payload of batch) pipeline.xadd(key, '*', ...envelopeFields(payload, createdAt));
+          await pipeline.exec();
+        }
+      };
+    }),
   ],
   ratios: [
     { of: 'QueueSender.sendBatch', to: 'raw pipelined XADD', target: 0.8 },

@@ -1,6 +1,5 @@
-import { openBullQueue } from '../contenders/bullmq.contender.js';
-import { startSenderApp } from '../contenders/queue-sender.contender.js';
-import { envelopeFields, openRawClient } from '../contenders/raw-ioredis.contender.js';
+import { bullProducer, queueSenderProducer, rawStreamProducer } from '../contenders/producers.js';
+import { envelopeFields } from '../contenders/raw-ioredis.contender.js';
 import { orderPayloads } from '../payloads.js';
 import { defineScenario } from '../scenario.js';
 
@@ -22,43 +21,19 @@ export default defineScenario({
   title: `single send, ${IN_FLIGHT} concurrent callers`,
   size: (quick) => (quick ? 4_000 : 40_000),
   contenders: [
-    {
-      name: 'QueueSender.send',
-      async setup(context, size) {
-        const app = await startSenderApp(context);
-        const queue = context.queueName();
-        const payloads = orderPayloads(size);
-        return {
-          run: () => inFlight(size, (index) => app.sender.send(queue, payloads[index])),
-          teardown: () => app.close(),
-        };
-      },
-    },
-    {
-      name: 'BullMQ Queue.add',
-      async setup(context, size) {
-        const queue = openBullQueue(context);
-        await queue.waitUntilReady();
-        const payloads = orderPayloads(size);
-        return {
-          run: () => inFlight(size, (index) => queue.add('order', payloads[index])),
-          teardown: () => queue.close(),
-        };
-      },
-    },
-    {
-      name: 'raw XADD',
-      async setup(context, size) {
-        const client = await openRawClient(context);
-        const key = `{bench:${context.queueName()}}:stream`;
-        const payloads = orderPayloads(size);
-        return {
-          run: () =>
-            inFlight(size, (index) => client.xadd(key, '*', ...envelopeFields(payloads[index], Date.now()))),
-          teardown: async () => void (await client.quit()),
-        };
-      },
-    },
+    queueSenderProducer('QueueSender.send', ({ sender, queue }, size) => {
+      const payloads = orderPayloads(size);
+      return () => inFlight(size, (index) => sender.send(queue, payloads[index]));
+    }),
+    bullProducer('BullMQ Queue.add', (queue, size) => {
+      const payloads = orderPayloads(size);
+      return () => inFlight(size, (index) => queue.add('order', payloads[index]));
+    }),
+    rawStreamProducer('raw XADD', ({ client, key }, size) => {
+      const payloads = orderPayloads(size);
+      return () =>
+        inFlight(size, (index) => client.xadd(key, '*', ...envelopeFields(payloads[index], Date.now())));
+    }),
   ],
   ratios: [
     { of: 'QueueSender.send', to: 'BullMQ Queue.add' },

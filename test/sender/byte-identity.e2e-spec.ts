@@ -1,8 +1,4 @@
-import type { TestingModule } from '@nestjs/testing';
 import { QueueSender, type SenderTransport } from 'nestjs-valkey-queue';
-import type { Redis } from 'ioredis';
-import { rawClient } from '../utils/raw-client.js';
-import { useValkey } from '../utils/use-valkey.js';
 import {
   bootSender,
   layout,
@@ -11,6 +7,7 @@ import {
   RAW_JSON_CODEC,
   streamRecords,
   TRICKY_JSON,
+  useSender,
 } from './sender-fixtures.js';
 
 /**
@@ -21,34 +18,21 @@ import {
 describe.each<SenderTransport>(['stream', 'list'])(
   'payload byte identity on %s (real Valkey)',
   (transport) => {
-    const valkey = useValkey();
-    let redis: Redis;
-    let moduleRef: TestingModule;
-    let sender: QueueSender;
-
-    beforeAll(async () => {
-      redis = rawClient(valkey().url);
-      moduleRef = await bootSender(valkey().url, { transport, codec: RAW_JSON_CODEC });
-      sender = moduleRef.get(QueueSender);
-    });
-    afterAll(async () => {
-      await moduleRef.close();
-      await redis.quit();
-    });
+    const suite = useSender({ transport, codec: RAW_JSON_CODEC });
 
     /** The stored payloads of `queue`, oldest first, read with plain commands. */
     const storedPayloads = async (queue: string): Promise<string[]> => {
       if (transport === 'stream')
-        return (await streamRecords(redis, layout(queue).stream)).map(({ payload }) => payload);
-      const elements = await redis.lrange(layout(queue).list, 0, -1);
+        return (await streamRecords(suite.redis, layout(queue).stream)).map(({ payload }) => payload);
+      const elements = await suite.redis.lrange(layout(queue).list, 0, -1);
       return elements.reverse().map((element) => JSON.parse(element).payload as string);
     };
 
     it('keeps the bytes on the direct path (send and sendBatch)', async () => {
       const queue = newQueue();
 
-      await sender.send(queue, TRICKY_JSON);
-      await sender.sendBatch(queue, [TRICKY_JSON, '[]', '{}', '9007199254740993', '"a/b"']);
+      await suite.sender.send(queue, TRICKY_JSON);
+      await suite.sender.sendBatch(queue, [TRICKY_JSON, '[]', '{}', '9007199254740993', '"a/b"']);
 
       await expect(storedPayloads(queue)).resolves.toEqual([
         TRICKY_JSON,
@@ -63,8 +47,8 @@ describe.each<SenderTransport>(['stream', 'list'])(
     it('keeps the bytes on the delayed path, through promotion', async () => {
       const queue = newQueue();
 
-      await sender.send(queue, TRICKY_JSON, { delay: 100 });
-      await sender.sendBatch(queue, ['[]', '{}'], { delay: 100 });
+      await suite.sender.send(queue, TRICKY_JSON, { delay: 100 });
+      await suite.sender.sendBatch(queue, ['[]', '{}'], { delay: 100 });
 
       const payloads = await pollUntil(
         () => storedPayloads(queue),
@@ -80,7 +64,7 @@ describe.each<SenderTransport>(['stream', 'list'])(
     });
 
     it('keeps the bytes with the default JSON codec for values JSON can hold', async () => {
-      const defaults = await bootSender(valkey().url, { transport });
+      const defaults = await bootSender(suite.valkey().url, { transport });
       try {
         const queue = newQueue();
         await defaults

@@ -1,33 +1,16 @@
-import type { TestingModule } from '@nestjs/testing';
-import { NotSupportedError, QueueSender } from 'nestjs-valkey-queue';
-import type { Redis } from 'ioredis';
-import { rawClient } from '../utils/raw-client.js';
+import { NotSupportedError } from 'nestjs-valkey-queue';
 import { describeStandalone } from '../utils/topology.js';
-import { useValkey } from '../utils/use-valkey.js';
-import { bootSender, keysOf, layout, newQueue, pollUntil } from './sender-fixtures.js';
+import { keysOf, layout, newQueue, pollUntil, useSender } from './sender-fixtures.js';
 
 describe('QueueSender on lists (real Valkey)', () => {
-  const valkey = useValkey();
-  let redis: Redis;
-  let moduleRef: TestingModule;
-  let sender: QueueSender;
-
-  beforeAll(async () => {
-    redis = rawClient(valkey().url);
-    moduleRef = await bootSender(valkey().url, { transport: 'list' });
-    sender = moduleRef.get(QueueSender);
-  });
-  afterAll(async () => {
-    await moduleRef.close();
-    await redis.quit();
-  });
+  const suite = useSender({ transport: 'list' });
 
   it('pushes one JSON element that a plain BRPOP reads', async () => {
     const queue = newQueue();
 
-    const result = await sender.send(queue, { orderId: 42 }, { headers: { trace: 't' }, ttl: 10_000 });
+    const result = await suite.sender.send(queue, { orderId: 42 }, { headers: { trace: 't' }, ttl: 10_000 });
 
-    const popped = await redis.brpop(layout(queue).list, 1);
+    const popped = await suite.redis.brpop(layout(queue).list, 1);
     expect(popped?.[0]).toBe(layout(queue).list);
     const element = JSON.parse(popped![1]);
     expect(element).toEqual({
@@ -39,43 +22,43 @@ describe('QueueSender on lists (real Valkey)', () => {
       attempt: 1,
       expiresAt: element.createdAt + 10_000,
     });
-    await expect(redis.pttl(layout(queue).list)).resolves.toBe(-2); // popped empty; never had a TTL
+    await expect(suite.redis.pttl(layout(queue).list)).resolves.toBe(-2); // popped empty; never had a TTL
   });
 
   it('keeps batch order: the first payload is popped first', async () => {
     const queue = newQueue();
 
-    await sender.sendBatch(queue, ['a', 'b', 'c']);
-    await sender.send(queue, 'd');
+    await suite.sender.sendBatch(queue, ['a', 'b', 'c']);
+    await suite.sender.send(queue, 'd');
 
     const popped: string[] = [];
     for (let index = 0; index < 4; index++) {
-      const [, element] = (await redis.brpop(layout(queue).list, 1))!;
+      const [, element] = (await suite.redis.brpop(layout(queue).list, 1))!;
       popped.push(JSON.parse(JSON.parse(element).payload));
     }
     expect(popped).toEqual(['a', 'b', 'c', 'd']);
-    await expect(redis.pttl(layout(queue).list)).resolves.toBe(-2);
+    await expect(suite.redis.pttl(layout(queue).list)).resolves.toBe(-2);
   });
 
   it('never sets a TTL on the list', async () => {
     const queue = newQueue();
 
-    await sender.send(queue, 1, { ttl: 1 });
+    await suite.sender.send(queue, 1, { ttl: 1 });
 
-    await expect(redis.pttl(layout(queue).list)).resolves.toBe(-1);
+    await expect(suite.redis.pttl(layout(queue).list)).resolves.toBe(-1);
   });
 
   it('parks delayed list messages and the promoter pushes them when due', async () => {
     const queue = newQueue();
 
-    const result = await sender.send(queue, 'later', { delay: 200 });
+    const result = await suite.sender.send(queue, 'later', { delay: 200 });
 
     expect(result.scheduledFor).toBeInstanceOf(Date);
-    await expect(redis.exists(layout(queue).list)).resolves.toBe(0);
-    const body = await redis.hget(layout(queue).bodies, result.id);
+    await expect(suite.redis.exists(layout(queue).list)).resolves.toBe(0);
+    const body = await suite.redis.hget(layout(queue).bodies, result.id);
     expect(JSON.parse(body!)).toMatchObject({ id: result.id, payload: '"later"' });
     const element = await pollUntil(
-      () => redis.rpop(layout(queue).list),
+      () => suite.redis.rpop(layout(queue).list),
       (value) => value !== null,
     );
     expect(element).toBe(body);
@@ -83,98 +66,69 @@ describe('QueueSender on lists (real Valkey)', () => {
 
   it('dedups on lists', async () => {
     const queue = newQueue();
-    const first = await sender.send(queue, 1, { dedupKey: 'k' });
+    const first = await suite.sender.send(queue, 1, { dedupKey: 'k' });
 
-    await expect(sender.send(queue, 2, { dedupKey: 'k' })).resolves.toEqual({
+    await expect(suite.sender.send(queue, 2, { dedupKey: 'k' })).resolves.toEqual({
       id: first.id,
       queue,
       deduplicated: true,
     });
-    await expect(redis.llen(layout(queue).list)).resolves.toBe(1);
+    await expect(suite.redis.llen(layout(queue).list)).resolves.toBe(1);
   });
 
   it('sizes a list queue as its length plus its delayed messages', async () => {
     const queue = newQueue();
-    await sender.sendBatch(queue, [1, 2, 3]);
-    await sender.send(queue, 4, { delay: 60_000 });
+    await suite.sender.sendBatch(queue, [1, 2, 3]);
+    await suite.sender.send(queue, 4, { delay: 60_000 });
 
-    await expect(sender.size(queue)).resolves.toBe(4);
+    await expect(suite.sender.size(queue)).resolves.toBe(4);
   });
 });
 
 describeStandalone('valkeysender key names carry no hash tag, which senders refuse on Cluster by design')(
   'queueNamer: valkeysender-compatible names (real Valkey)',
   () => {
-    const valkey = useValkey();
-    let redis: Redis;
-    let moduleRef: TestingModule;
-    let sender: QueueSender;
-
-    beforeAll(async () => {
-      redis = rawClient(valkey().url);
-      moduleRef = await bootSender(valkey().url, {
-        transport: 'list',
-        queueNamer: (queue) => `queue:${queue}`,
-      });
-      sender = moduleRef.get(QueueSender);
-    });
-    afterAll(async () => {
-      await moduleRef.close();
-      await redis.quit();
-    });
+    const suite = useSender({ transport: 'list', queueNamer: (queue) => `queue:${queue}` });
 
     it('pushes to queue:<name>, readable by a plain BRPOP consumer', async () => {
       const queue = newQueue();
 
-      const { id } = await sender.send(queue, { hello: 'world' });
+      const { id } = await suite.sender.send(queue, { hello: 'world' });
 
-      const [key, element] = (await redis.brpop(`queue:${queue}`, 1))!;
+      const [key, element] = (await suite.redis.brpop(`queue:${queue}`, 1))!;
       expect(key).toBe(`queue:${queue}`);
       expect(JSON.parse(element)).toMatchObject({ id, payload: '{"hello":"world"}' });
-      await expect(redis.exists(layout(queue).list)).resolves.toBe(0);
+      await expect(suite.redis.exists(layout(queue).list)).resolves.toBe(0);
     });
 
     it('sizes the named list', async () => {
       const queue = newQueue();
-      await sender.sendBatch(queue, [1, 2]);
+      await suite.sender.sendBatch(queue, [1, 2]);
 
-      await expect(sender.size(queue)).resolves.toBe(2);
+      await expect(suite.sender.size(queue)).resolves.toBe(2);
     });
 
     it('refuses delay/at, which would be promoted to the default key', async () => {
       const queue = newQueue();
 
-      await expect(sender.send(queue, 1, { delay: 1_000 })).rejects.toBeInstanceOf(NotSupportedError);
+      await expect(suite.sender.send(queue, 1, { delay: 1_000 })).rejects.toBeInstanceOf(NotSupportedError);
 
-      await expect(keysOf(redis, queue)).resolves.toEqual([]);
-      await expect(redis.exists(`queue:${queue}`)).resolves.toBe(0);
+      await expect(keysOf(suite.redis, queue)).resolves.toEqual([]);
+      await expect(suite.redis.exists(`queue:${queue}`)).resolves.toBe(0);
     });
   },
 );
 
 describe("QueueSender with valkeysender's list format (real Valkey)", () => {
-  const valkey = useValkey();
-  let redis: Redis;
-  let moduleRef: TestingModule;
-  let sender: QueueSender;
-
-  beforeAll(async () => {
-    redis = rawClient(valkey().url);
-    moduleRef = await bootSender(valkey().url, { transport: 'list', listFormat: 'valkeysender' });
-    sender = moduleRef.get(QueueSender);
-  });
-  afterAll(async () => {
-    await moduleRef.close();
-    await redis.quit();
-  });
+  const suite = useSender({ transport: 'list', listFormat: 'valkeysender' });
 
   it("pushes valkeysender's element: base64 payload, RFC 3339 timestamp, nanosecond ttl", async () => {
     const queue = newQueue();
     const before = Date.now();
 
-    const { id } = await sender.send(queue, { name: 'Ada' }, { ttl: 90_000, headers: { trace: 't' } });
+    const { id } = await suite.sender.send(queue, { name: 'Ada' }, { ttl: 90_000, headers: { trace: 't' } });
 
-    const [, popped] = (await redis.brpop(layout(queue).list, 1))!;
+    const [, popped] = (await suite.redis.brpop(layout(queue).list, 1))!;
     const element = JSON.parse(popped) as Record<string, unknown>;
     expect(element).toEqual({
       id,
@@ -191,9 +145,9 @@ describe("QueueSender with valkeysender's list format (real Valkey)", () => {
   it('promotes a delayed message in the same format', async () => {
     const queue = newQueue();
 
-    const { id } = await sender.send(queue, 'later', { delay: 100 });
+    const { id } = await suite.sender.send(queue, 'later', { delay: 100 });
 
-    const [, popped] = (await redis.brpop(layout(queue).list, 5))!;
+    const [, popped] = (await suite.redis.brpop(layout(queue).list, 5))!;
     expect(JSON.parse(popped)).toMatchObject({
       id,
       queue,

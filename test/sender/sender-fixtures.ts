@@ -1,11 +1,17 @@
 import type { ModuleMetadata } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
-import { ValkeyQueueModule, type SenderDefaults, type ValkeyQueueOptions } from 'nestjs-valkey-queue';
+import {
+  QueueSender,
+  ValkeyQueueModule,
+  type SenderDefaults,
+  type ValkeyQueueOptions,
+} from 'nestjs-valkey-queue';
 import type { Redis } from 'ioredis';
-import { keysMatching } from '../utils/raw-client.js';
+import { keysMatching, rawClient } from '../utils/raw-client.js';
 import { queueKeys } from '../utils/queue-keys.js';
 import { connectionFor } from '../utils/topology.js';
+import { useValkey, type TestValkey } from '../utils/use-valkey.js';
 
 /** A codec that stores pre-encoded JSON text as is: keeps 9007199254740993 exact. */
 export const RAW_JSON_CODEC = {
@@ -42,6 +48,32 @@ export async function bootSender(
   }).compile();
   await moduleRef.init();
   return moduleRef;
+}
+
+/** A suite's server, sender module and plain client; the fields are set once `beforeAll` has run. */
+export interface SenderSuite {
+  readonly valkey: () => TestValkey;
+  redis: Redis;
+  moduleRef: TestingModule;
+  sender: QueueSender;
+}
+
+/**
+ * Starts a real server for the suite (`useValkey`), then boots a sender module with `sender` defaults
+ * and opens a plain client before its tests; closes both after them.
+ */
+export function useSender(sender: SenderDefaults = {}): SenderSuite {
+  const suite = { valkey: useValkey() } as SenderSuite;
+  beforeAll(async () => {
+    suite.redis = rawClient(suite.valkey().url);
+    suite.moduleRef = await bootSender(suite.valkey().url, sender);
+    suite.sender = suite.moduleRef.get(QueueSender);
+  });
+  afterAll(async () => {
+    await suite.moduleRef.close();
+    await suite.redis.quit();
+  });
+  return suite;
 }
 
 /** Every key that exists with the queue's hash tag (small test databases only; every node of a cluster). */

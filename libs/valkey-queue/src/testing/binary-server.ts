@@ -1,15 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { getFreePort } from './free-port.js';
+import { inTempDir, onFreePort } from './launch.js';
 import { renderServerConfig } from './server-config.js';
 import { spawnServerProcess, type ServerProcess } from './server-process.js';
 import type { StartedValkey, StartValkeyOptions, ValkeyTlsMaterial } from './start-valkey.types.js';
 import { generateTlsCertificates, type TlsCertificates } from './tls-certificates.js';
-import { ValkeyHarnessError, ValkeyStartupError } from './valkey-harness.error.js';
-
-/** Free ports tried before giving up, when another process grabs the port between probe and bind. */
-const MAX_PORT_ATTEMPTS = 5;
+import { ValkeyHarnessError } from './valkey-harness.error.js';
 
 /**
  * Starts `binary` on a free loopback port with a generated config in a fresh temp dir.
@@ -20,26 +16,15 @@ export async function startBinaryServer(
   options: StartValkeyOptions,
   startupTimeout: number,
 ): Promise<StartedValkey> {
-  const dir = await mkdtemp(join(tmpdir(), 'valkey-test-'));
-  try {
+  return inTempDir('valkey-test-', async (dir) => {
     const tls = options.tls ? await generateTlsCertificates(dir) : undefined;
     const configFile = join(dir, 'valkey.conf');
-    for (let attempt = 1; ; attempt++) {
-      const port = await getFreePort();
+    return onFreePort(async (port) => {
       await writeFile(configFile, renderServerConfig({ port, dir, tls, options }), { mode: 0o600 });
-      try {
-        const server = await spawnServerProcess(binary, configFile, startupTimeout);
-        return new BinaryValkey({ binary, configFile, dir, port, startupTimeout, server, options, tls });
-      } catch (error) {
-        const portTaken =
-          error instanceof ValkeyStartupError && error.output.includes('Address already in use');
-        if (!portTaken || attempt >= MAX_PORT_ATTEMPTS) throw error;
-      }
-    }
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
+      const server = await spawnServerProcess(binary, configFile, startupTimeout);
+      return new BinaryValkey({ binary, configFile, dir, port, startupTimeout, server, options, tls });
+    });
+  });
 }
 
 interface BinaryValkeyInit {

@@ -1,14 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { getFreePort } from './free-port.js';
+import { inTempDir, onFreePort } from './launch.js';
 import { spawnServerProcess, type ServerProcess } from './server-process.js';
 import type { StartedSentinel, TopologyAddress } from './topology.types.js';
-import { ValkeyStartupError } from './valkey-harness.error.js';
 
 /** What a Sentinel logs once it monitors the primary (it never logs "Ready to accept connections"). */
 const SENTINEL_READY_LINE = '+monitor master';
-const MAX_PORT_ATTEMPTS = 5;
 
 /** What one Sentinel monitors and how fast it reacts. */
 export interface SentinelSettings {
@@ -30,28 +27,17 @@ export async function startSentinelProcess(
   settings: SentinelSettings,
   startupTimeout: number,
 ): Promise<StartedSentinel> {
-  const dir = await mkdtemp(join(tmpdir(), 'valkey-sentinel-'));
-  const configFile = join(dir, 'sentinel.conf');
-  try {
-    for (let attempt = 1; ; attempt++) {
-      const port = await getFreePort();
+  return inTempDir('valkey-sentinel-', (dir) => {
+    const configFile = join(dir, 'sentinel.conf');
+    return onFreePort(async (port) => {
       await writeFile(configFile, renderSentinelConfig(port, dir, settings), { mode: 0o600 });
-      try {
-        const server = await spawnServerProcess(binary, configFile, startupTimeout, {
-          args: ['--sentinel'],
-          readyLine: SENTINEL_READY_LINE,
-        });
-        return sentinelHandle(port, dir, server);
-      } catch (error) {
-        const portTaken =
-          error instanceof ValkeyStartupError && error.output.includes('Address already in use');
-        if (!portTaken || attempt >= MAX_PORT_ATTEMPTS) throw error;
-      }
-    }
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
+      const server = await spawnServerProcess(binary, configFile, startupTimeout, {
+        args: ['--sentinel'],
+        readyLine: SENTINEL_READY_LINE,
+      });
+      return sentinelHandle(port, dir, server);
+    });
+  });
 }
 
 function renderSentinelConfig(port: number, dir: string, settings: SentinelSettings): string {

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { ValkeyClient } from '../../connection/create-client.js';
 import type { ValkeyConnection } from '../../connection/valkey-connection.js';
 import { defineLuaScripts } from '../../lua/lua-scripts.js';
-import type { QueueKeys } from '../../utils/keys.util.js';
+import type { ListConsumerSettings } from './list-consumer-settings.js';
 import { unblockByName } from './unblock-by-name.js';
 
 /**
@@ -10,19 +10,6 @@ import { unblockByName } from './unblock-by-name.js';
  * as bytes: every later move finds an element by its exact bytes, whatever they are. @internal
  */
 export type ListReadReply = [first: Buffer | null, taken: (Buffer | number)[]];
-
-/** Where a list consumer reads from and who it is. @internal */
-export interface ListReaderSettings {
-  readonly keys: QueueKeys;
-  readonly queue: string;
-  readonly consumer: string;
-  /** The list consumed. */
-  readonly list: string;
-  readonly inflight: string;
-  readonly heartbeat: string;
-  /** Heartbeat TTL, ms (claimIdle). */
-  readonly heartbeatTtl: number;
-}
 
 /**
  * The dedicated read connection of a list consumer. A read is `BLMOVE queue → in-flight` followed,
@@ -39,7 +26,7 @@ export class ListReader {
 
   constructor(
     private readonly connection: ValkeyConnection,
-    private readonly settings: ListReaderSettings,
+    private readonly settings: ListConsumerSettings,
   ) {
     // CLIENT SETNAME refuses spaces; ValkeyConnection prefixes the purpose with `vq:`.
     this.name = `vq:list-worker:${settings.queue}:${settings.consumer}`.replace(/\s/g, '_');

@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { ValkeyClient } from '../../connection/create-client.js';
-import type { QueueKeys } from '../../utils/keys.util.js';
 import { errorMessage, withTimeout } from '../../utils/with-timeout.util.js';
+import type { ListConsumerSettings } from './list-consumer-settings.js';
 
 /** Candidates per list-reap.lua call (two keys each). */
 const REAP_CHUNK = 50;
@@ -16,18 +16,9 @@ const LEAVE_TIMEOUT_MS = 1_000;
 export const byteKey = (element: Buffer): string => element.toString('latin1');
 
 /** What recovery needs to know about the consumer it runs for. @internal */
-export interface ListRecoveryContext {
+export interface ListRecoveryContext extends ListConsumerSettings {
   readonly client: ValkeyClient;
-  readonly keys: QueueKeys;
   readonly logger: Logger;
-  readonly queue: string;
-  readonly consumer: string;
-  /** The list consumed (the registered name). */
-  readonly list: string;
-  readonly inflight: string;
-  readonly heartbeat: string;
-  /** Heartbeat TTL, ms (claimIdle). */
-  readonly heartbeatTtl: number;
 }
 
 /**

@@ -17,6 +17,7 @@ import { ACK_OUTCOME_COUNTER } from '../message-source.interface.js';
 import { MAX_BATCH } from '../outcome-batcher.js';
 import type { ResolvedWorkerOptions } from '../../config/worker-options.js';
 import { listElementFields, nextListElement } from '../../envelope/list-element.js';
+import type { ListConsumerSettings } from './list-consumer-settings.js';
 import { listKeyOf } from './list-key.js';
 import { ListReader, type ListReadReply } from './list-reader.js';
 import { byteKey, ListRecovery } from './list-recovery.js';
@@ -61,7 +62,7 @@ export class ListSource implements MessageSource {
     this.key = listKeyOf(options.queue, keys, options.queueNamer, connection.client);
     this.inflight = keys.inflight(options.consumer);
     this.heartbeat = keys.heartbeat(options.consumer);
-    this.reader = new ListReader(connection, {
+    const settings: ListConsumerSettings = {
       keys,
       queue: options.queue,
       consumer: options.consumer,
@@ -69,18 +70,9 @@ export class ListSource implements MessageSource {
       inflight: this.inflight,
       heartbeat: this.heartbeat,
       heartbeatTtl: options.claimIdle,
-    });
-    this.recovery = new ListRecovery({
-      client: connection.client,
-      keys,
-      logger: this.logger,
-      queue: options.queue,
-      consumer: options.consumer,
-      list: this.key,
-      inflight: this.inflight,
-      heartbeat: this.heartbeat,
-      heartbeatTtl: options.claimIdle,
-    });
+    };
+    this.reader = new ListReader(connection, settings);
+    this.recovery = new ListRecovery({ ...settings, client: connection.client, logger: this.logger });
   }
 
   private get client(): ValkeyClient {
