@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getFreePort } from './free-port.js';
 import { renderServerConfig } from './server-config.js';
-import { spawnServerProcess, type ServerProcess } from './server-process.js';
+import { spawnServerProcess, type ServerProcess, type SpawnOptions } from './server-process.js';
 import type { StartedValkey, StartValkeyOptions, ValkeyTlsMaterial } from './start-valkey.types.js';
 import { generateTlsCertificates, type TlsCertificates } from './tls-certificates.js';
 import { ValkeyHarnessError, ValkeyStartupError } from './valkey-harness.error.js';
@@ -28,7 +28,7 @@ export async function startBinaryServer(
       const port = await getFreePort();
       await writeFile(configFile, renderServerConfig({ port, dir, tls, options }), { mode: 0o600 });
       try {
-        const server = await spawnServerProcess(binary, configFile, startupTimeout);
+        const server = await spawnServerProcess(binary, configFile, startupTimeout, spawnOptions(options));
         return new BinaryValkey({ binary, configFile, dir, port, startupTimeout, server, options, tls });
       } catch (error) {
         const portTaken =
@@ -41,6 +41,8 @@ export async function startBinaryServer(
     throw error;
   }
 }
+
+const spawnOptions = ({ ownProcessGroup }: StartValkeyOptions): SpawnOptions => ({ ownProcessGroup });
 
 interface BinaryValkeyInit {
   binary: string;
@@ -102,7 +104,12 @@ class BinaryValkey implements StartedValkey {
     this.#server = undefined;
     const { binary, configFile, startupTimeout } = this.#init;
     try {
-      this.#server = await spawnServerProcess(binary, configFile, startupTimeout);
+      this.#server = await spawnServerProcess(
+        binary,
+        configFile,
+        startupTimeout,
+        spawnOptions(this.#init.options),
+      );
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new ValkeyHarnessError(`Could not restart the server on port ${this.port}: ${reason}`, {
