@@ -106,7 +106,11 @@ if (handOver.closed) {
 
 const url = (await instances[0].app.getUrl()).replace('[::1]', 'localhost');
 const width = Math.max(...checks.map(({ feature }) => feature.length));
-const embedded = valkey ? `embedded, pid ${valkey.pid ?? 'n/a'}, stopped on exit` : 'from VALKEY_URL';
+const embedded = !valkey
+  ? 'from VALKEY_URL'
+  : valkey.pid === undefined
+    ? 'in Docker, stopped on exit'
+    : `embedded, pid ${valkey.pid}, stopped on exit`;
 console.log(
   [
     '',
