@@ -14,11 +14,11 @@ class DemoProcess {
   readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
   output = '';
 
-  constructor(ownGroup: boolean) {
+  constructor(ownGroup: boolean, args: string[] = []) {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
     delete env.VALKEY_URL; // the demo must start (and stop) a server of its own
     delete env.VALKEY_QUEUE_URL;
-    this.process = spawn(process.execPath, ['--import', loader, demo], {
+    this.process = spawn(process.execPath, ['--import', loader, demo, ...args], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: ownGroup,
@@ -80,6 +80,28 @@ function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
+/** What the summary promises: quiet boot, every endpoint listed, and endpoints that cover both instances. */
+async function expectTruthfulEndpoints(output: string): Promise<void> {
+  expect(output).not.toMatch(/\b(LOG|DEBUG|VERBOSE)\b \[/); // warn level unless --verbose
+  expect(output).not.toMatch(/^\s+at /m); // no stack traces for the scripted failures
+  const url = /curl -s (http:\/\/\S+)\/health/.exec(output)?.[1];
+  expect(url).toBeDefined();
+  for (const path of ['/health', '/queues', '/activity', '/metrics', '/registrations', '/sessions/'])
+    expect(output).toContain(`${url}${path}`);
+
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const processed = /messages_processed_total\{queue="registrations"[^}]*\} (\d+)/.exec(metrics)?.[1];
+  expect(Number(processed)).toBe(2); // ada and flaky, whichever instance handled them
+  const health = (await (await fetch(`${url}/health`)).json()) as {
+    details: { queues: { queues: Record<string, { consumers: number }> } };
+  };
+  expect(health.details.queues.queues.registrations.consumers).toBe(2); // two live instances
+  const activity = (await (await fetch(`${url}/activity`)).json()) as { kind: string }[];
+  expect(new Set(activity.map(({ kind }) => kind))).toEqual(
+    new Set(['processed', 'retrying', 'dead', 'broken', 'welcome', 'report', 'cleanup', 'session']),
+  );
+}
+
 // The demo embeds a server binary (VALKEY_URL is ignored here); a Docker-only machine has no PID to check.
 const describeWithBinary = (await findServerBinary()) ? describe : describe.skip;
 
@@ -95,6 +117,7 @@ describeWithBinary('the demo on a signal (child process)', () => {
       const child = new DemoProcess(false);
       started.push(child);
       const serverPid = await child.summary();
+      await expectTruthfulEndpoints(child.output);
       const children = childrenOf(child.pid);
       expect(children).toContain(serverPid);
 
@@ -106,6 +129,19 @@ describeWithBinary('the demo on a signal (child process)', () => {
       expect(children.filter(isRunning)).toEqual([]);
     },
   );
+
+  it('with --ci, prints the summary without the Try list and exits, stopping the server', async () => {
+    const child = new DemoProcess(false, ['--ci']);
+    started.push(child);
+    const [code] = await child.exited;
+
+    expect(code).toBe(0);
+    expect(child.output.match(/^ {2}ok {3}/gm)).toHaveLength(9);
+    expect(child.output).not.toContain('Try');
+    expect(child.output).not.toContain('curl');
+    const serverPid = Number(/\bpid (\d+)/.exec(child.output)?.[1]);
+    expect(isRunning(serverPid)).toBe(false);
+  });
 
   it('stops quietly on a terminal Ctrl-C (SIGINT to the whole process group)', async () => {
     const child = new DemoProcess(true);
