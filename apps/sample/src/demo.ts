@@ -55,6 +55,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 /** Starts one instance; its name stands for a pod's, so a restarted instance reuses its consumers. */
 async function startInstance(name: string, listenOn: number): Promise<DemoInstance['app']> {
+  const podName = process.env.POD_NAME;
   process.env.POD_NAME = `demo-${name.replace(/\s+/g, '-').toLowerCase()}`;
   try {
     const module = AppModule.withProviders([
@@ -65,7 +66,8 @@ async function startInstance(name: string, listenOn: number): Promise<DemoInstan
     metrics.add(app);
     return app;
   } finally {
-    delete process.env.POD_NAME;
+    if (podName === undefined) delete process.env.POD_NAME;
+    else process.env.POD_NAME = podName;
   }
 }
 
@@ -87,8 +89,7 @@ for (const [name, listenOn] of [
   ['instance A', port],
   ['instance B', 0],
 ] as const) {
-  const instance: DemoInstance = { name, app: await startInstance(name, listenOn) };
-  instances.push(instance);
+  instances.push({ name, app: await startInstance(name, listenOn) });
 }
 const base = (await instances[0].app.getUrl()).replace('[::1]', 'localhost');
 
