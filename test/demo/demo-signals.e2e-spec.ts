@@ -7,6 +7,8 @@ import { findServerBinary } from '../../libs/valkey-queue/src/testing/find-serve
 const demo = fileURLToPath(new URL('../../apps/sample/src/demo.ts', import.meta.url));
 const loader = fileURLToPath(new URL('../workers/fixtures/ts-loader.mjs', import.meta.url));
 const READY_LINE = 'Press Ctrl-C to stop';
+/** A whole demo run per test: about 10 s alone, more on a busy machine or with a cold loader cache. */
+const DEMO_RUN_TIMEOUT = 90_000;
 
 /** The demo in a child process, run from source; `ownGroup` puts it in a process group of its own. */
 class DemoProcess {
@@ -36,7 +38,7 @@ class DemoProcess {
   }
 
   /** Waits for the summary's last line; returns the embedded server's PID printed in it. */
-  async summary(deadlineMs = 45_000): Promise<number> {
+  async summary(deadlineMs = 75_000): Promise<number> {
     const deadline = Date.now() + deadlineMs;
     while (!this.output.includes(READY_LINE)) {
       if (this.process.exitCode !== null || Date.now() > deadline)
@@ -128,31 +130,40 @@ describeWithBinary('the demo on a signal (child process)', () => {
       expect(isRunning(serverPid)).toBe(false);
       expect(children.filter(isRunning)).toEqual([]);
     },
+    DEMO_RUN_TIMEOUT,
   );
 
-  it('with --ci, prints the summary without the Try list and exits, stopping the server', async () => {
-    const child = new DemoProcess(false, ['--ci']);
-    started.push(child);
-    const [code] = await child.exited;
+  it(
+    'with --ci, prints the summary without the Try list and exits, stopping the server',
+    async () => {
+      const child = new DemoProcess(false, ['--ci']);
+      started.push(child);
+      const [code] = await child.exited;
 
-    expect(code).toBe(0);
-    expect(child.output.match(/^ {2}ok {3}/gm)).toHaveLength(9);
-    expect(child.output).not.toContain('Try');
-    expect(child.output).not.toContain('curl');
-    const serverPid = Number(/\bpid (\d+)/.exec(child.output)?.[1]);
-    expect(isRunning(serverPid)).toBe(false);
-  });
+      expect(code).toBe(0);
+      expect(child.output.match(/^ {2}ok {3}/gm)).toHaveLength(9);
+      expect(child.output).not.toContain('Try');
+      expect(child.output).not.toContain('curl');
+      const serverPid = Number(/\bpid (\d+)/.exec(child.output)?.[1]);
+      expect(isRunning(serverPid)).toBe(false);
+    },
+    DEMO_RUN_TIMEOUT,
+  );
 
-  it('stops quietly on a terminal Ctrl-C (SIGINT to the whole process group)', async () => {
-    const child = new DemoProcess(true);
-    started.push(child);
-    const serverPid = await child.summary();
+  it(
+    'stops quietly on a terminal Ctrl-C (SIGINT to the whole process group)',
+    async () => {
+      const child = new DemoProcess(true);
+      started.push(child);
+      const serverPid = await child.summary();
 
-    process.kill(-child.pid, 'SIGINT'); // what a terminal does: every process of the foreground group
-    const [code] = await child.exited;
+      process.kill(-child.pid, 'SIGINT'); // what a terminal does: every process of the foreground group
+      const [code] = await child.exited;
 
-    expect(code).toBe(0);
-    expect(isRunning(serverPid)).toBe(false);
-    expect(child.afterSummary()).toBe(''); // no warnings about a server that went away first
-  });
+      expect(code).toBe(0);
+      expect(isRunning(serverPid)).toBe(false);
+      expect(child.afterSummary()).toBe(''); // no warnings about a server that went away first
+    },
+    DEMO_RUN_TIMEOUT,
+  );
 });
