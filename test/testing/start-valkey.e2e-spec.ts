@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -39,6 +40,10 @@ function isRunning(pid: number): boolean {
     return false;
   }
 }
+
+/** The process group of `pid`. */
+const processGroupOf = (pid: number): number =>
+  Number(execFileSync('ps', ['-o', 'pgid=', '-p', String(pid)], { encoding: 'utf8' }).trim());
 
 function pick(...names: string[]): Record<string, string | undefined> {
   return Object.fromEntries(names.map((name) => [name, process.env[name]]));
@@ -132,6 +137,16 @@ describe('startValkey', () => {
     expect(server.port).toBe(port);
     expect(server.pid).not.toBe(pid);
     await expect(connect(server.url).get('survivor')).resolves.toBe('yes');
+  });
+
+  it('ownProcessGroup runs the server in a process group of its own, after restart() too', async () => {
+    const server = await start({ ownProcessGroup: true, appendonly: true });
+    expect(processGroupOf(server.pid!)).toBe(server.pid);
+    expect(processGroupOf(process.pid)).not.toBe(server.pid);
+
+    await server.restart();
+    expect(processGroupOf(server.pid!)).toBe(server.pid);
+    await expect(connect(server.url).ping()).resolves.toBe('PONG');
   });
 
   it('stop() ends the process, removes the temp dir and is idempotent', async () => {

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import {
   loadValkeyQueueOptionsFromEnv,
   ValkeyQueueHealthModule,
@@ -7,6 +7,7 @@ import {
 import { ActivityLog } from './activity/activity.log.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsSource, OwnMetrics } from './metrics/metrics.source.js';
 import { QueuesController } from './queues/queues.controller.js';
 import { RegistrationWorker } from './registrations/registration.worker.js';
 import { REGISTRATIONS_QUEUE, WELCOME_QUEUE } from './registrations/registrations.constants.js';
@@ -50,6 +51,7 @@ import { WelcomeWorker } from './welcome/welcome.worker.js';
   ],
   providers: [
     ActivityLog,
+    { provide: MetricsSource, useClass: OwnMetrics },
     WelcomeMailer,
     RegistrationWorker,
     WelcomeWorker,
@@ -59,4 +61,12 @@ import { WelcomeWorker } from './welcome/welcome.worker.js';
     SessionConsumer,
   ],
 })
-export class AppModule {}
+export class AppModule {
+  /**
+   * The app with some providers replaced (those given win over the module's own): the demo runs
+   * several instances in one process and gives them one activity feed and one metrics view.
+   */
+  static withProviders(providers: Provider[]): DynamicModule {
+    return { module: AppModule, providers };
+  }
+}

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { QueueSender } from 'nestjs-valkey-queue';
-import { ActivityLog, type Activity } from '../activity/activity.log.js';
+import type { Activity, ActivityFeed } from '../activity/activity.log.js';
 import { REGISTRATIONS_QUEUE } from '../registrations/registrations.constants.js';
 
 /** One line of the demo's summary: a feature and what showed it working (or why not). */
@@ -14,11 +14,6 @@ export interface DemoCheck {
 export interface DemoInstance {
   name: string;
   app: INestApplication;
-}
-
-/** Waits for an activity on any of the instances (a message may be handled by either replica). */
-function waitOnAny(instances: DemoInstance[], match: (activity: Activity) => boolean, ms = 20_000) {
-  return Promise.any(instances.map(({ app }) => app.get(ActivityLog).waitFor(match, ms)));
 }
 
 const check = async (feature: string, outcome: Promise<string>): Promise<DemoCheck> =>
@@ -42,7 +37,12 @@ const post = (base: string, path: string, body?: unknown) =>
  * The scripted burst: sign-ups that succeed, retry, die and break; an invalid request; a delayed
  * welcome e-mail; a scheduled tick. Every step waits for its outcome, never for a fixed time.
  */
-export async function runQueueBurst(base: string, instances: DemoInstance[]): Promise<DemoCheck[]> {
+export async function runQueueBurst(
+  base: string,
+  feed: ActivityFeed,
+  instances: DemoInstance[],
+): Promise<DemoCheck[]> {
+  const waitFor = (match: (activity: Activity) => boolean) => feed.waitFor(match, 20_000);
   const has = (kind: Activity['kind'], text: string) => (activity: Activity) =>
     activity.kind === kind && activity.detail.includes(text);
   const run = Date.now().toString(36); // fresh addresses each run (sign-ups are deduplicated by e-mail)
@@ -60,21 +60,19 @@ export async function runQueueBurst(base: string, instances: DemoInstance[]): Pr
   return Promise.all([
     check(
       'normal processing',
-      waitOnAny(instances, has('processed', `${email('ada')} registered`)).then((a) => a.detail),
+      waitFor(has('processed', `${email('ada')} registered`)).then((a) => a.detail),
     ),
     check(
       'retry, then success',
-      waitOnAny(instances, has('processed', `${email('flaky')} registered on attempt 2`)).then(
-        (a) => a.detail,
-      ),
+      waitFor(has('processed', `${email('flaky')} registered on attempt 2`)).then((a) => a.detail),
     ),
     check(
       'dead letter',
-      waitOnAny(instances, has('dead', email('doomed'))).then((a) => a.detail),
+      waitFor(has('dead', email('doomed'))).then((a) => a.detail),
     ),
     check(
       'broken message',
-      waitOnAny(instances, (a) => a.kind === 'broken').then((a) => a.detail),
+      waitFor((a) => a.kind === 'broken').then((a) => a.detail),
     ),
     check(
       'invalid request',
@@ -85,27 +83,29 @@ export async function runQueueBurst(base: string, instances: DemoInstance[]): Pr
     ),
     check(
       'delayed message',
-      waitOnAny(instances, has('welcome', email('ada'))).then((a) => a.detail),
+      waitFor(has('welcome', email('ada'))).then((a) => a.detail),
     ),
     check(
       'scheduled tick',
-      waitOnAny(instances, has('report', 'activity-snapshot')).then((a) => a.detail),
+      waitFor(has('report', 'activity-snapshot')).then((a) => a.detail),
     ),
     check(
       '@Scheduled method',
-      waitOnAny(instances, has('cleanup', 'dead-letter audit')).then((a) => a.detail),
+      waitFor(has('cleanup', 'dead-letter audit')).then((a) => a.detail),
     ),
   ]);
 }
 
 /**
- * Ownership hand-over: a session stream goes to one instance; that instance shuts down and hands
- * it back; another instance takes it over with a higher fencing token. Resolves the check and the
- * instance that was shut down (the caller may start it again).
+ * Ownership hand-over: a session stream goes to one instance; that instance shuts down (`close`)
+ * and hands it back; another instance takes it over with a higher fencing token. Resolves the check
+ * and the instance that was shut down (the caller may start it again).
  */
 export async function runOwnershipHandOver(
   base: string,
+  feed: ActivityFeed,
   instances: DemoInstance[],
+  close: (instance: DemoInstance) => Promise<void>,
 ): Promise<{ check: DemoCheck; closed?: DemoInstance }> {
   const stream = `session:demo-${Date.now().toString(36)}`;
   const took = (activity: Activity) =>
@@ -113,30 +113,20 @@ export async function runOwnershipHandOver(
   const tookOver = (activity: Activity) =>
     activity.kind === 'session' && activity.detail.startsWith(`took over ${stream} `);
   try {
-    const owner = Promise.any(
-      instances.map(({ app }, index) =>
-        app
-          .get(ActivityLog)
-          .waitFor(took)
-          .then((activity) => ({ index, activity })),
-      ),
-    );
+    const owner = feed.waitFor(took, 15_000);
     const response = await post(base, `/sessions/${stream.slice('session:'.length)}`);
     if (response.status !== 202) throw new Error(`POST /sessions answered ${response.status}`);
-    const { index, activity } = await owner;
-    const closed = instances[index];
-    const others = instances.filter((_, position) => position !== index);
-    const successor = Promise.any(
-      others.map((instance) =>
-        instance.app
-          .get(ActivityLog)
-          .waitFor(tookOver)
-          .then((next) => ({ instance, next })),
-      ),
+    const taken = await owner;
+    const closed = instances.find(({ name }) => name === taken.instance);
+    if (!closed) throw new Error(`no demo instance named ${String(taken.instance)} took ${stream}`);
+    const successor = feed.waitFor(
+      (activity) => tookOver(activity) && activity.instance !== closed.name,
+      15_000,
     );
-    await closed.app.close(); // shutdown hands the stream back instead of abandoning it
-    const { instance, next } = await successor;
-    const detail = `${stream}: ${closed.name} ${activity.detail.slice(activity.detail.indexOf('('))}, shut down; ${instance.name} ${next.detail.slice(next.detail.indexOf('('))}`;
+    await close(closed);
+    const next = await successor;
+    const tokenOf = (activity: Activity) => activity.detail.slice(activity.detail.indexOf('('));
+    const detail = `${stream}: ${closed.name} ${tokenOf(taken)}, shut down; ${next.instance} ${tokenOf(next)}`;
     return { check: { feature: 'ownership hand-over', ok: true, detail }, closed };
   } catch (error) {
     return { check: { feature: 'ownership hand-over', ok: false, detail: String(error) } };

@@ -2,7 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inTempDir, onFreePort } from './launch.js';
 import { renderServerConfig } from './server-config.js';
-import { spawnServerProcess, type ServerProcess } from './server-process.js';
+import { spawnServerProcess, type ServerProcess, type SpawnOptions } from './server-process.js';
 import type { StartedValkey, StartValkeyOptions, ValkeyTlsMaterial } from './start-valkey.types.js';
 import { generateTlsCertificates, type TlsCertificates } from './tls-certificates.js';
 import { ValkeyHarnessError } from './valkey-harness.error.js';
@@ -21,11 +21,13 @@ export async function startBinaryServer(
     const configFile = join(dir, 'valkey.conf');
     return onFreePort(async (port) => {
       await writeFile(configFile, renderServerConfig({ port, dir, tls, options }), { mode: 0o600 });
-      const server = await spawnServerProcess(binary, configFile, startupTimeout);
+      const server = await spawnServerProcess(binary, configFile, startupTimeout, spawnOptions(options));
       return new BinaryValkey({ binary, configFile, dir, port, startupTimeout, server, options, tls });
     });
   });
 }
+
+const spawnOptions = ({ ownProcessGroup }: StartValkeyOptions): SpawnOptions => ({ ownProcessGroup });
 
 interface BinaryValkeyInit {
   binary: string;
@@ -87,7 +89,12 @@ class BinaryValkey implements StartedValkey {
     this.#server = undefined;
     const { binary, configFile, startupTimeout } = this.#init;
     try {
-      this.#server = await spawnServerProcess(binary, configFile, startupTimeout);
+      this.#server = await spawnServerProcess(
+        binary,
+        configFile,
+        startupTimeout,
+        spawnOptions(this.#init.options),
+      );
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new ValkeyHarnessError(`Could not restart the server on port ${this.port}: ${reason}`, {

@@ -30,6 +30,8 @@ export interface SpawnOptions {
   args?: string[];
   /** The log text that means "ready". @default 'Ready to accept connections' */
   readyLine?: string;
+  /** Run it in a process group of its own (see `StartValkeyOptions.ownProcessGroup`). @default false */
+  ownProcessGroup?: boolean;
 }
 
 /**
@@ -40,9 +42,12 @@ export async function spawnServerProcess(
   binary: string,
   configFile: string,
   timeoutMs: number,
-  { args = [], readyLine = READY_LINE }: SpawnOptions = {},
+  { args = [], readyLine = READY_LINE, ownProcessGroup = false }: SpawnOptions = {},
 ): Promise<ServerProcess> {
-  const child = spawn(binary, [configFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, [configFile, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: ownProcessGroup,
+  });
   const exit = deferred<void>();
   let output = '';
   const ready = deferred<void>();

@@ -11,7 +11,7 @@ export interface ValkeyTestUser {
   rules?: string;
 }
 
-/** Options of {@link startValkey}. Any of them except `startupTimeout` means "start our own server". */
+/** Options of {@link startValkey}. Any of them except `startupTimeout` and `ownProcessGroup` means "start our own server". */
 export interface StartValkeyOptions {
   /**
    * `requirepass`: the password of the default user.
@@ -46,6 +46,14 @@ export interface StartValkeyOptions {
    * @default env VALKEY_SERVER_BIN, else `valkey-server`, else `redis-server` found on PATH
    */
   binary?: string;
+  /**
+   * Run a server binary in a process group of its own, so that a terminal's Ctrl-C (sent to the
+   * whole foreground group) reaches only this Node process, which can then stop what uses the
+   * server before it stops the server. The process must then stop the server on SIGINT/SIGTERM
+   * itself, or the server outlives it. Ignored for VALKEY_URL and containers.
+   * @default false
+   */
+  ownProcessGroup?: boolean;
   /**
    * How long to wait for the server to be ready, in milliseconds.
    * @default 10_000
