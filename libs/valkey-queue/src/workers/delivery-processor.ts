@@ -47,6 +47,10 @@ const hookNote = (kind: string, present: boolean, skipped: boolean, deliveries: 
 const runNote = (attempt: number, runs: number, last: number): string =>
   runs === attempt ? `attempt ${attempt}/${last}` : `attempt ${attempt}, run ${runs}/${last}`;
 
+/** Handler runs of a message by this delivery, this one included (see `DecodedMessage.runs`). */
+const runsOf = (envelope: Envelope, deliveries: number): number =>
+  envelope.attempt + deliveries - (envelope.firstAttempt ?? envelope.attempt);
+
 /** Anything thrown, as an Error. @internal */
 export const asError = (thrown: unknown): Error =>
   thrown instanceof Error ? thrown : new NonErrorThrownError(thrown);
@@ -97,7 +101,7 @@ export class DeliveryProcessor {
       }
       // A redelivery after a crash counts as an attempt (the PEL delivery count says how many).
       const attempt = envelope.attempt + raw.deliveries - 1;
-      const runs = attempt - (envelope.firstAttempt ?? envelope.attempt) + 1;
+      const runs = runsOf(envelope, raw.deliveries);
       if (envelope.expiresAt !== undefined && envelope.expiresAt <= Date.now()) {
         return this.expired(entry, envelope, runs - 1);
       }
@@ -278,9 +282,7 @@ export class DeliveryProcessor {
       reason: 'broken',
       error: error.message,
       // Earlier runs only: this copy's handler never ran (redeliveries count as runs, as elsewhere).
-      attempts: envelope
-        ? envelope.attempt - (envelope.firstAttempt ?? envelope.attempt) + entry.raw.deliveries - 1
-        : 0,
+      attempts: envelope ? runsOf(envelope, entry.raw.deliveries) - 1 : 0,
       countFailure: false,
       fields: entry.raw.fields,
     });
