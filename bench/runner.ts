@@ -229,7 +229,7 @@ export async function serverCommands(client: Redis): Promise<number> {
  * CPU time of the server's main thread in microseconds (INFO cpu). Not INFO commandstats: it
  * counts the commands a script runs both on their own and inside the script's time.
  */
-function serverCpuMicros(info: string): number {
+export function serverCpuMicros(info: string): number {
   const seconds = (field: string): number =>
     Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
   const main = seconds('used_cpu_user_main_thread') + seconds('used_cpu_sys_main_thread');
