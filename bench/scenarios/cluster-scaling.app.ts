@@ -62,9 +62,11 @@ async function main(): Promise<void> {
   const registry = app.get(WorkerRegistry);
   const payloads = orderPayloads(Math.max(...counts));
 
+  // Closed by the parent's `close`, or when the parent is gone: never outlive it.
+  process.once('disconnect', () => void app.close().finally(() => process.exit()));
   process.on('message', (command: { type: 'run' | 'close' }) => {
     if (command.type === 'close') {
-      void app.close().then(() => process.disconnect());
+      process.disconnect();
       return;
     }
     const cpuBefore = process.cpuUsage();
