@@ -60,7 +60,7 @@ export function renderReport(environment: Environment, results: ScenarioResult[]
       const verdict =
         ratio.target === undefined
           ? ''
-          : `  (target ${bar} ${ratio.target}x: ${ratio.met ? 'PASS' : 'MISS'})`;
+          : `  (target ${bar} ${ratio.targetFrom ? `${ratio.targetFrom} = ${formatRatio(ratio.target)}` : ratio.target}x: ${ratio.met ? 'PASS' : 'MISS'})`;
       const perRound = ratio.rounds.map(formatRatio).join(', ');
       const label = result.columns.find(({ key }) => key === ratio.metric)?.label ?? ratio.metric;
       lines.push(

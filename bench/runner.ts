@@ -44,6 +44,8 @@ export interface RatioResult {
   /** median(of) / median(to). */
   ratioOfMedians: number;
   target?: number;
+  /** `of / to` of the ratio that set `target`, when another ratio did. */
+  targetFrom?: string;
   better: 'higher' | 'lower';
   /** Undefined when there is no target. */
   met?: boolean;
@@ -141,10 +143,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if (!summary) throw new Error(`Scenario ${scenario.id}: ${name} measured no '${metric}'`);
     return summary;
   };
-  const ratios = scenario.ratios.map(({ of, to, target, metric = primary.key }): RatioResult => {
+  const perRoundRatios = (of: string, to: string, metric: string): number[] => {
     const [numerator, denominator] = [figureOf(of, metric), figureOf(to, metric)];
-    const perRound = numerator.rounds.map((value, round) => value / denominator.rounds[round]);
+    return numerator.rounds.map((value, round) => value / denominator.rounds[round]);
+  };
+  const ratios = scenario.ratios.map((spec): RatioResult => {
+    const { of, to, targetRatio, metric = primary.key } = spec;
+    const perRound = perRoundRatios(of, to, metric);
     const ratio = median(perRound);
+    const target = targetRatio ? median(perRoundRatios(targetRatio.of, targetRatio.to, metric)) : spec.target;
     const { better } = specOf(metric);
     return {
       of,
@@ -152,8 +159,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       metric,
       ratio,
       rounds: perRound,
-      ratioOfMedians: numerator.median / denominator.median,
+      ratioOfMedians: figureOf(of, metric).median / figureOf(to, metric).median,
       target,
+      targetFrom: targetRatio && `${targetRatio.of} / ${targetRatio.to}`,
       better,
       met: target === undefined ? undefined : better === 'higher' ? ratio >= target : ratio <= target,
     };
@@ -229,7 +237,7 @@ export async function serverCommands(client: Redis): Promise<number> {
  * CPU time of the server's main thread in microseconds (INFO cpu). Not INFO commandstats: it
  * counts the commands a script runs both on their own and inside the script's time.
  */
-function serverCpuMicros(info: string): number {
+export function serverCpuMicros(info: string): number {
   const seconds = (field: string): number =>
     Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
   const main = seconds('used_cpu_user_main_thread') + seconds('used_cpu_sys_main_thread');

@@ -77,6 +77,11 @@ export interface RatioSpec {
    * (e.g. p99 latency <= 1.0x BullMQ's). The report marks it PASS or MISS.
    */
   readonly target?: number;
+  /**
+   * A bar set by another ratio of the same run (e.g. the incumbent's traced / untraced): this ratio
+   * must be at least (or at most) that one. Takes the place of `target`.
+   */
+  readonly targetRatio?: { readonly of: string; readonly to: string };
 }
 
 /** An absolute bar one contender's figure must meet (e.g. <= 0.1 server commands per message). */

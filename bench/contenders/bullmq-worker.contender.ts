@@ -1,4 +1,4 @@
-import { Worker, type Job, type JobsOptions, type Queue } from 'bullmq';
+import { Worker, type Job, type JobsOptions, type Queue, type WorkerOptions } from 'bullmq';
 import type { BenchContext, Contender } from '../scenario.js';
 import { fillBullQueue, openBullQueue } from './bullmq.contender.js';
 import { countdown } from './countdown.js';
@@ -6,18 +6,21 @@ import { countdown } from './countdown.js';
 /**
  * A BullMQ Worker on the bench server, created when `start()` is called (so the timed part includes
  * its start, as it does for `@QueueWorker`). `failed` errors are the handler's own: not reported.
+ * `options` adds to BullMQ's defaults (e.g. `telemetry`).
  */
 export function bullWorker(
   context: BenchContext,
   queue: string,
   concurrency: number,
   processor: (job: Job) => Promise<unknown>,
+  options: Partial<WorkerOptions> = {},
 ): { start(): Worker; close(): Promise<void> } {
   const { hostname, port } = new URL(context.url);
   let worker: Worker | undefined;
   return {
     start() {
       worker = new Worker(queue, processor, {
+        ...options,
         connection: { host: hostname, port: Number(port) },
         concurrency,
       });

@@ -1,11 +1,14 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions, type QueueOptions } from 'bullmq';
 import { orderPayloads } from '../payloads.js';
 import type { BenchContext } from '../scenario.js';
 
-/** A BullMQ Queue on the bench server, default job options (as `new Queue(name)` gives). */
-export function openBullQueue(context: BenchContext): Queue {
+/**
+ * A BullMQ Queue on the bench server, default job options (as `new Queue(name)` gives); `options`
+ * adds to them (e.g. `telemetry`).
+ */
+export function openBullQueue(context: BenchContext, options: Partial<QueueOptions> = {}): Queue {
   const { hostname, port } = new URL(context.url);
-  return new Queue(context.queueName(), { connection: { host: hostname, port: Number(port) } });
+  return new Queue(context.queueName(), { ...options, connection: { host: hostname, port: Number(port) } });
 }
 
 /** Adds `size` jobs in `addBulk` chunks of 1 000 (untimed setup). */

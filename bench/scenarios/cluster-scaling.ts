@@ -1,31 +1,29 @@
-import { Module, type Provider } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import {
-  OnMessage,
-  QueueSender,
-  QueueWorker,
-  ValkeyQueueModule,
-  WorkerRegistry,
-  type ConnectionOptions,
-} from 'nestjs-valkey-queue';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import type { ConnectionOptions } from 'nestjs-valkey-queue';
 import { startValkey, type StartedValkeyCluster } from 'nestjs-valkey-queue/testing';
-import { countdown } from '../contenders/countdown.js';
-import { orderPayloads } from '../payloads.js';
+import { serverCpuMicros } from '../runner.js';
 import { defineScenario, type BenchContext, type Contender, type PreparedRun } from '../scenario.js';
+import type { AppReply, AppSetup } from './cluster-scaling.app.js';
 
 /**
  * Scale-out: the same end-to-end workload (send, consume, ack) on one Valkey node and on a local
- * 3-primary Valkey Cluster. QUEUES queues (two per primary on the cluster, picked by the slot of their
- * hash tag), each with a worker at concurrency 50; the timer runs from the first send until every
- * message was handled. Producers send in batches of 100, all queues at once.
+ * 3-primary Valkey Cluster, driven by APPS Node processes (one per primary: each runs the app of
+ * QUEUES / APPS queues, with a worker at concurrency 50 per queue, and sends their share of the
+ * messages in batches of 100). On the cluster each app's queues live on one primary (picked by the
+ * slot of their hash tag). Both setups get the same processes, so the ratio shows the capacity the
+ * cluster adds. The timer runs from `run` sent to every app until each reported its messages handled.
  */
 
+const APPS = 3;
 const QUEUES = 6;
 const BATCH = 100;
 const CONCURRENCY = 50;
+const APP_SCRIPT = fileURLToPath(new URL('./cluster-scaling.app.js', import.meta.url));
 
-/** Names for `count` queues; on a cluster, the same number on each primary. */
+/** Names for `count` queues; on a cluster, the same number on each primary, in primary order. */
 async function queueNames(count: number, cluster?: StartedValkeyCluster): Promise<string[]> {
   if (!cluster) return Array.from({ length: count }, () => `bench-${randomUUID()}`);
   const perPrimary = count / cluster.primaries.length;
@@ -41,55 +39,120 @@ async function queueNames(count: number, cluster?: StartedValkeyCluster): Promis
   return names;
 }
 
-/** A worker class for one queue, decorated at run time (every run has its own queue names). */
-function workerFor(queue: string, handled: () => void): Provider {
-  class ScalingWorker {
-    handle(): void {
-      handled();
-    }
+/** One forked app process and the next reply it sends. */
+class AppProcess {
+  readonly #child: ChildProcess;
+  readonly #exited: Promise<void>;
+
+  constructor(setup: AppSetup) {
+    this.#child = fork(APP_SCRIPT, [JSON.stringify(setup)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.#exited = new Promise((resolve) => this.#child.once('exit', () => resolve()));
   }
-  OnMessage()(
-    ScalingWorker.prototype,
-    'handle',
-    Object.getOwnPropertyDescriptor(ScalingWorker.prototype, 'handle')!,
-  );
-  QueueWorker(queue, { concurrency: CONCURRENCY, autoStart: false })(ScalingWorker);
-  return ScalingWorker;
+
+  /** The next reply of `type`; rejects if the app fails or exits first. */
+  next<T extends AppReply['type']>(type: T): Promise<Extract<AppReply, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null): void =>
+        reject(new Error(`bench app exited (${code}) before '${type}'`));
+      this.#child.once('exit', onExit);
+      this.#child.once('message', (reply: AppReply) => {
+        this.#child.off('exit', onExit);
+        if (reply.type === type) resolve(reply as Extract<AppReply, { type: T }>);
+        else reject(new Error(reply.type === 'failed' ? reply.message : `bench app sent '${reply.type}'`));
+      });
+    });
+  }
+
+  command(type: 'run' | 'close'): void {
+    if (this.#child.connected) this.#child.send({ type });
+  }
+
+  /** Closes the app (or kills it if it does not close within 10 s) and waits until it exited. */
+  async stop(): Promise<void> {
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
+    this.command('close');
+    const killer = setTimeout(() => this.#child.kill('SIGKILL'), 10_000);
+    await this.#exited;
+    clearTimeout(killer);
+  }
 }
 
-async function prepare(connection: ConnectionOptions, queues: string[], size: number): Promise<PreparedRun> {
-  const handled = countdown(size);
-  class ScalingModule {}
-  Module({
-    imports: [ValkeyQueueModule.forRoot({ connection })],
-    providers: queues.map((queue) => workerFor(queue, handled.count)),
-  })(ScalingModule);
-  const app = await NestFactory.createApplicationContext(ScalingModule, { logger: false });
-  const sender = app.get(QueueSender);
-  const registry = app.get(WorkerRegistry);
+/** CPU of every server's main thread, in microseconds. */
+async function serversCpu(urls: string[]): Promise<number[]> {
+  return Promise.all(
+    urls.map(async (url) => {
+      const client = new Redis(url, { lazyConnect: true });
+      try {
+        await client.connect();
+        return serverCpuMicros(await client.info('cpu'));
+      } finally {
+        client.disconnect();
+      }
+    }),
+  );
+}
+
+/**
+ * Starts APPS app processes, each with QUEUES / APPS consecutive queues of `queues`. The run reports
+ * CPU per message summed over the app processes (`clientMicros`) and over the servers
+ * (`serverMicros`), and how busy the busiest app process and the busiest server were.
+ */
+async function prepare(
+  connection: ConnectionOptions,
+  serverUrls: string[],
+  queues: string[],
+  size: number,
+): Promise<PreparedRun> {
   const perQueue = Math.ceil(size / queues.length);
-  const payloads = orderPayloads(perQueue);
+  const counts = queues.map((_, index) =>
+    index === queues.length - 1 ? size - perQueue * (queues.length - 1) : perQueue,
+  );
+  const share = queues.length / APPS;
+  const apps = Array.from(
+    { length: APPS },
+    (_, app) =>
+      new AppProcess({
+        connection,
+        queues: queues.slice(app * share, (app + 1) * share),
+        counts: counts.slice(app * share, (app + 1) * share),
+        batch: BATCH,
+        concurrency: CONCURRENCY,
+      }),
+  );
+  const stopAll = async (): Promise<void> => void (await Promise.all(apps.map((app) => app.stop())));
+  try {
+    await Promise.all(apps.map((app) => app.next('ready')));
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
   return {
     async run() {
-      await Promise.all(queues.map((queue) => registry.get(queue)!.start()));
-      await Promise.all(
-        queues.map(async (queue, index) => {
-          const own = index === queues.length - 1 ? size - perQueue * (queues.length - 1) : perQueue;
-          for (let start = 0; start < own; start += BATCH) {
-            await sender.sendBatch(queue, payloads.slice(start, Math.min(own, start + BATCH)));
-          }
-        }),
-      );
-      await handled.done;
+      const serversBefore = await serversCpu(serverUrls);
+      const startedAt = process.hrtime.bigint();
+      const done = apps.map((app) => app.next('done'));
+      for (const app of apps) app.command('run');
+      const reports = await Promise.all(done);
+      const wallMicros = Number(process.hrtime.bigint() - startedAt) / 1e3;
+      const servers = (await serversCpu(serverUrls)).map((after, index) => after - serversBefore[index]);
+      const sum = (values: number[]): number => values.reduce((total, value) => total + value, 0);
+      return {
+        clientMicros: sum(reports.map(({ cpuMicros }) => cpuMicros)) / size,
+        serverMicros: sum(servers) / size,
+        busiestApp: Math.max(...reports.map(({ cpuMicros, wallMicros: own }) => cpuMicros / own)) * 100,
+        busiestServer: (Math.max(...servers) / wallMicros) * 100,
+      };
     },
-    teardown: () => app.close(),
+    teardown: stopAll,
   };
 }
 
 const singleNode: Contender = {
   name: '1 node',
   async setup(context: BenchContext, size: number) {
-    return prepare({ url: context.url }, await queueNames(QUEUES), size);
+    return prepare({ url: context.url }, [context.url], await queueNames(QUEUES), size);
   },
 };
 
@@ -97,9 +160,10 @@ const cluster: Contender = {
   name: '3-primary cluster',
   async setup(_context: BenchContext, size: number) {
     // A fresh cluster per run (untimed), so no run pays for another's data.
-    const started = await startValkey({ cluster: { primaries: 3, replicas: 0 } });
+    const started = await startValkey({ cluster: { primaries: APPS, replicas: 0 } });
     try {
-      const run = await prepare(started.connection, await queueNames(QUEUES, started), size);
+      const urls = started.primaries.map(({ url }) => url);
+      const run = await prepare(started.connection, urls, await queueNames(QUEUES, started), size);
       return {
         run: () => run.run(),
         async teardown() {
@@ -116,15 +180,20 @@ const cluster: Contender = {
 
 export default defineScenario({
   id: 'cluster-scaling',
-  title: `scale-out: send + consume over ${QUEUES} queues, 1 node vs a 3-primary cluster`,
+  title: `scale-out: send + consume over ${QUEUES} queues from ${APPS} app processes, 1 node vs a 3-primary cluster`,
   size: (quick) => (quick ? 20_000 : 120_000),
   contenders: [singleNode, cluster],
   ratios: [{ of: '3-primary cluster', to: '1 node' }],
-  // The runner's server-side figures read the single node only: meaningless for the cluster.
-  columns: ['throughput', 'clientMicros'],
+  metrics: [
+    { key: 'busiestApp', label: 'busiest app % core', better: 'lower', digits: 0 },
+    { key: 'busiestServer', label: 'busiest server % core', better: 'lower', digits: 0 },
+  ],
+  columns: ['throughput', 'clientMicros', 'serverMicros', 'busiestApp', 'busiestServer'],
   notes:
-    'Every process (3 Valkey primaries, the app) shares this machine: with one Node process driving all ' +
-    'queues, the client CPU bounds both setups, so the ratio shows what the cluster costs the client ' +
-    '(routing, one connection per primary) rather than the capacity it adds. Run one app per primary ' +
-    '(or more cores) to see the cluster scale.',
+    `${APPS} forked Node processes drive both setups (one per primary; on the cluster each sends to and ` +
+    'consumes the queues of one primary). client µs/msg is the CPU of all app processes per message ' +
+    '(process.cpuUsage in each), server µs/msg the main-thread CPU of every server per message: with ' +
+    'those, throughput on more cores is projected in docs/scale-out.md. Every process (3 app processes, ' +
+    'up to 3 Valkey primaries) shares the cores of this machine: when they are fewer than the processes, ' +
+    'the ratio is bounded by the cores, not by the cluster.',
 });

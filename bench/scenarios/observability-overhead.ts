@@ -9,6 +9,10 @@ import {
   type Sampler,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
+import { BullMQOtel } from 'bullmq-otel';
+import type { ValkeyQueueOptions } from 'nestjs-valkey-queue';
+import { openBullQueue } from '../contenders/bullmq.contender.js';
+import { bullWorker } from '../contenders/bullmq-worker.contender.js';
 import { countdown } from '../contenders/countdown.js';
 import { startWorkerApp, waitUntilAcked } from '../contenders/queue-worker.contender.js';
 import { openRawClient } from '../contenders/raw-ioredis.contender.js';
@@ -21,6 +25,8 @@ import { defineScenario, type Contender } from '../scenario.js';
  * Contenders: everything off; metrics on; OpenTelemetry's context manager alone (what any app with
  * OTel pays, before this library starts a span: Node 20's AsyncLocalStorage hooks every promise);
  * and metrics plus an OTel SDK sampling 10% or all of the traces, batched to an exporter that drops them.
+ * BullMQ runs the same workload untraced and with `bullmq-otel` on the same SDK, sampler and exporter,
+ * so each library's traced/untraced ratio shows what tracing costs it.
  */
 
 const IN_FLIGHT = 64;
@@ -60,11 +66,20 @@ function registerTracing(tracing: Tracing): (() => Promise<void>) | undefined {
 const sampled = (ratio: number): Sampler =>
   new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
 
+interface Setup {
+  metrics: boolean;
+  tracing: Tracing;
+  /** The handler makes one round trip to a store (a GET on its own connection) before it returns. */
+  io?: boolean;
+  /** The module's own tracing option (`enabled: false` drops the queue's spans, SDK or not). */
+  queueTracing?: ValkeyQueueOptions['tracing'];
+}
+
 /**
- * `io`: the handler does what most handlers do, one round trip to a store (a GET on its own
- * connection) before it returns; otherwise it returns at once, the worst case for a per-message cost.
+ * Without `io` the handler returns at once: the worst case for a per-message cost. With it, the
+ * handler does what most handlers do, one round trip to a store.
  */
-function contender(name: string, metrics: boolean, tracing: Tracing, io = false): Contender {
+function contender(name: string, { metrics, tracing, io = false, queueTracing }: Setup): Contender {
   return {
     name,
     async setup(bench, size) {
@@ -87,6 +102,7 @@ function contender(name: string, metrics: boolean, tracing: Tracing, io = false)
         { concurrency: CONCURRENCY },
         {
           metrics: { enabled: metrics },
+          ...(queueTracing ? { tracing: queueTracing } : {}),
         },
       );
       return {
@@ -111,22 +127,83 @@ function contender(name: string, metrics: boolean, tracing: Tracing, io = false)
   };
 }
 
+/**
+ * BullMQ on the same workload: `queue.add` from 64 callers, a Worker at concurrency 100 with a no-op
+ * processor, timed until the last job completed. `otel`: `bullmq-otel`'s telemetry on the Queue and
+ * the Worker, created after the SDK is registered (it takes the global tracer provider).
+ */
+function bullContender(name: string, tracing: Tracing, otel: boolean): Contender {
+  return {
+    name,
+    async setup(bench, size) {
+      const payloads = orderPayloads(size);
+      const untrace = registerTracing(tracing);
+      const telemetry = otel ? new BullMQOtel({ tracerName: 'bench' }) : undefined;
+      const queue = openBullQueue(bench, { telemetry });
+      await queue.waitUntilReady();
+      const completed = countdown(size);
+      const worker = bullWorker(bench, queue.name, CONCURRENCY, async () => undefined, { telemetry });
+      return {
+        async run() {
+          worker.start().on('completed', () => completed.count());
+          let next = 0;
+          const lane = async (): Promise<void> => {
+            while (next < size) await queue.add('order', payloads[next++]);
+          };
+          await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, size) }, lane));
+          await completed.done;
+        },
+        async teardown() {
+          await worker.close();
+          await queue.close();
+          await untrace?.();
+        },
+      };
+    },
+  };
+}
+
 export default defineScenario({
   id: 'observability-overhead',
   title: `observability cost: send + consume (${IN_FLIGHT} senders, worker concurrency ${CONCURRENCY})`,
   size: (quick) => (quick ? 5_000 : 50_000),
   contenders: [
-    contender('observability off', false, 'off'),
-    contender('metrics', true, 'off'),
-    contender('OTel context only', false, 'context only'),
-    contender('metrics + tracing 10%', true, sampled(0.1)),
-    contender('metrics + tracing 100%', true, sampled(1)),
-    contender('OTel context only, I/O handler', false, 'context only', true),
-    contender('metrics + tracing 10%, I/O handler', true, sampled(0.1), true),
+    contender('observability off', { metrics: false, tracing: 'off' }),
+    contender('metrics', { metrics: true, tracing: 'off' }),
+    contender('OTel context only', { metrics: false, tracing: 'context only' }),
+    contender('tracing 10%', { metrics: false, tracing: sampled(0.1) }),
+    contender('SDK 10%, tracing: { enabled: false }', {
+      metrics: false,
+      tracing: sampled(0.1),
+      queueTracing: { enabled: false },
+    }),
+    contender('metrics + tracing 10%', { metrics: true, tracing: sampled(0.1) }),
+    contender('metrics + tracing 100%', { metrics: true, tracing: sampled(1) }),
+    contender('OTel context only, I/O handler', { metrics: false, tracing: 'context only', io: true }),
+    contender('metrics + tracing 10%, I/O handler', { metrics: true, tracing: sampled(0.1), io: true }),
+    bullContender('BullMQ, OTel context only', 'context only', false),
+    bullContender('BullMQ + bullmq-otel 10%', sampled(0.1), true),
   ],
   ratios: [
     { of: 'metrics', to: 'observability off', target: 0.95 },
     { of: 'metrics', to: 'observability off', metric: 'clientMicros', target: 1.05 },
+    // Traced / untraced: ours must be at least BullMQ's, in the same run.
+    {
+      of: 'tracing 10%',
+      to: 'OTel context only',
+      targetRatio: { of: 'BullMQ + bullmq-otel 10%', to: 'BullMQ, OTel context only' },
+    },
+    { of: 'BullMQ + bullmq-otel 10%', to: 'BullMQ, OTel context only' },
+    // The same in client CPU per message, steadier than throughput on a shared machine.
+    {
+      of: 'tracing 10%',
+      to: 'OTel context only',
+      metric: 'clientMicros',
+      targetRatio: { of: 'BullMQ + bullmq-otel 10%', to: 'BullMQ, OTel context only' },
+    },
+    { of: 'BullMQ + bullmq-otel 10%', to: 'BullMQ, OTel context only', metric: 'clientMicros' },
+    { of: 'SDK 10%, tracing: { enabled: false }', to: 'OTel context only', target: 0.9 },
+    { of: 'SDK 10%, tracing: { enabled: false }', to: 'OTel context only', metric: 'clientMicros' },
     { of: 'metrics + tracing 10%', to: 'OTel context only', target: 0.95 },
     { of: 'metrics + tracing 100%', to: 'OTel context only' },
     { of: 'metrics + tracing 10%, I/O handler', to: 'OTel context only, I/O handler' },
@@ -142,5 +219,9 @@ export default defineScenario({
     'PRODUCER span and a traceparent header per send and a CONSUMER span per handler call (10% or all of ' +
     'the traces sampled, batched to a discarding exporter). Targets: metrics within 5% of off; tracing within ' +
     '5% of an app that already has OTel context. The "I/O handler" pair repeats the 10% comparison with a ' +
-    'handler that makes one Valkey round trip per message, as handlers that read or write a store do.',
+    'handler that makes one Valkey round trip per message, as handlers that read or write a store do. ' +
+    '"tracing 10%" / "OTel context only" is our traced/untraced ratio; BullMQ\'s is the same workload with ' +
+    'bullmq-otel on the Queue and Worker (same SDK, sampler, exporter) over BullMQ with the context only ' +
+    '(default job options, so completed jobs stay in Valkey). "SDK 10%, tracing: { enabled: false }" keeps ' +
+    "the sampling SDK registered and turns the queue's spans off with the module option.",
 });
