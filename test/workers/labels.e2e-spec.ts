@@ -193,19 +193,25 @@ describe.each(VARIANTS)('message labels on the $name transport (real Valkey)', (
     ).rejects.toThrow(/labels/);
   });
 
-  it.each<[string, SendOptions, string]>([
-    ['labels that are not an object', { labels: 'acme' as never }, 'labels'],
+  it.each<[string, SendOptions, string, RegExp]>([
+    ['labels that are not an object', { labels: 'acme' as never }, 'labels', /an object of string values/],
     [
       'more than 16 labels',
       { labels: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) },
       'labels',
+      /at most 16 labels/,
     ],
-    ['a label key outside [a-z0-9_.-]', { labels: { Tenant: 'acme' } }, 'labels'],
-    ['a label key over 64 characters', { labels: { ['k'.repeat(65)]: 'acme' } }, 'labels'],
-    ['a label value that is not a string', { labels: { tenant: 7 as never } }, 'labels.tenant'],
-    ['a label value over 256 UTF-8 bytes', { labels: { tenant: 'ü'.repeat(129) } }, 'labels.tenant'],
-    ['bad labels on a delayed send', { delay: 50, labels: { 'a b': 'x' } }, 'labels'],
-  ])('refuse %s, naming the field, writing nothing', async (_, options, option) => {
+    ['a label key outside [a-z0-9_.-]', { labels: { Tenant: 'acme' } }, 'labels', /keys of 1-64 characters/],
+    ['a label key over 64 characters', { labels: { ['k'.repeat(65)]: 'acme' } }, 'labels', /keys of 1-64/],
+    ['a label value that is not a string', { labels: { tenant: 7 as never } }, 'labels.tenant', /a string/],
+    [
+      'a label value over 256 UTF-8 bytes',
+      { labels: { tenant: 'ü'.repeat(129) } },
+      'labels.tenant',
+      /at most 256 UTF-8 bytes/,
+    ],
+    ['bad labels on a delayed send', { delay: 50, labels: { 'a b': 'x' } }, 'labels', /keys of 1-64/],
+  ])('refuse %s, naming the field, writing nothing', async (_, options, option, rule) => {
     const queue = newQueue();
     const { sender, client } = await apps.boot([], app);
     for (const send of [
@@ -217,7 +223,7 @@ describe.each(VARIANTS)('message labels on the $name transport (real Valkey)', (
         (thrown: unknown) => thrown,
       );
       expect(error).toBeInstanceOf(InvalidSendOptionsError);
-      expect(error).toMatchObject({ option });
+      expect(error).toMatchObject({ option, message: expect.stringMatching(rule) });
     }
     await expect(nothingWritten(client, queue)).resolves.toBe(true);
   });

@@ -107,6 +107,19 @@ describe('checkSendOptions', () => {
     expect(thrown).toMatchObject({ code: 'VQ_INVALID_SEND_OPTIONS', option });
   });
 
+  it.each([
+    [{ labels: [] }, /an object of string values/],
+    [
+      { labels: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) },
+      /at most 16 labels/,
+    ],
+    [{ labels: { 'k!': 'v' } }, /keys of 1-64 characters from \[a-z0-9_.-\]/],
+    [{ labels: { k: 1 } }, /labels\.k = 1: expected a string/],
+    [{ labels: { k: 'é'.repeat(129) } }, /at most 256 UTF-8 bytes/],
+  ])('says which label rule %j breaks', (options, message) => {
+    expect(() => check(options)).toThrow(message);
+  });
+
   it('accepts labels at the limits, as a copy, and drops an empty set', () => {
     const labels = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k.${i}_-`, 'é'.repeat(128)]));
     labels['k'.repeat(64)] = labels['k.0_-'];
