@@ -21,6 +21,7 @@ export interface TestEnvelope {
   attempt?: number;
   expiresAt?: number;
   dedupKey?: string;
+  labels?: Record<string, string>;
 }
 
 /** What a worker adds when it dead-letters a message. */
@@ -50,6 +51,7 @@ export const envelopeFields = (envelope: TestEnvelope): string[] => {
   ];
   if (envelope.expiresAt !== undefined) fields.push('expiresAt', String(envelope.expiresAt));
   if (envelope.dedupKey !== undefined) fields.push('dedupKey', envelope.dedupKey);
+  if (envelope.labels !== undefined) fields.push('labels', JSON.stringify(envelope.labels));
   return fields;
 };
 

@@ -47,6 +47,40 @@ describe('QueueAdmin.deadLetters (real Valkey)', () => {
     await expect(admin.deadLetters(queue, { cursor: entryIds[6] })).resolves.toEqual([]);
   });
 
+  it('filters by labels across pages of the stream, continuing from a cursor', async () => {
+    const { client, admin, keys } = state;
+    const { queue } = keys;
+    // 250 entries; every 50th is acme's, the others another tenant's or unlabelled.
+    const envelopes = Array.from({ length: 250 }, (_, index) =>
+      testEnvelope(
+        index % 50 === 49
+          ? { labels: { tenant: 'acme', tier: 'gold' } }
+          : index % 2 === 0
+            ? { labels: { tenant: 'other' } }
+            : {},
+      ),
+    );
+    await appendAll(
+      client,
+      keys.dead,
+      envelopes.map((envelope) => deadLetterFields(envelope)),
+    );
+    const acme = envelopes.filter((envelope) => envelope.labels?.tenant === 'acme').map(({ id }) => id);
+
+    const first = await admin.deadLetters(queue, { labels: { tenant: 'acme' }, count: 3 });
+    expect(first.map((letter) => letter.id)).toEqual(acme.slice(0, 3));
+    expect(first.every((letter) => letter.labels.tier === 'gold')).toBe(true);
+    const rest = await admin.deadLetters(queue, { labels: { tenant: 'acme' }, cursor: first[2].entryId });
+    expect(rest.map((letter) => letter.id)).toEqual(acme.slice(3));
+    await expect(admin.deadLetters(queue, { labels: { tenant: 'acme', tier: 'silver' } })).resolves.toEqual(
+      [],
+    );
+
+    await expect(admin.redrive(queue, { labels: { tenant: 'acme' }, count: 1000 })).resolves.toBe(5);
+    await expect(client.xlen(keys.dead)).resolves.toBe(245);
+    await expect(admin.deadLetters(queue, { labels: { tenant: 'acme' } })).resolves.toEqual([]);
+  });
+
   it('reads an empty page for a queue without dead letters', async () => {
     const { admin, keys } = state;
     const { queue } = keys;
@@ -61,6 +95,7 @@ describe('QueueAdmin.deadLetters (real Valkey)', () => {
       createdAt: 1_764_143_011_120,
       expiresAt: 1_764_143_999_000,
       dedupKey: 'order-42',
+      labels: { tenant: 'acme' },
     });
     const [entryId] = await appendAll(client, keys.dead, [
       deadLetterFields(envelope, {
@@ -86,6 +121,7 @@ describe('QueueAdmin.deadLetters (real Valkey)', () => {
       createdAt: new Date(1_764_143_011_120),
       expiresAt: new Date(1_764_143_999_000),
       dedupKey: 'order-42',
+      labels: { tenant: 'acme' },
       payload: { list: [], map: {}, big: 9007199254740992, path: 'a/b', text: 'a/b', é: 'ü' },
       payloadText: TRICKY_PAYLOAD,
       redrivable: true,

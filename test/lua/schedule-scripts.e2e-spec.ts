@@ -11,7 +11,7 @@ describe('schedule scripts: upsert-schedule, fire-schedule, remove-schedule (rea
     },
   );
 
-  const upsert = (definition: string, firstTick: number) =>
+  const upsert = (definition: string, firstTick: number, labels = '') =>
     state.client.vqUpsertSchedule(
       state.keys.schedules,
       state.keys.schedule,
@@ -22,6 +22,7 @@ describe('schedule scripts: upsert-schedule, fire-schedule, remove-schedule (rea
       '{}',
       'stream',
       firstTick,
+      labels,
     );
   const fire = (due: number, next: number, ...messages: string[][]) =>
     state.client.vqFireSchedule(
@@ -56,6 +57,14 @@ describe('schedule scripts: upsert-schedule, fire-schedule, remove-schedule (rea
         transport: 'stream',
         runs: '0',
       });
+    });
+
+    it('stores the labels of the tick messages, and drops them when a new definition has none', async () => {
+      const { client, keys } = state;
+      await expect(upsert('def-labelled', 1000, '{"tenant":"acme"}')).resolves.toBe(1);
+      await expect(client.hget(keys.schedule, 'labels')).resolves.toBe('{"tenant":"acme"}');
+      await expect(upsert('def-plain', 1000)).resolves.toBe(1);
+      await expect(client.hexists(keys.schedule, 'labels')).resolves.toBe(0);
     });
 
     it('stores a schedule with no tick left without scheduling it', async () => {

@@ -32,6 +32,24 @@ describe('admin input', () => {
     });
   });
 
+  it('passes label filters through as copies, and drops an empty one', () => {
+    const labels = { tenant: 'acme' };
+    const page = parseDeadLetterPage({ labels });
+    expect(page).toEqual({ count: 100, labels });
+    expect(page.labels).not.toBe(labels);
+    expect(parseRedriveRequest({ labels, ids: ['a'] })).toEqual({ count: 1, ids: ['a'], labels });
+    expect(parseRedriveRequest({ labels: {} })).toEqual({ count: 100 });
+  });
+
+  it.each([
+    [{ labels: 'acme' }, 'labels'],
+    [{ labels: { Tenant: 'acme' } }, 'labels'],
+    [{ labels: { tenant: 1 } }, 'labels.tenant'],
+  ])('rejects label filters %j in both calls', (options, argument) => {
+    expect(() => parseDeadLetterPage(options as never)).toThrow(expect.objectContaining({ argument }));
+    expect(() => parseRedriveRequest(options as never)).toThrow(expect.objectContaining({ argument }));
+  });
+
   it.each([
     [{ count: 0 }, 'count'],
     [{ count: 1001 }, 'count'],

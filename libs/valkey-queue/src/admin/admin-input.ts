@@ -1,3 +1,4 @@
+import { labelsProblem } from '../envelope/labels.js';
 import { InvalidAdminArgumentError } from '../errors/invalid-admin-argument.error.js';
 import type { DeadLetterPageOptions, RedriveOptions } from '../interfaces/dead-letter.interface.js';
 
@@ -10,6 +11,8 @@ export const DEFAULT_ADMIN_COUNT = 100;
 export interface DeadLetterPage {
   count: number;
   cursor?: string;
+  /** Labels every returned entry must carry; absent for no filter. */
+  labels?: Record<string, string>;
 }
 
 /** `redrive()` options, validated; `ids` without duplicates. @internal */
@@ -18,6 +21,8 @@ export interface RedriveRequest {
   ids?: string[];
   /** Send every entry to this transport of the queue instead of where it came from. */
   transport?: 'stream' | 'list';
+  /** Labels every moved entry must carry; absent for no filter. */
+  labels?: Record<string, string>;
 }
 
 // A stream entry id: `<ms>-<seq>`, or `<ms>` alone (XRANGE reads it as `<ms>-0`).
@@ -26,8 +31,8 @@ const MAX_ID_PART = 2n ** 64n - 1n;
 
 /** Validates `deadLetters()` options. Throws `InvalidAdminArgumentError`. @internal */
 export function parseDeadLetterPage(options: DeadLetterPageOptions | undefined): DeadLetterPage {
-  const { count, cursor } = asOptions(options);
-  const page: DeadLetterPage = { count: parseCount(count, DEFAULT_ADMIN_COUNT) };
+  const { count, cursor, labels } = asOptions(options);
+  const page: DeadLetterPage = { count: parseCount(count, DEFAULT_ADMIN_COUNT), ...labelFilter(labels) };
   if (cursor !== undefined) {
     if (!isEntryId(cursor)) {
       throw new InvalidAdminArgumentError(
@@ -43,11 +48,14 @@ export function parseDeadLetterPage(options: DeadLetterPageOptions | undefined):
 
 /** Validates `redrive()` options. Throws `InvalidAdminArgumentError`. @internal */
 export function parseRedriveRequest(options: RedriveOptions | undefined): RedriveRequest {
-  const { count, ids, transport } = asOptions(options);
+  const { count, ids, transport, labels } = asOptions(options);
   if (transport !== undefined && transport !== 'stream' && transport !== 'list') {
     throw new InvalidAdminArgumentError('transport', transport, "'stream' or 'list'");
   }
-  const to: Pick<RedriveRequest, 'transport'> = transport === undefined ? {} : { transport };
+  const to: Pick<RedriveRequest, 'transport' | 'labels'> = {
+    ...(transport === undefined ? {} : { transport }),
+    ...labelFilter(labels),
+  };
   if (ids === undefined) return { count: parseCount(count, DEFAULT_ADMIN_COUNT), ...to };
   if (!Array.isArray(ids) || ids.length > MAX_ADMIN_COUNT) {
     throw new InvalidAdminArgumentError('ids', ids, `an array of at most ${MAX_ADMIN_COUNT} envelope ids`);
@@ -59,6 +67,15 @@ export function parseRedriveRequest(options: RedriveOptions | undefined): Redriv
   }
   const unique = [...new Set<string>(ids)];
   return { count: parseCount(count, Math.max(1, unique.length)), ids: unique, ...to };
+}
+
+/** A label filter, checked by the label rules; `{}` (no pairs) filters nothing. */
+function labelFilter(labels: unknown): { labels?: Record<string, string> } {
+  if (labels === undefined) return {};
+  const problem = labelsProblem(labels);
+  if (problem) throw new InvalidAdminArgumentError(problem.field, problem.value, problem.expected);
+  const filter = labels as Record<string, string>;
+  return Object.keys(filter).length === 0 ? {} : { labels: { ...filter } };
 }
 
 function isEntryId(value: unknown): value is string {

@@ -40,6 +40,7 @@ describe('decodeDeadLetter', () => {
       createdAt: new Date(10),
       sourceId: '1-0',
       headers: { h: '1' },
+      labels: {},
       payload: { a: [] },
       payloadText: '{"a":[]}',
       redrivable: true,
@@ -73,6 +74,14 @@ describe('decodeDeadLetter', () => {
     expect(letter).not.toHaveProperty('payload');
     expect(letter).not.toHaveProperty('failedAt');
     expect(letter).not.toHaveProperty('expiresAt');
+  });
+
+  it('reads labels, and reads malformed ones as none', () => {
+    const labelled = decodeDeadLetter('1-0', [...envelope, 'labels', '{"tenant":"acme"}', 'reason', 'dead']);
+    expect(labelled.labels).toEqual({ tenant: 'acme' });
+    for (const malformed of ['tenant', '[]', '{"tenant":1}', '{"Bad Key":"x"}', '']) {
+      expect(decodeDeadLetter('1-0', [...envelope, 'labels', malformed]).labels).toEqual({});
+    }
   });
 
   it('decides redrivability from v, id and payload', () => {

@@ -1,4 +1,5 @@
 import { fieldsToRecord } from '../envelope/envelope.js';
+import { readStoredLabels } from '../envelope/labels.js';
 import type { DeadLetter } from '../interfaces/dead-letter.interface.js';
 
 /**
@@ -28,6 +29,7 @@ export function decodeDeadLetter<T = unknown>(
     error: record.error ?? '',
     attempts: wholeNumber(record.attempts) ?? 0,
     headers: parseHeaders(record.headers),
+    labels: readStoredLabels(record.labels),
     redrivable,
   };
   if (record.id) letter.id = record.id;

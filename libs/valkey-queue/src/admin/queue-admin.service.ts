@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import type { ValkeyClient } from '../connection/create-client.js';
 import { fieldsToRecord } from '../envelope/envelope.js';
+import { hasLabels, readStoredLabels } from '../envelope/labels.js';
 import type {
   DeadLetter,
   DeadLetterPageOptions,
@@ -32,6 +33,8 @@ const ID_SCAN_PAGE = 1000;
 
 type StreamEntry = [entryId: string, fields: string[]];
 type Transport = 'stream' | 'list';
+/** Where redriven entries go and which ones qualify (`RedriveOptions.transport` and `labels`). */
+type RedriveTarget = { transport?: Transport; labels?: Record<string, string> };
 
 /**
  * Operations on queues for people and tooling: read and redrive dead letters, pause and resume
@@ -56,7 +59,8 @@ export class QueueAdmin {
    */
   async deadLetters<T = unknown>(queue: string, options?: DeadLetterPageOptions): Promise<DeadLetter<T>[]> {
     const keys = this.keys(queue);
-    const { count, cursor } = parseDeadLetterPage(options);
+    const { count, cursor, labels } = parseDeadLetterPage(options);
+    if (labels) return this.deadLettersLabelled<T>(keys, cursor, count, labels);
     const [entries, notText] = await this.readDead(keys, cursor, count);
     return entries.map(([entryId, fields]) => decodeDeadLetter<T>(entryId, fields, !notText.has(entryId)));
   }
@@ -74,9 +78,10 @@ export class QueueAdmin {
    */
   async redrive(queue: string, options?: RedriveOptions): Promise<number> {
     const keys = this.keys(queue);
-    const { count, ids, transport } = parseRedriveRequest(options);
-    if (!ids) return this.redriveOldest(keys, count, transport);
-    return ids.length === 0 ? 0 : this.redriveIds(keys, new Set(ids), count, transport);
+    const { count, ids, transport, labels } = parseRedriveRequest(options);
+    const target: RedriveTarget = { transport, labels };
+    if (!ids) return this.redriveOldest(keys, count, target);
+    return ids.length === 0 ? 0 : this.redriveIds(keys, new Set(ids), count, target);
   }
 
   /**
@@ -136,7 +141,27 @@ export class QueueAdmin {
     return [entries, notText];
   }
 
-  private async redriveOldest(keys: QueueKeys, count: number, transport?: Transport): Promise<number> {
+  /** Dead letters carrying every label of `labels`, read page by page until `count` match or the stream ends. */
+  private async deadLettersLabelled<T>(
+    keys: QueueKeys,
+    cursor: string | undefined,
+    count: number,
+    labels: Record<string, string>,
+  ): Promise<DeadLetter<T>[]> {
+    const found: DeadLetter<T>[] = [];
+    for (let start = cursor; ;) {
+      const [entries, notText] = await this.readDead(keys, start, SCAN_PAGE);
+      for (const [entryId, fields] of entries) {
+        const letter = decodeDeadLetter<T>(entryId, fields, !notText.has(entryId));
+        if (hasLabels(letter.labels, labels)) found.push(letter);
+        if (found.length === count) return found;
+      }
+      if (entries.length < SCAN_PAGE) return found;
+      start = entries[entries.length - 1][0];
+    }
+  }
+
+  private async redriveOldest(keys: QueueKeys, count: number, target: RedriveTarget): Promise<number> {
     let moved = 0;
     let cursor: string | undefined;
     while (moved < count) {
@@ -144,7 +169,7 @@ export class QueueAdmin {
       const batch: RedriveCandidate[] = [];
       for (const [entryId, fields] of entries) {
         cursor = entryId;
-        const candidate = notText.has(entryId) ? undefined : this.candidate(keys, entryId, fields, transport);
+        const candidate = notText.has(entryId) ? undefined : this.candidate(keys, entryId, fields, target);
         if (candidate) batch.push(candidate);
         if (batch.length === count - moved) break;
       }
@@ -159,7 +184,7 @@ export class QueueAdmin {
     keys: QueueKeys,
     wanted: Set<string>,
     count: number,
-    transport?: Transport,
+    target: RedriveTarget,
   ): Promise<number> {
     let moved = 0;
     let cursor: string | undefined;
@@ -170,9 +195,7 @@ export class QueueAdmin {
         cursor = entryId;
         const id = fieldsToRecord(fields).id;
         const candidate =
-          wanted.has(id) && !notText.has(entryId)
-            ? this.candidate(keys, entryId, fields, transport)
-            : undefined;
+          wanted.has(id) && !notText.has(entryId) ? this.candidate(keys, entryId, fields, target) : undefined;
         if (!candidate) continue;
         wanted.delete(id); // the oldest copy only: moving two would duplicate the message
         batch.push(candidate);
@@ -187,15 +210,20 @@ export class QueueAdmin {
     return moved + (await this.move(keys, batch));
   }
 
-  /** An entry to redrive, with where it goes; undefined when it cannot go back (not an envelope). */
+  /**
+   * An entry to redrive, with where it goes; undefined when it cannot go back (not an envelope) or
+   * lacks a label of the filter.
+   */
   private candidate(
     keys: QueueKeys,
     entryId: string,
     fields: readonly string[],
-    transport: Transport | undefined,
+    { transport, labels }: RedriveTarget,
   ): RedriveCandidate | undefined {
+    const record = fieldsToRecord(fields);
+    if (labels && !hasLabels(readStoredLabels(record.labels), labels)) return undefined;
     const destination = redriveDestination(fields, keys, transport, isClusterClient(this.client));
-    return destination && { entryId, id: fieldsToRecord(fields).id, fields, destination };
+    return destination && { entryId, id: record.id, fields, destination };
   }
 
   /** One script call per destination; resolves how many of `batch` moved (others were gone). */

@@ -68,6 +68,15 @@ describe('redrive element', () => {
     });
   });
 
+  it('keeps labels as an object, and malformed labels as stored (broken again, not rewritten)', () => {
+    const labelled = JSON.parse(
+      redriveElement([...envelope, 'labels', '{"tenant":"acme"}'], 1_000),
+    ) as object;
+    expect(labelled).toHaveProperty('labels', { tenant: 'acme' });
+    const malformed = JSON.parse(redriveElement([...envelope, 'labels', 'tenant=acme'], 1_000)) as object;
+    expect(malformed).toHaveProperty('labels', 'tenant=acme');
+  });
+
   it('drops an expiresAt already past, keeps one ahead, and adds a missing attempt', () => {
     const past = JSON.parse(redriveElement([...envelope, 'expiresAt', '999'], 1_000)) as object;
     expect(past).not.toHaveProperty('expiresAt');

@@ -1,4 +1,5 @@
 import { EnvelopeError } from './envelope.error.js';
+import { labelsProblem } from './labels.js';
 
 export { EnvelopeError };
 
@@ -30,11 +31,13 @@ export interface Envelope {
   expiresAt?: number;
   /** The dedup key it was sent with. */
   dedupKey?: string;
+  /** Labels given at send (envelope/labels.ts rules). Absent when none: no field is written. */
+  labels?: Record<string, string>;
 }
 
 /**
  * Stream entry fields, in a fixed order:
- * `v id payload headers createdAt attempt [firstAttempt] [expiresAt] [dedupKey]`.
+ * `v id payload headers createdAt attempt [firstAttempt] [expiresAt] [dedupKey] [labels]`.
  */
 export function toStreamFields(envelope: Envelope): string[] {
   const fields = [
@@ -54,6 +57,7 @@ export function toStreamFields(envelope: Envelope): string[] {
   if (envelope.firstAttempt !== undefined) fields.push('firstAttempt', String(envelope.firstAttempt));
   if (envelope.expiresAt !== undefined) fields.push('expiresAt', String(envelope.expiresAt));
   if (envelope.dedupKey !== undefined) fields.push('dedupKey', envelope.dedupKey);
+  if (envelope.labels !== undefined) fields.push('labels', JSON.stringify(envelope.labels));
   return fields;
 }
 
@@ -100,6 +104,8 @@ function fromRecord(record: Record<string, string>): Envelope {
   }
   if (record.expiresAt !== undefined) envelope.expiresAt = parseCount(record.expiresAt, 'expiresAt', 0);
   if (record.dedupKey !== undefined) envelope.dedupKey = record.dedupKey;
+  const labels = record.labels === undefined ? undefined : parseLabels(record.labels);
+  if (labels) envelope.labels = labels;
   return envelope;
 }
 
@@ -126,4 +132,17 @@ function parseHeaders(raw: string | undefined): Record<string, string> {
     if (typeof value !== 'string') throw new EnvelopeError('header values must be strings');
   }
   return parsed as Record<string, string>;
+}
+
+/** The `labels` field: JSON object text that follows the label rules. `{}` reads as no labels. */
+export function parseLabels(raw: string): Record<string, string> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new EnvelopeError('labels are not JSON');
+  }
+  const problem = labelsProblem(parsed);
+  if (problem) throw new EnvelopeError(`${problem.field} must be ${problem.expected}`);
+  return Object.keys(parsed as object).length === 0 ? undefined : (parsed as Record<string, string>);
 }

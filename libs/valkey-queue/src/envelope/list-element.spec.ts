@@ -1,5 +1,5 @@
 import { decodeEnvelope } from '../workers/decode-envelope.js';
-import { fieldsToListElement, listElementFields, nextListElement } from './list-element.js';
+import { fieldsToListElement, fromListElement, listElementFields, nextListElement } from './list-element.js';
 
 const TRICKY = '{"list":[],"map":{},"big":9007199254740993,"path":"a\\/b","é":"😀"}';
 const element = JSON.stringify({
@@ -39,6 +39,28 @@ describe('list elements', () => {
       attempt: 2,
       expiresAt: 1764143099999,
     });
+  });
+
+  it('carries labels as a JSON object property through reads, retry copies and redrive elements', () => {
+    const labelled = JSON.stringify({ ...JSON.parse(element), labels: { tenant: 'acme' } });
+    const fields = listElementFields(labelled);
+    expect(fields.slice(-2)).toEqual(['labels', '{"tenant":"acme"}']);
+    expect(decodeEnvelope(fields).labels).toEqual({ tenant: 'acme' });
+    expect(fromListElement(labelled).labels).toEqual({ tenant: 'acme' });
+    const retry = nextListElement(labelled, fields, 3, 2);
+    expect(JSON.parse(retry)).toHaveProperty('labels', { tenant: 'acme' });
+    expect(JSON.parse(fieldsToListElement(fields))).toEqual(JSON.parse(labelled));
+  });
+
+  it.each([
+    ['a string', '"tenant=acme"'],
+    ['an array', '["acme"]'],
+    ['a number value', '{"tenant":1}'],
+    ['a key that breaks the rules', '{"Tenant":"acme"}'],
+  ])('reads a foreign element whose labels are %s as broken', (_, labels) => {
+    const foreign = element.replace(/}$/, `,"labels":${labels}}`);
+    expect(() => decodeEnvelope(listElementFields(foreign))).toThrow(/labels/);
+    expect(() => fromListElement(foreign)).toThrow(/labels/);
   });
 
   it('keeps an element that is not a JSON object whole in `raw` (a broken message)', () => {

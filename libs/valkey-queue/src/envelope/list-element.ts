@@ -51,7 +51,7 @@ export function fromListElement(element: string): Envelope {
   for (const [field, value] of Object.entries(parsed)) {
     fields.push(
       field,
-      field === 'headers' && typeof value === 'object' ? JSON.stringify(value) : String(value),
+      OBJECT_FIELDS.has(field) && typeof value === 'object' ? JSON.stringify(value) : String(value),
     );
   }
   return fromStreamFields(fields);
@@ -93,12 +93,16 @@ export function fieldsToListElement(fields: readonly string[]): string {
 }
 
 const NUMERIC = new Set(['createdAt', 'attempt', 'firstAttempt', 'expiresAt']);
+/** Envelope fields that are JSON objects in a list element (JSON object text in stream fields). */
+const OBJECT_FIELDS = new Set(['headers', 'labels']);
 
 function fieldsToObject(fields: readonly string[]): Record<string, unknown> {
   const object: Record<string, unknown> = {};
   for (let index = 0; index + 1 < fields.length; index += 2) {
     const [name, value] = [fields[index], fields[index + 1]];
     if (name === 'headers') object.headers = parseObject(value) ?? {};
+    // Malformed labels stay as stored text: the message reads as broken again, as it did before.
+    else if (name === 'labels') object.labels = parseObject(value) ?? value;
     else if (NUMERIC.has(name) && /^\d{1,15}$/.test(value)) object[name] = Number(value);
     else object[name] = value;
   }

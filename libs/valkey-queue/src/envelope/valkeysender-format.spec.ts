@@ -62,6 +62,14 @@ describe('valkeysender list elements', () => {
     });
   });
 
+  it('carries labels as an extra property, which Go readers ignore, and reads them back', () => {
+    const labelled = { ...envelope, labels: { tenant: 'acme' } };
+    const written = JSON.parse(toValkeysenderElement(labelled, 'q')) as Record<string, unknown>;
+    expect(written.labels).toEqual({ tenant: 'acme' });
+    expect(fromListElement(JSON.stringify(written))).toEqual(labelled);
+    expect(JSON.parse(toValkeysenderElement(envelope, 'q'))).not.toHaveProperty('labels');
+  });
+
   it('has no expiry when ttl is 0 or absent', () => {
     expect(fromListElement(goElement({ ttl: 0 }))).not.toHaveProperty('expiresAt');
     expect(fromListElement(goElement({ ttl: undefined }))).not.toHaveProperty('expiresAt');
@@ -74,6 +82,8 @@ describe('valkeysender list elements', () => {
     ['a negative ttl', { ttl: -1 }, /nanoseconds >= 0/],
     ['fractional retries', { retries: 1.5 }, /whole number >= 0/],
     ['headers that are not strings', { headers: { n: 1 } }, /header values must be strings/],
+    ['labels that are not an object', { labels: 'acme' }, /labels must be an object/],
+    ['a label value that is not a string', { labels: { tenant: 1 } }, /labels.tenant must be a string/],
   ])('refuses an element with %s as broken (EnvelopeError)', (_, fields, message) => {
     const read = (): Envelope => fromListElement(goElement(fields));
     expect(read).toThrow(EnvelopeError);

@@ -1,5 +1,6 @@
 import type { Envelope } from './envelope.js';
 import { EnvelopeError } from './envelope.error.js';
+import { labelsProblem } from './labels.js';
 
 /**
  * valkeysender's list element (its Go `MessageEnvelope` as `encoding/json` writes it): the payload
@@ -17,6 +18,8 @@ interface ValkeysenderElement {
   retries: number;
   /** Added by this library's retry copies (docs/key-layout.md): the attempt it was first delivered with. */
   firstAttempt?: number;
+  /** Added by this library's senders when a message has labels (docs/key-layout.md); other readers ignore it. */
+  labels?: Record<string, string>;
 }
 
 const NANOS_PER_MS = 1_000_000;
@@ -34,6 +37,7 @@ export function toValkeysenderElement(envelope: Envelope, queue: string): string
   };
   if (Object.keys(envelope.headers).length > 0) element.headers = envelope.headers;
   if (envelope.firstAttempt !== undefined) element.firstAttempt = envelope.firstAttempt;
+  if (envelope.labels !== undefined) element.labels = envelope.labels;
   return JSON.stringify(element);
 }
 
@@ -44,7 +48,7 @@ export function isValkeysenderElement(parsed: Record<string, unknown>): boolean 
 
 /** Reads a valkeysender element. Throws `EnvelopeError` naming what is wrong. */
 export function fromValkeysenderElement(parsed: Record<string, unknown>): Envelope {
-  const { id, payload, headers, timestamp, ttl, retries, firstAttempt } = parsed;
+  const { id, payload, headers, timestamp, ttl, retries, firstAttempt, labels } = parsed;
   if (typeof id !== 'string' || id === '') throw new EnvelopeError('valkeysender element without an id');
   if (typeof payload !== 'string' || !BASE64.test(payload)) {
     throw new EnvelopeError('valkeysender element whose payload is not base64');
@@ -79,6 +83,11 @@ export function fromValkeysenderElement(parsed: Record<string, unknown>): Envelo
     envelope.firstAttempt = firstAttempt as number;
   }
   if (ttlNanos > 0) envelope.expiresAt = createdAt + Math.ceil(ttlNanos / NANOS_PER_MS);
+  if (labels !== undefined) {
+    const problem = labelsProblem(labels);
+    if (problem) throw new EnvelopeError(`${problem.field} must be ${problem.expected}`);
+    if (Object.keys(labels as object).length > 0) envelope.labels = labels as Record<string, string>;
+  }
   return envelope;
 }
 

@@ -30,6 +30,8 @@ export interface DeadLetter<T = unknown> {
   sourceId?: string;
   /** Message headers (`{}` when none, or when the stored headers are not a JSON object of strings). */
   headers: Record<string, string>;
+  /** Message labels (`{}` when none, or when the stored labels break the label rules). */
+  labels: Record<string, string>;
   /** When the message was first sent, when stored. */
   createdAt?: Date;
   /** The message's time to live, when it had one. */
@@ -58,6 +60,12 @@ export interface DeadLetterPageOptions {
    * entries. A page shorter than `count` is the last one.
    */
   cursor?: string;
+  /**
+   * Only entries carrying every one of these labels (same key, same value). The dead-letter stream
+   * is read page by page until `count` entries match or it ends, so a rare filter may read it whole;
+   * pass the last returned `entryId` as `cursor` to continue after it.
+   */
+  labels?: Record<string, string>;
 }
 
 /** Options of `QueueAdmin.redrive()`. */
@@ -71,6 +79,11 @@ export interface RedriveOptions {
    * the oldest entries are moved. At most 1000 ids; ids not found in the dead-letter stream are ignored.
    */
   ids?: readonly string[];
+  /**
+   * Only entries carrying every one of these labels (same key, same value); with `ids`, both must
+   * hold. Entries without matching labels stay in the dead-letter stream.
+   */
+  labels?: Record<string, string>;
   /**
    * Where the entries go. By default each goes back to the transport it came from: the queue's
    * stream, or the list it was read from (a list worker's dead letter has that list key as

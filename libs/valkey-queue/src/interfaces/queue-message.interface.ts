@@ -8,6 +8,8 @@ export interface QueueMessage<T = unknown> {
   readonly payload: T;
   /** String headers given by the sender. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Labels given at send (`SendOptions.labels`); `{}` when none. Kept through retries, dead letters and redrives. */
+  readonly labels: Readonly<Record<string, string>>;
   /** 1 on the first delivery, +1 per retry (and per redelivery after a crash). */
   readonly attempt: number;
   /** When the message was first sent. */

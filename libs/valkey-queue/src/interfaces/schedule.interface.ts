@@ -21,6 +21,8 @@ export interface ScheduleDefinition<T = unknown> {
   payload: T;
   /** Extra headers on every tick message (the tick adds `vq-schedule` and `vq-tick`). */
   headers?: Record<string, string>;
+  /** Labels on every tick message (`msg.labels`); the rules of `SendOptions.labels`. */
+  labels?: Record<string, string>;
   /** No tick before this time. */
   startAt?: Date | number;
   /** No tick at or after this time. */

@@ -28,6 +28,12 @@ export interface SendOptions {
   /** String headers carried with the message (trace context, correlation ids). Merged over the sender's. */
   headers?: Record<string, string>;
   /**
+   * Labels carried with the message (`msg.labels`, dead letters, admin filters): at most 16 pairs,
+   * keys of 1-64 characters from `[a-z0-9_.-]`, string values of at most 256 UTF-8 bytes. Never
+   * used as metric labels. @default none (`msg.labels` is `{}`)
+   */
+  labels?: Record<string, string>;
+  /**
    * Aborts the send: while waiting for a rate-limit token it rejects with `RateLimitedError`;
    * later it rejects with the signal's reason (the write may already have landed).
    */

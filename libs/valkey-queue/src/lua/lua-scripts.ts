@@ -325,6 +325,8 @@ declare module 'ioredis' {
       headers: string,
       transport: 'stream' | 'list',
       firstTick: number,
+      /** Labels JSON, or '' for none. */
+      labels: string,
     ): Result<number, Context>;
     /** See fire-schedule.lua. Resolves the number of messages appended (0: not ours to fire). */
     vqFireSchedule(

@@ -91,6 +91,7 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
       JSON.stringify(schedule.headers),
       schedule.transport,
       first,
+      schedule.labels ? JSON.stringify(schedule.labels) : '',
     );
     this.wakeBy(first);
     // Other instances sleep until the ticks they know of: tell them about this one.
@@ -231,6 +232,7 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
     const plan = planFires(timing, due, now, Number(stored.runs ?? 0), tolerance);
     const transport = stored.transport as QueueTransport;
     const headers = JSON.parse(stored.headers ?? '{}') as Record<string, string>;
+    const labels = stored.labels ? (JSON.parse(stored.labels) as Record<string, string>) : undefined;
     const messages = plan.fires.map((tick) => {
       const envelope: Envelope = {
         id: `${name}:${tick}`,
@@ -239,6 +241,7 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
         createdAt: tick,
         attempt: 1,
       };
+      if (labels) envelope.labels = labels;
       return transport === 'list' ? [toListElement(envelope)] : toStreamFields(envelope);
     });
     const fired = await this.client.vqFireSchedule(

@@ -1,3 +1,4 @@
+import { labelsProblem } from '../envelope/labels.js';
 import { encodePayload } from '../codec/encode-payload.js';
 import type { PayloadCodec } from '../codec/payload-codec.interface.js';
 import type { QueueTransport } from '../interfaces/queue-transport.interface.js';
@@ -14,6 +15,8 @@ export interface NormalizedSchedule {
   transport: QueueTransport;
   payload: string;
   headers: Record<string, string>;
+  /** Absent when the ticks carry no labels. */
+  labels?: Record<string, string>;
   timing: ScheduleTiming;
   /** Canonical JSON of the definition: equal text means an unchanged schedule. */
   canonical: string;
@@ -45,9 +48,20 @@ export function normalizeSchedule(
   if (!isPlainObject(headers) || Object.values(headers).some((value) => typeof value !== 'string')) {
     throw new InvalidScheduleError(name, 'headers must be an object of strings');
   }
+  const labels = definition.labels ?? {};
+  const problem = labelsProblem(labels);
+  if (problem) throw new InvalidScheduleError(name, `${problem.field} must be ${problem.expected}`);
+  const labelled = Object.keys(labels).length > 0 ? { labels: { ...labels } } : {};
   const timing = scheduleTiming(definition, nowMs);
   const payload = encodePayload(codec, definition.payload, maxPayloadBytes);
   const { anchor: _anchor, ...when } = timing; // the anchor is when it was stored, not part of what was asked
-  const canonical = JSON.stringify({ queue: definition.queue, transport, ...when, payload, headers });
-  return { name, queue: definition.queue, transport, payload, headers, timing, canonical };
+  const canonical = JSON.stringify({
+    queue: definition.queue,
+    transport,
+    ...when,
+    payload,
+    headers,
+    ...labelled,
+  });
+  return { name, queue: definition.queue, transport, payload, headers, ...labelled, timing, canonical };
 }

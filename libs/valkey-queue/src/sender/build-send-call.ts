@@ -85,6 +85,7 @@ export function buildSendCall(
     };
     if (expiresAt !== undefined) envelope.expiresAt = expiresAt;
     if (options.dedupKey !== undefined) envelope.dedupKey = options.dedupKey;
+    if (options.labels !== undefined) envelope.labels = options.labels;
     envelopes[index] = envelope;
     data[index] = encodeForMode(mode, settings, envelope);
   }

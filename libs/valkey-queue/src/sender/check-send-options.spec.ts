@@ -77,6 +77,25 @@ describe('checkSendOptions', () => {
     ['headers as an array', { headers: ['a'] }, 'headers'],
     ['a signal that is not one', { signal: { aborted: false } }, 'signal'],
     ['timeout 0', { timeout: 0 }, 'timeout'],
+    ['labels that are not an object', { labels: 'tenant=acme' }, 'labels'],
+    ['labels as an array', { labels: ['acme'] }, 'labels'],
+    ['labels as null', { labels: null }, 'labels'],
+    [
+      'more than 16 labels',
+      { labels: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) },
+      'labels',
+    ],
+    ['an upper-case label key', { labels: { Tenant: 'acme' } }, 'labels'],
+    ['a label key with a space', { labels: { 'a b': 'x' } }, 'labels'],
+    ['an empty label key', { labels: { '': 'x' } }, 'labels'],
+    ['a label key over 64 characters', { labels: { ['k'.repeat(65)]: 'x' } }, 'labels'],
+    ['a numeric label value', { labels: { tenant: 5 } }, 'labels.tenant'],
+    ['a label value over 256 bytes', { labels: { tenant: 'a'.repeat(257) } }, 'labels.tenant'],
+    [
+      'a label value over 256 UTF-8 bytes in 129 characters',
+      { labels: { tenant: 'é'.repeat(129) } },
+      'labels.tenant',
+    ],
   ])('refuses %s', (_, options, option) => {
     let thrown: unknown;
     try {
@@ -86,6 +105,29 @@ describe('checkSendOptions', () => {
     }
     expect(thrown).toBeInstanceOf(InvalidSendOptionsError);
     expect(thrown).toMatchObject({ code: 'VQ_INVALID_SEND_OPTIONS', option });
+  });
+
+  it.each([
+    [{ labels: [] }, /an object of string values/],
+    [
+      { labels: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) },
+      /at most 16 labels/,
+    ],
+    [{ labels: { 'k!': 'v' } }, /keys of 1-64 characters from \[a-z0-9_.-\]/],
+    [{ labels: { k: 1 } }, /labels\.k = 1: expected a string/],
+    [{ labels: { k: 'é'.repeat(129) } }, /at most 256 UTF-8 bytes/],
+  ])('says which label rule %j breaks', (options, message) => {
+    expect(() => check(options)).toThrow(message);
+  });
+
+  it('accepts labels at the limits, as a copy, and drops an empty set', () => {
+    const labels = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k.${i}_-`, 'é'.repeat(128)]));
+    labels['k'.repeat(64)] = labels['k.0_-'];
+    delete labels['k.0_-'];
+    const checked = check({ labels });
+    expect(checked).toEqual({ labels });
+    expect(checked.labels).not.toBe(labels);
+    expect(check({ labels: {} })).toEqual({});
   });
 
   it('refuses a dedupKey in sendBatch', () => {

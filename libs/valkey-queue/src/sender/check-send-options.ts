@@ -1,5 +1,6 @@
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
 import { NotSupportedError } from '../errors/not-supported.error.js';
+import { labelsProblem } from '../envelope/labels.js';
 import { isPlainObject } from '../utils/objects.util.js';
 import type { SendOptions } from '../interfaces/send-options.interface.js';
 
@@ -14,6 +15,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'dedupTtl',
   'priority',
   'headers',
+  'labels',
   'signal',
   'timeout',
 ]);
@@ -28,6 +30,8 @@ export interface CheckedSendOptions {
   dedupKey?: string;
   dedupTtl?: number;
   headers?: Record<string, string>;
+  /** Set only when there is at least one label (an empty object writes no field). */
+  labels?: Record<string, string>;
   signal?: AbortSignal;
   timeout?: number;
 }
@@ -112,6 +116,13 @@ export function checkSendOptions(
       throw new InvalidSendOptionsError('headers', headers, 'an object of string values');
     }
     checked.headers = headers as Record<string, string>;
+  }
+  if (options.labels !== undefined) {
+    const problem = labelsProblem(options.labels);
+    if (problem) throw new InvalidSendOptionsError(problem.field, problem.value, problem.expected);
+    // A copy: the caller may change its object while the send is in flight.
+    const labels = options.labels as Record<string, string>;
+    if (Object.keys(labels).length > 0) checked.labels = { ...labels };
   }
   if (options.signal !== undefined) {
     if (!(options.signal instanceof AbortSignal))

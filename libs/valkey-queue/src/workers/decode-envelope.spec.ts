@@ -16,6 +16,7 @@ describe('decodeEnvelope (fast path of fromStreamFields)', () => {
     ['a retry copy (firstAttempt)', { ...base, firstAttempt: 1 }],
     ['a retry copy of a producer starting at attempt 2', { ...base, firstAttempt: 2 }],
     ['with headers (slow path)', { ...base, headers: { trace: 'x/1' } }],
+    ['with labels (slow path)', { ...base, labels: { tenant: 'acme', 'region.eu-1': 'ü' } }],
   ])('reads %s exactly as fromStreamFields does', (_, envelope) => {
     const fields = toStreamFields(envelope);
     expect(decodeEnvelope(fields)).toEqual(fromStreamFields(fields));
@@ -26,6 +27,11 @@ describe('decodeEnvelope (fast path of fromStreamFields)', () => {
     const fields = [...toStreamFields(base), 'attempt', '5'];
     expect(decodeEnvelope(fields).attempt).toBe(5);
     expect(fromStreamFields(fields).attempt).toBe(5);
+  });
+
+  it('reads an empty labels object as no labels', () => {
+    const fields = [...toStreamFields(base), 'labels', '{}'];
+    expect(decodeEnvelope(fields)).toEqual(base);
   });
 
   it('gives a fresh headers object per message', () => {
@@ -51,6 +57,56 @@ describe('decodeEnvelope (fast path of fromStreamFields)', () => {
     [
       'headers that are not an object',
       ['v', '1', 'id', 'x', 'payload', '1', 'headers', '[]', 'createdAt', '1', 'attempt', '1'],
+    ],
+    [
+      'labels that are not JSON',
+      ['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '1', 'labels', 'tenant=acme'],
+    ],
+    [
+      'labels that are not an object',
+      ['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '1', 'labels', '["acme"]'],
+    ],
+    [
+      'a label value that is not a string',
+      ['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '1', 'labels', '{"n":1}'],
+    ],
+    [
+      'a label key that breaks the rules',
+      ['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '1', 'labels', '{"Tenant":"a"}'],
+    ],
+    [
+      'more than 16 labels',
+      [
+        'v',
+        '1',
+        'id',
+        'x',
+        'payload',
+        '1',
+        'createdAt',
+        '1',
+        'attempt',
+        '1',
+        'labels',
+        JSON.stringify(Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v']))),
+      ],
+    ],
+    [
+      'a label value over 256 bytes',
+      [
+        'v',
+        '1',
+        'id',
+        'x',
+        'payload',
+        '1',
+        'createdAt',
+        '1',
+        'attempt',
+        '1',
+        'labels',
+        JSON.stringify({ k: 'x'.repeat(257) }),
+      ],
     ],
   ])('throws the EnvelopeError fromStreamFields throws for %s', (_, fields) => {
     expect(() => decodeEnvelope(fields)).toThrow(EnvelopeError);

@@ -12,7 +12,7 @@ function isCount(value: string | undefined): value is string {
 
 /**
  * Reads a stream entry as an envelope, like `fromStreamFields`, in one pass for the common shape
- * (version 1, no headers, whole-number fields). Anything else takes `fromStreamFields`, which
+ * (version 1, no headers, no labels, whole-number fields). Anything else takes `fromStreamFields`, which
  * validates fully and throws the precise `EnvelopeError`. Later duplicate fields win, as there.
  * @internal
  */
@@ -26,6 +26,7 @@ export function decodeEnvelope(fields: readonly string[]): Envelope {
   let firstAttempt: string | undefined;
   let expiresAt: string | undefined;
   let dedupKey: string | undefined;
+  let labels: string | undefined;
   for (let index = 0; index + 1 < fields.length; index += 2) {
     const value = fields[index + 1];
     switch (fields[index]) {
@@ -56,6 +57,9 @@ export function decodeEnvelope(fields: readonly string[]): Envelope {
       case 'dedupKey':
         dedupKey = value;
         break;
+      case 'labels':
+        labels = value;
+        break;
     }
   }
   const simple =
@@ -68,7 +72,8 @@ export function decodeEnvelope(fields: readonly string[]): Envelope {
     Number(attempt) >= 1 &&
     (firstAttempt === undefined ||
       (isCount(firstAttempt) && Number(firstAttempt) >= 1 && Number(firstAttempt) <= Number(attempt))) &&
-    (expiresAt === undefined || isCount(expiresAt));
+    (expiresAt === undefined || isCount(expiresAt)) &&
+    labels === undefined;
   if (!simple) return fromStreamFields(fields);
   const envelope: Envelope = {
     id: id!,

@@ -47,10 +47,17 @@ describe('ReceivedMessage', () => {
       queue: 'orders',
       payload: { n: 1 },
       headers: { trace: 't' },
+      labels: {},
       attempt: 2,
       entryId: '1-0',
       createdAt: new Date(1_764_143_011_120).toISOString(),
     });
+  });
+
+  it('exposes labels, and a frozen empty object when the message has none', () => {
+    expect(message({ labels: { tenant: 'acme' } }).labels).toEqual({ tenant: 'acme' });
+    expect(message().labels).toEqual({});
+    expect(Object.isFrozen(message().labels)).toBe(true);
   });
 
   it('a dead message adds attempts and the error', () => {

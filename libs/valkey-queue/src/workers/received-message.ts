@@ -1,6 +1,9 @@
 import type { Envelope } from '../envelope/envelope.js';
 import type { DeadMessage, QueueMessage } from '../interfaces/queue-message.interface.js';
 
+/** `labels` of a message sent without any: one shared frozen object. */
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
 /**
  * A `QueueMessage` built straight from the decoded envelope. Its `signal` and dates are created on
  * first use: most handlers never read them, and an AbortController per message is measurable at
@@ -9,6 +12,7 @@ import type { DeadMessage, QueueMessage } from '../interfaces/queue-message.inte
 export class ReceivedMessage<T = unknown> implements QueueMessage<T> {
   readonly id: string;
   readonly headers: Record<string, string>;
+  readonly labels: Readonly<Record<string, string>>;
   #createdAt: number;
   #expiresAt: number | undefined;
   #controller?: AbortController;
@@ -25,6 +29,7 @@ export class ReceivedMessage<T = unknown> implements QueueMessage<T> {
   ) {
     this.id = envelope.id;
     this.headers = envelope.headers;
+    this.labels = envelope.labels ?? NO_LABELS;
     this.#createdAt = envelope.createdAt;
     this.#expiresAt = envelope.expiresAt;
   }
@@ -55,8 +60,18 @@ export class ReceivedMessage<T = unknown> implements QueueMessage<T> {
 
   /** A plain snapshot for logs and `JSON.stringify` (getters are not own properties). */
   toJSON(): Omit<QueueMessage<T>, 'signal'> {
-    const { id, queue, payload, headers, attempt, entryId, createdAt, expiresAt } = this;
-    return { id, queue, payload, headers, attempt, entryId, createdAt, ...(expiresAt ? { expiresAt } : {}) };
+    const { id, queue, payload, headers, labels, attempt, entryId, createdAt, expiresAt } = this;
+    return {
+      id,
+      queue,
+      payload,
+      headers,
+      labels,
+      attempt,
+      entryId,
+      createdAt,
+      ...(expiresAt ? { expiresAt } : {}),
+    };
   }
 }
 
