@@ -9,6 +9,13 @@ const base: Envelope = {
   attempt: 2,
 };
 
+/** Minimal envelope fields with a `labels` field as a producer wrote it. */
+const withLabels = (labels: string): string[] => [
+  ...['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '1'],
+  'labels',
+  labels,
+];
+
 describe('decodeEnvelope (fast path of fromStreamFields)', () => {
   it.each<[string, Envelope]>([
     ['a plain envelope', base],
@@ -58,56 +65,15 @@ describe('decodeEnvelope (fast path of fromStreamFields)', () => {
       'headers that are not an object',
       ['v', '1', 'id', 'x', 'payload', '1', 'headers', '[]', 'createdAt', '1', 'attempt', '1'],
     ],
-    [
-      'labels that are not JSON',
-      ['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '1', 'labels', 'tenant=acme'],
-    ],
-    [
-      'labels that are not an object',
-      ['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '1', 'labels', '["acme"]'],
-    ],
-    [
-      'a label value that is not a string',
-      ['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '1', 'labels', '{"n":1}'],
-    ],
-    [
-      'a label key that breaks the rules',
-      ['v', '1', 'id', 'x', 'payload', '1', 'createdAt', '1', 'attempt', '1', 'labels', '{"Tenant":"a"}'],
-    ],
+    ['labels that are not JSON', withLabels('tenant=acme')],
+    ['labels that are not an object', withLabels('["acme"]')],
+    ['a label value that is not a string', withLabels('{"n":1}')],
+    ['a label key that breaks the rules', withLabels('{"Tenant":"a"}')],
     [
       'more than 16 labels',
-      [
-        'v',
-        '1',
-        'id',
-        'x',
-        'payload',
-        '1',
-        'createdAt',
-        '1',
-        'attempt',
-        '1',
-        'labels',
-        JSON.stringify(Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v']))),
-      ],
+      withLabels(JSON.stringify(Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])))),
     ],
-    [
-      'a label value over 256 bytes',
-      [
-        'v',
-        '1',
-        'id',
-        'x',
-        'payload',
-        '1',
-        'createdAt',
-        '1',
-        'attempt',
-        '1',
-        'labels',
-        JSON.stringify({ k: 'x'.repeat(257) }),
-      ],
-    ],
+    ['a label value over 256 bytes', withLabels(JSON.stringify({ k: 'x'.repeat(257) }))],
   ])('throws the EnvelopeError fromStreamFields throws for %s', (_, fields) => {
     expect(() => decodeEnvelope(fields)).toThrow(EnvelopeError);
     expect(() => decodeEnvelope(fields)).toThrow(
