@@ -6,6 +6,7 @@ import {
   QueueWorker,
   type DeadMessage,
   type QueueMessage,
+  type WorkerOptions,
 } from 'nestjs-valkey-queue';
 import { deferred } from 'nestjs-valkey-queue/testing';
 import { rawClient } from '../utils/raw-client.js';
@@ -78,6 +79,24 @@ describe('workers holding many slow messages at once (real Valkey)', () => {
   afterEach(async () => {
     await Promise.all(modules.splice(0).map((moduleRef) => moduleRef.close()));
   });
+
+  /**
+   * Another instance's worker of `queue` completes every handed-back message, each on its second
+   * attempt, well under claimIdle: nothing waits for an idle time to grow.
+   */
+  const expectCompletedElsewhere = async (queue: string, options: WorkerOptions): Promise<void> => {
+    const completed = new Map<string, number>();
+    @QueueWorker(queue, { ...options, concurrency: MESSAGES, autoStart: false })
+    class HealthyWorker {
+      @OnMessage() handle(message: QueueMessage): void {
+        completed.set(message.id, message.attempt);
+      }
+    }
+    const healthy = await boot(valkey().url, [HealthyWorker]);
+    await workerOf(healthy, queue).start();
+    await waitFor(() => completed.size === MESSAGES, 'every message completed by the other instance', 3_000);
+    expect(new Set(completed.values())).toEqual(new Set([2]));
+  };
 
   describe('stream transport', () => {
     const pendingRows = async (queue: string): Promise<PendingRow[]> => {
@@ -168,13 +187,6 @@ describe('workers holding many slow messages at once (real Valkey)', () => {
           throw message.signal.reason;
         }
       }
-      const completed = new Map<string, number>();
-      @QueueWorker(queue, { concurrency: MESSAGES, claimIdle, autoStart: false })
-      class HealthyWorker {
-        @OnMessage() handle(message: QueueMessage): void {
-          completed.set(message.id, message.attempt);
-        }
-      }
       const stuck = await bootWorkers(valkey().url, [StuckWorker]);
       await stuck.get(QueueSender).sendBatch(
         queue,
@@ -187,15 +199,7 @@ describe('workers holding many slow messages at once (real Valkey)', () => {
       expect(rows).toHaveLength(MESSAGES);
       expect(rows.filter(([, , idle]) => idle < claimIdle).map(([entryId]) => entryId)).toEqual([]);
 
-      const healthy = await boot(valkey().url, [HealthyWorker]);
-      await workerOf(healthy, queue).start();
-      // Well under claimIdle: nothing waits for its idle time to grow.
-      await waitFor(
-        () => completed.size === MESSAGES,
-        'every message completed by the other instance',
-        3_000,
-      );
-      expect(new Set(completed.values())).toEqual(new Set([2]));
+      await expectCompletedElsewhere(queue, { claimIdle });
     });
   });
 
@@ -254,13 +258,6 @@ describe('workers holding many slow messages at once (real Valkey)', () => {
           throw message.signal.reason;
         }
       }
-      const completed = new Map<string, number>();
-      @QueueWorker(queue, { transport: 'list', concurrency: MESSAGES, claimIdle: 10_000, autoStart: false })
-      class HealthyWorker {
-        @OnMessage() handle(message: QueueMessage): void {
-          completed.set(message.id, message.attempt);
-        }
-      }
       const stuck = await bootWorkers(valkey().url, [StuckWorker], { sender: { transport: 'list' } });
       const { consumer } = workerOf(stuck, queue);
       await stuck.get(QueueSender).sendBatch(
@@ -279,14 +276,7 @@ describe('workers holding many slow messages at once (real Valkey)', () => {
       await client.quit();
       expect({ waiting, inFlight }).toEqual({ waiting: MESSAGES, inFlight: 0 });
 
-      const healthy = await boot(valkey().url, [HealthyWorker]);
-      await workerOf(healthy, queue).start();
-      await waitFor(
-        () => completed.size === MESSAGES,
-        'every message completed by the other instance',
-        3_000,
-      );
-      expect(new Set(completed.values())).toEqual(new Set([2]));
+      await expectCompletedElsewhere(queue, { transport: 'list', claimIdle: 10_000 });
     });
   });
 });
