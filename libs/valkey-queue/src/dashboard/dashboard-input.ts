@@ -122,8 +122,14 @@ export function parseFilter(source: Record<string, unknown>, prefix = ''): DeadL
   }
   if (Object.keys(labels).length > 0) {
     const problem = labelsProblem(labels);
-    if (problem)
-      badRequest(`${prefix}label.${problem.field.replace(/^labels\.?/, '')}`, `label ${problem.expected}`);
+    if (problem) {
+      // A bad key is reported as the value of `labels`; a bad value as `labels.<key>`.
+      const key =
+        problem.field === 'labels' && typeof problem.value === 'string'
+          ? problem.value
+          : problem.field.slice(7);
+      badRequest(key ? `${prefix}label.${key}` : `${prefix}labels`, `labels: ${problem.expected}`);
+    }
     filter.labels = labels;
   }
   if (filter.from && filter.to && filter.from > filter.to)
