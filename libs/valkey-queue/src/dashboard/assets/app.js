@@ -90,6 +90,21 @@ function sparkline(values, kind) {
   return svg;
 }
 
+const NUMERIC = new Set([
+  'Waiting',
+  'Pending',
+  'Delayed',
+  'Dead',
+  'Consumers',
+  'Lag',
+  'In/s',
+  'Out/s',
+  'Attempt',
+  'Attempts',
+  'Runs',
+  'Fencing token',
+]);
+
 function table(headers, rows) {
   return h(
     'table',
@@ -100,17 +115,7 @@ function table(headers, rows) {
       h(
         'tr',
         null,
-        headers.map((title) =>
-          h(
-            'th',
-            {
-              className: /^[#A-Z]|\/s$|^(Waiting|Pending|Delayed|Dead|Consumers|Lag)$/.test(title)
-                ? 'num'
-                : '',
-            },
-            title,
-          ),
-        ),
+        headers.map((title) => h('th', { scope: 'col', className: NUMERIC.has(title) ? 'num' : '' }, title)),
       ),
     ),
     h(
@@ -121,6 +126,11 @@ function table(headers, rows) {
         : h('tr', null, h('td', { colspan: headers.length, className: 'muted' }, 'Nothing here.')),
     ),
   );
+}
+
+/** Replaces the page's content (null and false children are left out). */
+function show(...nodes) {
+  main.replaceChildren(...nodes.filter(Boolean));
 }
 
 const num = (field, value) => h('td', { className: 'num', 'data-field': field }, fmt(value));
@@ -177,7 +187,7 @@ async function overview(cursor) {
   ];
   const render = (rows) => table(headers, rows.map(overviewRow));
   let current = render(page.items);
-  main.replaceChildren(
+  show(
     h('h1', null, `Queues (${fmt(page.total)})`),
     current,
     page.nextCursor
@@ -269,7 +279,7 @@ async function queuePage(name) {
       table(['Id', 'State', 'Attempt', 'Labels', 'Payload'], messageRows(page.items)),
       page.nextCursor
         ? h('button', { type: 'button', onclick: () => showMessages(page.nextCursor) }, 'More')
-        : null,
+        : '',
     );
   };
   const renderTabs = () =>
@@ -313,7 +323,7 @@ async function queuePage(name) {
     h('button', { type: 'submit' }, 'Find'),
   );
   let figures = cards(detail);
-  main.replaceChildren(
+  show(
     h(
       'h1',
       null,
@@ -485,7 +495,7 @@ async function deadPage(name, params = new URLSearchParams()) {
           ),
     ),
   );
-  main.replaceChildren(
+  show(
     h('h1', null, 'Dead letters of ', h('a', { href: `#/queue/${q(name)}` }, name)),
     filterForm,
     h(
@@ -543,7 +553,7 @@ async function delayedPage(name, cursor) {
   const page = await api(
     `/queues/${q(name)}/messages?state=delayed&limit=50${cursor ? `&cursor=${cursor}` : ''}`,
   );
-  main.replaceChildren(
+  show(
     h('h1', null, 'Delayed messages of ', h('a', { href: `#/queue/${q(name)}` }, name)),
     table(
       ['Id', 'Due', 'Attempt', 'Labels', 'Actions'],
@@ -586,7 +596,7 @@ async function delayedPage(name, cursor) {
 async function schedulesPage() {
   const { items } = await api('/schedules');
   const path = (s, action) => `/schedules/${q(s.name)}/${action}`;
-  main.replaceChildren(
+  show(
     h('h1', null, 'Schedules'),
     table(
       ['Name', 'Queue', 'Timing', 'Catch-up', 'Runs', 'Last', 'Next', 'Actions'],
@@ -622,7 +632,7 @@ async function schedulesPage() {
 
 async function ownershipPage() {
   const own = await api('/ownership');
-  main.replaceChildren(
+  show(
     h('h1', null, 'Stream ownership'),
     own.configured
       ? table(
@@ -649,15 +659,15 @@ async function ownershipPage() {
 async function historyPage() {
   try {
     const page = await api('/history?limit=50');
-    main.replaceChildren(h('h1', null, 'History'), h('pre', null, JSON.stringify(page.items, null, 2)));
+    show(h('h1', null, 'History'), h('pre', null, JSON.stringify(page.items, null, 2)));
   } catch (error) {
-    main.replaceChildren(h('h1', null, 'History'), h('p', { className: 'muted' }, error.message));
+    show(h('h1', null, 'History'), h('p', { className: 'muted' }, error.message));
   }
 }
 
 // ---------------------------------------------------------------- routing and live updates
 function fail(error) {
-  main.replaceChildren(h('h1', null, 'Something went wrong'), h('p', { className: 'bad' }, error.message));
+  show(h('h1', null, 'Something went wrong'), h('p', { className: 'bad' }, error.message));
 }
 
 async function route() {
