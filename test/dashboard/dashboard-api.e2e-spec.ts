@@ -171,7 +171,7 @@ describe.each(PLATFORMS)('dashboard JSON API on %s (real Valkey)', (platform) =>
     expect((await post(`${dash.api}/queues/${queue}/delayed/${cancelled.id}/cancel`)).status).toBe(200);
     const keys = testKeys(queue);
     await expect(client.zscore(keys.delayed, cancelled.id)).resolves.toBeNull();
-    await expect(client.hexists(keys.delayedBodies, cancelled.id)).resolves.toBe(0);
+    await expect(client.hexists(`${keys.delayed}:bodies`, cancelled.id)).resolves.toBe(0);
     expect((await post(`${dash.api}/queues/${queue}/delayed/${later.id}/promote`)).status).toBe(200);
     await expect(client.zscore(keys.delayed, later.id)).resolves.toBe('0');
   });

@@ -27,6 +27,16 @@ if (!chromium)
     'dashboard browser tests skipped: no Chromium binary (run .ci/install-chromium.sh or set CHROMIUM_PATH)',
   );
 
+/** The DOM the page functions touch (tests compile without the DOM lib; the casts vanish in the page). */
+interface PageGlobals {
+  document: {
+    body: { dataset: Record<string, string | undefined> };
+    querySelector(selector: string): { textContent: string | null } | null;
+    getElementById(id: string): { textContent: string | null } | null;
+  };
+  __xss?: number;
+}
+
 /** Fails the messages marked `fail` until `healed`; then handles everything. */
 const orders = { healed: false, processed: new Map<string, ReturnType<typeof deferred<QueueMessage>>>() };
 const processedOnce = (id: string) => {
@@ -107,7 +117,11 @@ class BrowserOrdersWorker {
 
   const open = async (hash: string) => {
     await page.goto(`${dash.url}${hash}`, { waitUntil: 'domcontentloaded' });
-    await page.waitForFunction((expected) => document.body.dataset.ready === expected, {}, hash || '#/');
+    await page.waitForFunction(
+      (expected) => (globalThis as unknown as PageGlobals).document.body.dataset.ready === expected,
+      {},
+      hash || '#/',
+    );
   };
   const text = (selector: string) => page.$eval(selector, (element) => element.textContent?.trim());
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`) });
@@ -122,11 +136,14 @@ class BrowserOrdersWorker {
     // The live feed re-renders the rows: the page reflects a message sent now.
     await dash.app.get(QueueSender).send(IDLE, { n: 8 });
     await page.waitForFunction(
-      (selector) => document.querySelector(selector)?.textContent === '8',
+      (selector) =>
+        (globalThis as unknown as PageGlobals).document.querySelector(selector)?.textContent === '8',
       { timeout: 10_000 },
       `${row} td[data-field="waiting"]`,
     );
-    await page.waitForFunction(() => document.getElementById('live')?.textContent?.startsWith('live'));
+    await page.waitForFunction(() =>
+      (globalThis as unknown as PageGlobals).document.getElementById('live')?.textContent?.startsWith('live'),
+    );
     await shot('overview');
   });
 
@@ -144,7 +161,11 @@ class BrowserOrdersWorker {
     await page.click(`${row} button.primary`);
     const handled = await processedOnce(failedId).promise;
     expect(handled.payload).toEqual({ fail: true, note: XSS });
-    await page.waitForFunction((selector) => !document.querySelector(selector), {}, row);
+    await page.waitForFunction(
+      (selector) => !(globalThis as unknown as PageGlobals).document.querySelector(selector),
+      {},
+      row,
+    );
     expect(await text('#notice')).toContain('"redriven":1');
   });
 
@@ -152,11 +173,16 @@ class BrowserOrdersWorker {
     await open(`#/queue/${IDLE}`);
     await page.waitForSelector('#browser table');
     await clickButton('Pause');
-    await page.waitForFunction(() => document.getElementById('state')?.textContent === 'paused');
+    await page.waitForFunction(
+      () => (globalThis as unknown as PageGlobals).document.getElementById('state')?.textContent === 'paused',
+    );
     await expect(client.exists(testKeys(IDLE).paused)).resolves.toBe(1);
     await shot('queue');
     await clickButton('Resume');
-    await page.waitForFunction(() => document.getElementById('state')?.textContent === 'running');
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as PageGlobals).document.getElementById('state')?.textContent === 'running',
+    );
     await expect(client.exists(testKeys(IDLE).paused)).resolves.toBe(0);
   });
 
@@ -174,7 +200,7 @@ class BrowserOrdersWorker {
   it('never ran a script from the data', async () => {
     await open(`#/queue/${ORDERS}`);
     await page.waitForSelector('#browser table');
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__xss)).toBeUndefined();
   });
 
   async function clickButton(label: string): Promise<void> {
