@@ -1,7 +1,13 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { QueueScheduler, QueueSender } from 'nestjs-valkey-queue';
+import {
+  QueueScheduler,
+  QueueSender,
+  StreamOwnershipService,
+  type OwnershipEvent,
+} from 'nestjs-valkey-queue';
+import { filter, firstValueFrom } from 'rxjs';
 import { appendAll, deadLetterFields, testEnvelope, testKeys } from '../admin/dead-letter-fixtures.js';
 import { rawClient } from '../utils/raw-client.js';
 import { useValkey } from '../utils/use-valkey.js';
@@ -313,6 +319,27 @@ describe.each(PLATFORMS)('dashboard access control on %s (real Valkey)', (platfo
     apps.push(app);
     return app;
   };
+
+  it('shows stream ownership: holder, fencing token, lease expiry; says when it is not configured', async () => {
+    const plain = await start({});
+    await expect(fetch(`${plain.api}/ownership`).then(json)).resolves.toMatchObject({
+      body: { configured: false, streams: [] },
+    });
+    const dash = await start({ ownership: 'dash-sessions' });
+    const ownership = dash.app.get(StreamOwnershipService);
+    // This instance is the service's only consumer: it takes the assignment and holds the lease.
+    const added = firstValueFrom(ownership.events$.pipe(filter((event) => event.type === 'added')));
+    await ownership.assign('session-1');
+    const { lease } = (await added) as Extract<OwnershipEvent, { type: 'added' }>;
+    const { body } = await fetch(`${dash.api}/ownership`).then(json);
+    expect(body).toMatchObject({
+      configured: true,
+      service: 'dash-sessions',
+      streams: [
+        { stream: 'session-1', owner: lease.owner, token: lease.token, leaseExpiresAt: expect.any(String) },
+      ],
+    });
+  });
 
   it('readOnly refuses every action with 403 and says so to the page', async () => {
     const dash = await start({ readOnly: true });

@@ -21,12 +21,16 @@ export interface DashboardApp {
 export async function startDashboardApp(
   platform: Platform,
   connection: ConnectionOptions,
-  options: ValkeyQueueDashboardOptions & { prefix?: string; providers?: Type[] } = {},
+  options: ValkeyQueueDashboardOptions & { prefix?: string; providers?: Type[]; ownership?: string } = {},
 ): Promise<DashboardApp> {
-  const { prefix, providers = [], ...dashboard } = options;
+  const { prefix, providers = [], ownership, ...dashboard } = options;
   @Module({
     imports: [
-      ValkeyQueueModule.forRoot({ connection, ...(prefix ? { prefix } : {}) }),
+      ValkeyQueueModule.forRoot({
+        connection,
+        ...(prefix ? { prefix } : {}),
+        ...(ownership ? { ownership: { service: ownership } } : {}),
+      }),
       ValkeyQueueDashboardModule.forRoot(dashboard),
     ],
     providers,
