@@ -197,6 +197,24 @@ class BrowserOrdersWorker {
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
   });
 
+  it('read-only: shows the same data without a single action button', async () => {
+    const readOnly = await startDashboardApp('express', valkey().connection, { readOnly: true });
+    try {
+      await page.goto(`${readOnly.url}#/queue/${IDLE}`, { waitUntil: 'domcontentloaded' });
+      await page.waitForSelector('#browser table');
+      expect(await text('#cards [data-field="delayed"]')).toBe('2');
+      expect(
+        await page.$$eval('main button', (buttons) => buttons.map((button) => button.textContent)),
+      ).toEqual(['Find', 'waiting', 'pending', 'delayed']);
+      await page.goto(`${readOnly.url}#/schedules`, { waitUntil: 'domcontentloaded' });
+      await page.waitForSelector('tr[data-schedule="browser-tick"]');
+      expect(await page.$$('main button')).toHaveLength(0);
+    } finally {
+      await readOnly.close(); // the page's event stream stays open: shutdown ends it
+      await page.goto('about:blank');
+    }
+  });
+
   it('never ran a script from the data', async () => {
     await open(`#/queue/${ORDERS}`);
     await page.waitForSelector('#browser table');

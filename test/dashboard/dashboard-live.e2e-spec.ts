@@ -2,7 +2,13 @@ import type { Redis } from 'ioredis';
 import { QueueSender } from 'nestjs-valkey-queue';
 import { rawClient } from '../utils/raw-client.js';
 import { useValkey } from '../utils/use-valkey.js';
-import { commandCalls, EventReader, startDashboardApp, type DashboardApp } from './dashboard-app.js';
+import {
+  commandCalls,
+  EventReader,
+  PLATFORMS,
+  startDashboardApp,
+  type DashboardApp,
+} from './dashboard-app.js';
 
 /** What our own measuring costs (INFO) and the queue-name SCAN (cached for seconds) are left out. */
 const NOT_COUNTED = new Set(['info', 'scan']);
@@ -85,5 +91,27 @@ describe('dashboard live events: one shared refresh however many browsers (real 
     expect(first.queues).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'live-a', waiting: 1 })]),
     );
+  });
+});
+
+describe.each(PLATFORMS)('dashboard live events on %s at app shutdown (real Valkey)', (platform) => {
+  const valkey = useValkey();
+
+  it('ends the open event streams, so a browser left on the dashboard does not hold the shutdown', async () => {
+    const dash = await startDashboardApp(platform, valkey().connection, { refreshInterval: 200 });
+    const reader = new EventReader(`${dash.api}/events`);
+    try {
+      await reader.next();
+      // Without the end, the server waits for the stream's connection: seconds, or for ever with a browser.
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise(
+        (_, reject) => (timer = setTimeout(() => reject(new Error('shutdown hung')), 3_000)),
+      );
+      await expect(
+        Promise.race([dash.close(), hung]).finally(() => clearTimeout(timer)),
+      ).resolves.toBeUndefined();
+    } finally {
+      reader.close();
+    }
   });
 });

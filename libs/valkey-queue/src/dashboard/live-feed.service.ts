@@ -1,5 +1,16 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { catchError, defer, exhaustMap, map, of, shareReplay, timer, type Observable } from 'rxjs';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  catchError,
+  defer,
+  exhaustMap,
+  map,
+  of,
+  shareReplay,
+  Subject,
+  takeUntil,
+  timer,
+  type Observable,
+} from 'rxjs';
 import { readQueueStats } from '../admin/queue-stats.reader.js';
 import type { ValkeyClient } from '../connection/create-client.js';
 import type { QueueStats } from '../interfaces/queue-stats.interface.js';
@@ -39,8 +50,9 @@ export interface LiveSnapshot {
  * queue's stats (plus the cached SCAN of queue names). @internal
  */
 @Injectable()
-export class LiveFeed {
+export class LiveFeed implements BeforeApplicationShutdown {
   private readonly logger = new Logger(LiveFeed.name);
+  private readonly closing = new Subject<void>();
   private readonly samples = new Map<string, Sample[]>();
   private readonly lags = new Map<string, number[]>();
   readonly directory: QueueDirectory;
@@ -71,9 +83,23 @@ export class LiveFeed {
     );
   }
 
-  /** Server-Sent Events payloads. */
+  /** Server-Sent Events payloads, until the app shuts down. */
   events(): Observable<{ data: LiveSnapshot }> {
-    return this.snapshots$.pipe(map((data) => ({ data })));
+    return this.snapshots$.pipe(
+      takeUntil(this.closing),
+      map((data) => ({ data })),
+    );
+  }
+
+  /**
+   * Ends every open event stream before the HTTP server closes: the server waits for open
+   * connections, so a browser left on the dashboard would otherwise hold the app's shutdown.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing.next();
+    this.closing.complete();
+    // Let the ended responses flush, so the server finds their connections idle and closes them.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   /** Rates from the live samples, null when fewer than two exist. */
