@@ -74,9 +74,12 @@ describe('QueueAdmin peek, message, promote, cancelDelayed, deleteDeadLetters (r
       payload: { n: 2 },
     });
 
+    // The sender watches the queue's delayed set: the signalled promoter moves the message at once.
     await expect(admin.promote(keys.queue, soon.id)).resolves.toBe(true);
-    await expect(client.zscore(keys.delayed, soon.id)).resolves.toBe('0');
-    await expect(admin.promote(keys.queue, soon.id)).resolves.toBe(true); // already due: still there
+    await waitFor(async () => (await client.zscore(keys.delayed, soon.id)) === null);
+    const [[, fields]] = (await client.xrange(keys.stream, '-', '+')) as [string, string[]][];
+    expect(fields).toEqual(expect.arrayContaining(['id', soon.id]));
+    await expect(admin.promote(keys.queue, soon.id)).resolves.toBe(false); // no longer delayed
     await expect(admin.cancelDelayed(keys.queue, late.id)).resolves.toBe(true);
     await expect(client.zscore(keys.delayed, late.id)).resolves.toBeNull();
     await expect(client.hexists(`${keys.delayed}:bodies`, late.id)).resolves.toBe(0);
@@ -109,3 +112,11 @@ describe('QueueAdmin peek, message, promote, cancelDelayed, deleteDeadLetters (r
     );
   });
 });
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
