@@ -2,7 +2,6 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { decodeDeadLetter } from '../admin/dead-letter.decoder.js';
 import { uuidV7Time } from '../admin/message-browser.js';
 import { QueueAdmin } from '../admin/queue-admin.service.js';
-import { readQueueStats } from '../admin/queue-stats.reader.js';
 import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import type { ValkeyClient } from '../connection/create-client.js';
 import { fieldsToRecord } from '../envelope/envelope.js';
@@ -12,6 +11,7 @@ import { ownershipKeys, queueKeys } from '../utils/keys.util.js';
 import { VALKEY_QUEUE_CLIENT, VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import { MAX_ACTION_IDS, type DeadLetterFilter, type DeadLetterSelection } from './dashboard-input.js';
 import { LiveFeed } from './live-feed.service.js';
+import { overviewStats } from './overview-stats.js';
 import { toQueueRow, type QueueRow } from './queue-row.js';
 
 type StreamEntry = [entryId: string, fields: string[]];
@@ -49,7 +49,7 @@ export class DashboardData {
     const names = await this.feed.directory.names();
     const start = cursor === undefined ? 0 : names.findIndex((name) => name > cursor);
     const slice = start < 0 ? [] : names.slice(start, start + limit);
-    const results = await readQueueStats(
+    const results = await overviewStats(
       this.client,
       slice.map((queue) => ({ queue, keys: queueKeys(this.options.prefix, queue) })),
     );
@@ -60,9 +60,14 @@ export class DashboardData {
     return more ? { items, nextCursor: slice.at(-1), total: names.length } : { items, total: names.length };
   }
 
-  /** 404 unless some key of the queue exists. */
+  /** 404 unless some key of the queue exists (those QueueDirectory finds queues by). */
   async assertQueue(queue: string): Promise<void> {
     const keys = queueKeys(this.options.prefix, queue);
+    // The per-priority streams and lists (`:stream:p1` .. `:p10`) hold a queue's raised priorities.
+    const raised = Array.from({ length: 10 }, (_, index) => [
+      `${keys.stream}:p${index + 1}`,
+      `${keys.list}:p${index + 1}`,
+    ]);
     const found = await this.client.exists(
       keys.stream,
       keys.list,
@@ -70,6 +75,7 @@ export class DashboardData {
       keys.delayed,
       keys.stats,
       keys.paused,
+      ...raised.flat(),
     );
     if (found === 0) throw new NotFoundException({ statusCode: 404, message: `No queue named '${queue}'` });
   }

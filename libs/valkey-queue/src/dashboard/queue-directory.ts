@@ -1,8 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
 
-/** Key suffixes that make a queue exist (docs/key-layout.md): any one of them names its queue. */
-const QUEUE_KEY_SUFFIXES = new Set(['stream', 'list', 'dead', 'delayed', 'stats', 'paused']);
+/**
+ * Key suffixes that make a queue exist (docs/key-layout.md): any one of them names its queue, as
+ * do the per-priority streams and lists (`:stream:p5`).
+ */
+const QUEUE_KEY_SUFFIX = /^(?:stream|list|dead|delayed|stats|paused|(?:stream|list):p\d{1,2})$/;
 /** Keys asked per SCAN call. */
 const SCAN_COUNT = 1000;
 
@@ -46,7 +49,7 @@ export class QueueDirectory {
           cursor = next;
           for (const key of keys) {
             const close = key.indexOf('}:', head.length);
-            if (close > head.length && QUEUE_KEY_SUFFIXES.has(key.slice(close + 2))) {
+            if (close > head.length && QUEUE_KEY_SUFFIX.test(key.slice(close + 2))) {
               found.add(key.slice(head.length, close));
             }
           }
