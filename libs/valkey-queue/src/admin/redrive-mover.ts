@@ -1,6 +1,7 @@
 import { Cluster } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
 import { fieldsToRecord } from '../envelope/envelope.js';
+import { raisedPriorityKeys } from '../envelope/priority.js';
 import type { QueueKeys } from '../utils/keys.util.js';
 import { fieldsToListElement } from '../envelope/list-element.js';
 import { isRedrivable } from './dead-letter.decoder.js';
@@ -91,20 +92,22 @@ export async function moveDeadLetters(
     const statuses =
       list === ''
         ? await client.vqRedrive(
-            3 + candidates.length,
+            13 + candidates.length,
             keys.dead,
             keys.stream,
             keys.stats,
             ...markers,
+            ...raisedPriorityKeys(keys.stream),
             Date.now(),
             ...candidates.map(({ entryId }) => entryId),
           )
         : await client.vqRedriveList(
-            3 + candidates.length,
+            13 + candidates.length,
             keys.dead,
             list,
             keys.stats,
             ...markers,
+            ...raisedPriorityKeys(list),
             ...candidates.flatMap(({ entryId, fields }) => [entryId, redriveElement(fields, Date.now())]),
           );
     moved += statuses.filter((status) => Number(status) === 1).length;

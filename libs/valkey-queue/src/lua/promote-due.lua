@@ -3,6 +3,9 @@
   whoever runs first removes it from the ZSET, the other no longer sees it.
   KEYS[1] delayed ZSET (id -> due ms)   KEYS[2] bodies HASH (id -> body)
   KEYS[3] target: the queue's STREAM or LIST   KEYS[4] dead-letter STREAM (for unreadable bodies)
+  KEYS[5..14] optional: the target's priority keys `<target>:p1` .. `<target>:p10`. Given, a message
+  with a `priority` field (stream) or property (list) of 1..10 goes to its priority's key; without
+  them (or priority 0 or malformed) to KEYS[3] (fragment priority-route)
   ARGV[1] page size   ARGV[2] 'stream' | 'list'
   "Now" is the server's clock (TIME), so promoters on hosts with skewed clocks agree on what is due.
   Body: stream mode, the entry fields length-prefixed ("<bytes>:<value>" per field, no separators),
@@ -10,7 +13,9 @@
   Returns: { promoted count, due score of the next message or -1 when none is left, server now ms } ]]
 --#include server-clock
 --#include delayed-body
+--#include priority-route
 
+local routes = #KEYS >= 14 and 4 or nil
 local now = nowMs()
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
 local promoted = 0
@@ -20,12 +25,12 @@ for _, id in ipairs(due) do
   redis.call('HDEL', KEYS[2], id)
   if body then
     if ARGV[2] == 'list' then
-      redis.call('LPUSH', KEYS[3], body)
+      redis.call('LPUSH', routeKey(KEYS[3], routes, elementPriority(body)), body)
       promoted = promoted + 1
     else
       local fields = decodeBody(body)
       if fields and #fields > 0 then
-        redis.call('XADD', KEYS[3], '*', unpack(fields))
+        redis.call('XADD', routeKey(KEYS[3], routes, fieldsPriority(fields)), '*', unpack(fields))
         promoted = promoted + 1
       else
         redis.call('XADD', KEYS[4], '*', 'id', id, 'reason', 'broken',

@@ -13,6 +13,7 @@ import { announce } from '../signals/announce.js';
 import { QueueSignals } from '../signals/queue-signals.js';
 import { ValkeyQueueMetrics } from '../observability/valkey-queue-metrics.service.js';
 import { toListElement, toStreamFields, type Envelope } from '../envelope/envelope.js';
+import { parsePriority, priorityKey } from '../envelope/priority.js';
 import { queueKeys, scheduleIndexKey } from '../utils/keys.util.js';
 import { errorMessage } from '../utils/with-timeout.util.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
@@ -92,6 +93,7 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
       schedule.transport,
       first,
       schedule.labels ? JSON.stringify(schedule.labels) : '',
+      schedule.priority ?? '',
     );
     this.wakeBy(first);
     // Other instances sleep until the ticks they know of: tell them about this one.
@@ -233,6 +235,7 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
     const transport = stored.transport as QueueTransport;
     const headers = JSON.parse(stored.headers ?? '{}') as Record<string, string>;
     const labels = stored.labels ? (JSON.parse(stored.labels) as Record<string, string>) : undefined;
+    const priority = parsePriority(stored.priority) ?? 0;
     const messages = plan.fires.map((tick) => {
       const envelope: Envelope = {
         id: `${name}:${tick}`,
@@ -242,12 +245,13 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
         attempt: 1,
       };
       if (labels) envelope.labels = labels;
+      if (priority > 0) envelope.priority = priority;
       return transport === 'list' ? [toListElement(envelope)] : toStreamFields(envelope);
     });
     const fired = await this.client.vqFireSchedule(
       keys.schedules,
       keys.schedule(name),
-      transport === 'list' ? keys.list : keys.stream,
+      priorityKey(transport === 'list' ? keys.list : keys.stream, priority),
       name,
       due,
       plan.next ?? -1,

@@ -1,0 +1,20 @@
+import type { QueueSignals } from '../../signals/queue-signals.js';
+import type { MessageSource } from '../message-source.interface.js';
+
+/** A source that reads priorities: told when a sender announces one. @internal */
+export interface PriorityAwareSource {
+  /** The channel senders announce on (`priorityChannel` of the queue key it reads). */
+  readonly priorityChannel: string;
+  priorityAnnounced(): void;
+}
+
+const listening = new WeakSet<object>();
+
+/** Subscribes `source` to its queue's priority announcements (once per source). @internal */
+export function listenForPriorities(signals: QueueSignals, source: MessageSource): void {
+  const aware = source as Partial<PriorityAwareSource>;
+  if (aware.priorityChannel === undefined || listening.has(source)) return;
+  listening.add(source);
+  const announced = (): void => aware.priorityAnnounced!();
+  signals.listen(aware.priorityChannel, { message: announced, resync: announced });
+}
