@@ -53,7 +53,11 @@ export async function measureQueueSize(
  * What waits (or is pending) in the priority keys (`:p1` .. `:p10`) of the stream and lists: one
  * existing-keys.lua call, and a count only for the keys that exist (none without priorities).
  */
-async function unfinishedInPriorityKeys(client: ValkeyClient, stream: string, lists: string[]): Promise<number> {
+async function unfinishedInPriorityKeys(
+  client: ValkeyClient,
+  stream: string,
+  lists: string[],
+): Promise<number> {
   const streamKeys = raisedPriorityKeys(stream);
   const listKeys = lists.flatMap((list) => raisedPriorityKeys(list));
   const all = [...streamKeys, ...listKeys];
