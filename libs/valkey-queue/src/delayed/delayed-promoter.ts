@@ -3,7 +3,7 @@ import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import { ValkeyConnection } from '../connection/valkey-connection.js';
 import { QueueSignals } from '../signals/queue-signals.js';
 import { queueKeys, type QueueKeys } from '../utils/keys.util.js';
-import { raisedPriorityKeys } from '../envelope/priority.js';
+import { priorityChannel, raisedPriorityKeys } from '../envelope/priority.js';
 import { errorMessage } from '../utils/with-timeout.util.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import type { QueueTransport } from '../interfaces/queue-transport.interface.js';
@@ -150,6 +150,7 @@ export class DelayedPromoter implements OnApplicationShutdown {
           ...watched.priorityKeys,
           promoteBatchSize,
           watched.transport,
+          priorityChannel(watched.target),
         );
       } while ((promoted === promoteBatchSize || watched.rerun) && !this.closed);
       // The server's clock decides what is due; sleep by the distance on that clock.

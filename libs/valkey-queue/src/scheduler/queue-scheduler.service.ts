@@ -14,6 +14,7 @@ import { QueueSignals } from '../signals/queue-signals.js';
 import { ValkeyQueueMetrics } from '../observability/valkey-queue-metrics.service.js';
 import { toListElement, toStreamFields, type Envelope } from '../envelope/envelope.js';
 import { parsePriority, priorityKey } from '../envelope/priority.js';
+import { PriorityAnnouncer } from '../signals/priority-announcer.js';
 import { queueKeys, scheduleIndexKey } from '../utils/keys.util.js';
 import { errorMessage } from '../utils/with-timeout.util.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
@@ -44,6 +45,7 @@ interface IndexEntry {
 @Injectable()
 export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(QueueScheduler.name);
+  private readonly priorities = new PriorityAnnouncer();
   private readonly indexKey: string;
   private timer?: NodeJS.Timeout;
   private wakeAt = Infinity;
@@ -248,10 +250,11 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
       if (priority > 0) envelope.priority = priority;
       return transport === 'list' ? [toListElement(envelope)] : toStreamFields(envelope);
     });
+    const target = transport === 'list' ? keys.list : keys.stream;
     const fired = await this.client.vqFireSchedule(
       keys.schedules,
       keys.schedule(name),
-      priorityKey(transport === 'list' ? keys.list : keys.stream, priority),
+      priorityKey(target, priority),
       name,
       due,
       plan.next ?? -1,
@@ -261,6 +264,7 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
       ...messages.flat(),
     );
     if (fired > 0) {
+      if (priority > 0) this.priorities.announce(this.client, target, priority);
       this.metrics.scheduleFired(queue, name, fired);
       this.logger.debug(`Schedule '${name}' fired ${fired} tick(s) on '${queue}'`, {
         schedule: name,

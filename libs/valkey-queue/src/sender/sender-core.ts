@@ -15,7 +15,7 @@ import { errorMessage, TimeoutError } from '../utils/with-timeout.util.js';
 import { buildSendCall, markAsRetry, type SendCall, type SendCallSettings } from './build-send-call.js';
 import { CallDeadline, sleep } from './call-deadline.js';
 import { checkSendOptions, type CheckedSendOptions } from './check-send-options.js';
-import { PriorityAnnouncer } from './priority-announcer.js';
+import { PriorityAnnouncer } from '../signals/priority-announcer.js';
 import { measureQueueSize } from './queue-size.js';
 import { assertDelayable, resolveQueueTarget, type QueueTarget } from './queue-target.js';
 import type { SendReply, SendScript } from './send-script.js';
@@ -152,7 +152,7 @@ export class SenderCore {
     }
   }
 
-  /** Idle workers of `queue` look for the key of `priority` at once (sender/priority-announcer.ts). */
+  /** Idle workers of `queue` look for the key of `priority` at once (signals/priority-announcer.ts). */
   private announcePriority(queue: string, priority: number): void {
     this.priorities.announce(this.deps.client, this.target(queue).settings.target, priority);
   }

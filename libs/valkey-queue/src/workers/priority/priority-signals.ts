@@ -5,7 +5,8 @@ import type { MessageSource } from '../message-source.interface.js';
 export interface PriorityAwareSource {
   /** The channel senders announce on (`priorityChannel` of the queue key it reads). */
   readonly priorityChannel: string;
-  priorityAnnounced(): void;
+  /** `priority`: the one announced (absent after a resubscription: any may have been missed). */
+  priorityAnnounced(priority?: string): void;
 }
 
 const listening = new WeakSet<object>();
@@ -15,6 +16,8 @@ export function listenForPriorities(signals: QueueSignals, source: MessageSource
   const aware = source as Partial<PriorityAwareSource>;
   if (aware.priorityChannel === undefined || listening.has(source)) return;
   listening.add(source);
-  const announced = (): void => aware.priorityAnnounced!();
-  signals.listen(aware.priorityChannel, { message: announced, resync: announced });
+  signals.listen(aware.priorityChannel, {
+    message: (priority) => aware.priorityAnnounced!(priority),
+    resync: () => aware.priorityAnnounced!(),
+  });
 }

@@ -78,9 +78,11 @@ export class PriorityStreamSource implements MessageSource, PriorityAwareSource 
   }
 
   /** A sender announced a priority: look for its stream at the next read, and end a blocked read now. */
-  priorityAnnounced(): void {
+  priorityAnnounced(priority?: string): void {
     this.discovery.soon();
-    if (this.raised.length === 0) void this.base.interruptRead().catch(() => undefined);
+    // A blocked read watches only the streams known: end it when the announced one is not among them.
+    if (this.raised.some((stream) => String(stream.priority) === priority)) return;
+    void this.interruptRead().catch(() => undefined);
   }
 
   async prepare(): Promise<void> {

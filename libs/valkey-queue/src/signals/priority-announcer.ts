@@ -1,6 +1,6 @@
 import type { ValkeyClient } from '../connection/create-client.js';
 import { priorityChannel } from '../envelope/priority.js';
-import { announce } from '../signals/announce.js';
+import { announce } from './announce.js';
 
 /** Least time between two announcements of the same queue key and priority by one sender. */
 const ANNOUNCE_EVERY_MS = 1_000;
