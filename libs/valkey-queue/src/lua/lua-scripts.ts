@@ -227,7 +227,12 @@ declare module 'ioredis' {
       numberOfKeys: number,
       ...keysAndArgs: (string | number)[]
     ): Result<(number | [string, string[]][])[], Context>;
-    /** See list-take-priorities.lua, elements as bytes. Resolves `[0, element, deliveries, ...]`. */
+    /** See list-take-priorities.lua. Resolves `[0, element, deliveries, ...]`. */
+    vqListTakePriorities(
+      numberOfKeys: number,
+      ...keysAndArgs: (string | number)[]
+    ): Result<(string | number)[], Context>;
+    /** vqListTakePriorities with the elements as bytes. Resolves `[0, element, deliveries, ...]`. */
     vqListTakePrioritiesBuffer(
       numberOfKeys: number,
       ...keysAndArgs: (string | number)[]
