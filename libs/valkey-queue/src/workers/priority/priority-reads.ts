@@ -6,9 +6,10 @@ import type { PriorityPolicy } from '../../interfaces/worker-options.interface.j
 export const PRIORITY_DISCOVERY_MS = 1_000;
 
 /**
- * Finds which priorities above 0 of a queue have a key (`<base>:p<n>`): one existing-keys.lua call,
- * at most every PRIORITY_DISCOVERY_MS, or at once after `soon()` (a sender announced a priority).
- * A queue without priorities costs that one command per interval, never one per message. @internal
+ * Finds which priorities above 0 of a queue have a key (`<base>:p<n>`): one `EXISTS` over the 10
+ * keys, and when some exist one existing-keys.lua call to tell which, at most every
+ * PRIORITY_DISCOVERY_MS, or at once after `soon()` (a sender announced a priority). A queue without
+ * priorities costs that one command per interval, never one per message. @internal
  */
 export class PriorityDiscovery {
   private nextAt = 0;
@@ -34,6 +35,8 @@ export class PriorityDiscovery {
   async check(now: boolean): Promise<number[] | undefined> {
     if (!now && !this.due()) return undefined;
     this.nextAt = Date.now() + PRIORITY_DISCOVERY_MS;
+    // One plain command while the queue has no priority key (all the keys share one slot).
+    if ((await this.client().exists(...this.keys)) === 0) return [];
     const exists = await this.client().vqExistingKeys(this.keys.length, ...this.keys);
     const found: number[] = [];
     exists.forEach((flag, index) => {
