@@ -58,6 +58,8 @@ export class PriorityStreamSource implements MessageSource, PriorityAwareSource 
   private sweepIndex = 0;
   private sweepNothingPending = true;
   private ownIndex = 0;
+  /** Set once a priority stream was seen: until then every delivery id is a plain entry id of `base`. */
+  private tagged = false;
 
   constructor(
     private readonly connection: ValkeyConnection,
@@ -125,18 +127,22 @@ export class PriorityStreamSource implements MessageSource, PriorityAwareSource 
   }
 
   async ack(items: readonly AckItem[], outcome: AckOutcome): Promise<void> {
+    if (!this.tagged) return this.base.ack(items, outcome);
     await Promise.all(this.byStream(items).map(([source, part]) => source.ack(part.map(untagItem), outcome)));
   }
 
   retry(items: readonly RetryItem[]): Promise<boolean[]> {
+    if (!this.tagged) return this.base.retry(items);
     return this.perItem(items, (source, part) => source.retry(part.map(untagItem)));
   }
 
   moveToDead(items: readonly DeadItem[]): Promise<boolean[]> {
+    if (!this.tagged) return this.base.moveToDead(items);
     return this.perItem(items, (source, part) => source.moveToDead(part.map(untagItem)));
   }
 
   async refresh(entryIds: readonly string[]): Promise<string[]> {
+    if (!this.tagged) return this.base.refresh(entryIds);
     const lost = await Promise.all(
       this.byStream(entryIds.map((entryId) => ({ entryId }))).map(async ([source, part, priority]) =>
         (await source.refresh(part.map(({ entryId }) => untaggedId(entryId)))).map((id) =>
@@ -148,6 +154,7 @@ export class PriorityStreamSource implements MessageSource, PriorityAwareSource 
   }
 
   async handBack(entryIds: readonly string[]): Promise<void> {
+    if (!this.tagged) return this.base.handBack(entryIds);
     await Promise.all(
       this.byStream(entryIds.map((entryId) => ({ entryId }))).map(([source, part]) =>
         source.handBack(part.map(({ entryId }) => untaggedId(entryId))),
@@ -220,6 +227,7 @@ export class PriorityStreamSource implements MessageSource, PriorityAwareSource 
     const known = new Set(this.raised.map(({ priority }) => priority));
     const added = found.filter((priority) => !known.has(priority));
     if (added.length === 0) return;
+    this.tagged = true;
     for (const priority of added) {
       const key = priorityKey(this.keys.stream, priority);
       await this.ensureGroup(key);
