@@ -122,6 +122,7 @@ describe('QueueAdmin.deadLetters (real Valkey)', () => {
       expiresAt: new Date(1_764_143_999_000),
       dedupKey: 'order-42',
       labels: { tenant: 'acme' },
+      priority: 0,
       payload: { list: [], map: {}, big: 9007199254740992, path: 'a/b', text: 'a/b', é: 'ü' },
       payloadText: TRICKY_PAYLOAD,
       redrivable: true,

@@ -75,6 +75,7 @@ describe('QueueAdmin pause, resume and stats (real Valkey)', () => {
       await expect(admin.stats(queue)).resolves.toEqual({
         queue,
         length: 0,
+        waitingByPriority: {},
         pending: 0,
         lag: 0,
         consumers: 0,
@@ -131,6 +132,7 @@ describe('QueueAdmin pause, resume and stats (real Valkey)', () => {
       await expect(admin.stats(queue)).resolves.toEqual({
         queue,
         length: 3,
+        waitingByPriority: { 0: 3 },
         pending: 4,
         lag: 3,
         consumers: 2,

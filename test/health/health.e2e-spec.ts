@@ -125,6 +125,21 @@ describe('health indicators (real Valkey)', () => {
       ]);
     });
 
+    it('takes the lag over every priority stream: the oldest waiting message of any priority', async () => {
+      // Priority 0 has a fresh message; priority 6 one that has waited 20 s (docs/key-layout.md, "Priorities").
+      const queue = await queueWith({ waiting: 1, pending: 0, ageMs: 0 });
+      const raised = `{vq:${queue}}:stream:p6`;
+      await client.xadd(raised, `${(await serverNow(client)) - 20_000}-1`, 'v', '1', 'priority', '6');
+      await client.xgroup('CREATE', raised, 'workers', '0');
+      const result = await moduleRef.get(QueueHealthIndicator).isHealthy('queues', { queues: [queue] });
+      const facts = (
+        result.queues as unknown as { queues: Record<string, { lagMs: number; waiting: number }> }
+      ).queues[queue];
+      expect(facts.waiting).toBe(2);
+      expect(facts.lagMs).toBeGreaterThanOrEqual(20_000);
+      expect(facts.lagMs).toBeLessThan(60_000);
+    });
+
     it('reports a drained queue with no lag', async () => {
       const queue = await queueWith({ waiting: 0, pending: 1, ageMs: 1_000 });
       const result = await moduleRef

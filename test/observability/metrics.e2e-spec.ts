@@ -75,6 +75,7 @@ describe('Prometheus metrics after a scripted workload (real Valkey)', () => {
       await expect(sender.send(WORK, 10n)).rejects.toMatchObject({ code: 'VQ_SERIALIZATION' });
       await raw.xadd(keysOf(WORK).stream, '*', 'not', 'an envelope'); // broken
       for (let n = 0; n < 3; n++) await sender.send(BACKLOG, { n }); // nobody consumes it
+      await sender.send(BACKLOG, { n: 3 }, { priority: 7 }); // waits in a priority key of its own
       await moduleRef
         .get(QueueScheduler)
         .upsert({ name: TICKS, every: 50, limit: 1, queue: TICKS, payload: {} });
@@ -109,7 +110,7 @@ describe('Prometheus metrics after a scripted workload (real Valkey)', () => {
 
   it('counts what the senders did, per queue', () => {
     expect(valueOf(samples, 'valkey_queue_messages_sent_total', { queue: WORK })).toBe(8);
-    expect(valueOf(samples, 'valkey_queue_messages_sent_total', { queue: BACKLOG })).toBe(3);
+    expect(valueOf(samples, 'valkey_queue_messages_sent_total', { queue: BACKLOG })).toBe(4);
     expect(valueOf(samples, 'valkey_queue_messages_deduplicated_total', { queue: WORK })).toBe(1);
     expect(
       valueOf(samples, 'valkey_queue_send_errors_total', { queue: WORK, code: 'VQ_SERIALIZATION' }),
@@ -144,7 +145,7 @@ describe('Prometheus metrics after a scripted workload (real Valkey)', () => {
     expect(valueOf(samples, 'valkey_queue_schedule_ticks_total', { queue: TICKS, schedule: TICKS })).toBe(1);
   });
 
-  it('reads the queue gauges from Valkey on scrape, equal to QueueAdmin.stats()', () => {
+  it('reads the queue gauges from Valkey on scrape, equal to QueueAdmin.stats(), over every priority', () => {
     expect(valueOf(samples, 'valkey_queue_queue_stats_up')).toBe(1);
     expect(valueOf(samples, 'valkey_queue_queue_length', { queue: WORK })).toBe(0);
     expect(valueOf(samples, 'valkey_queue_queue_pending', { queue: WORK, group: 'default' })).toBe(0);
@@ -152,7 +153,7 @@ describe('Prometheus metrics after a scripted workload (real Valkey)', () => {
     expect(valueOf(samples, 'valkey_queue_queue_dead_letters', { queue: WORK })).toBe(3);
     expect(stats.deadLetters).toBe(3);
     expect(valueOf(samples, 'valkey_queue_queue_delayed', { queue: WORK })).toBe(0);
-    expect(valueOf(samples, 'valkey_queue_queue_length', { queue: BACKLOG })).toBe(3);
+    expect(valueOf(samples, 'valkey_queue_queue_length', { queue: BACKLOG })).toBe(4);
     expect(valueOf(samples, 'valkey_queue_sender_breaker_state', { state: 'closed' })).toBe(1);
   });
 

@@ -3,7 +3,6 @@ import { jest } from '@jest/globals';
 import {
   InvalidQueueNameError,
   InvalidSendOptionsError,
-  NotSupportedError,
   PayloadTooLargeError,
   QueueSender,
   SenderStatus,
@@ -355,7 +354,8 @@ describe('QueueSender on streams (real Valkey)', () => {
       ['a circular payload', undefined, circular, undefined, SerializationError],
       ['an undefined payload', undefined, undefined, undefined, SerializationError],
       ['a payload over 1 MiB', undefined, 'x'.repeat(1024 * 1024), undefined, PayloadTooLargeError],
-      ['priority', undefined, 1, { priority: 1 }, NotSupportedError],
+      ['a priority above 10', undefined, 1, { priority: 11 }, InvalidSendOptionsError],
+      ['a fractional priority', undefined, 1, { priority: 2.5 }, InvalidSendOptionsError],
       ['delay 0', undefined, 1, { delay: 0 }, InvalidSendOptionsError],
       ['a negative delay', undefined, 1, { delay: -5 }, InvalidSendOptionsError],
       ['a NaN delay', undefined, 1, { delay: NaN }, InvalidSendOptionsError],

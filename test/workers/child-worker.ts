@@ -10,7 +10,7 @@ const loader = fileURLToPath(new URL('./fixtures/ts-loader.mjs', import.meta.url
 /** A report of the child worker (see fixtures/worker-process.mjs). */
 export type ChildReport =
   | { type: 'ready'; consumer: string; pid: number }
-  | { type: 'start' | 'done'; id: string; attempt: number; pid: number }
+  | { type: 'start' | 'done'; id: string; attempt: number; pid: number; priority?: number }
   | { type: 'dead'; id: string; attempts: number; error: string };
 
 /** A worker app in a child process, running the library from source through a TS loader. */

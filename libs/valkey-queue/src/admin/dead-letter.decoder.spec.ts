@@ -41,10 +41,17 @@ describe('decodeDeadLetter', () => {
       sourceId: '1-0',
       headers: { h: '1' },
       labels: {},
+      priority: 0,
       payload: { a: [] },
       payloadText: '{"a":[]}',
       redrivable: true,
     });
+  });
+
+  it('reads the priority, 0 when it is malformed', () => {
+    const fields = ['v', '1', 'id', 'm-1', 'payload', '1', 'reason', 'dead'];
+    expect(decodeDeadLetter('5-0', [...fields, 'priority', '9']).priority).toBe(9);
+    expect(decodeDeadLetter('5-0', [...fields, 'priority', 'high']).priority).toBe(0);
   });
 
   it('keeps raw for broken entries and entries without an envelope', () => {

@@ -1,3 +1,4 @@
+import { parsePriority } from '../envelope/priority.js';
 import { fieldsToRecord } from '../envelope/envelope.js';
 import { readStoredLabels } from '../envelope/labels.js';
 import type { DeadLetter } from '../interfaces/dead-letter.interface.js';
@@ -30,6 +31,7 @@ export function decodeDeadLetter<T = unknown>(
     attempts: wholeNumber(record.attempts) ?? 0,
     headers: parseHeaders(record.headers),
     labels: readStoredLabels(record.labels),
+    priority: parsePriority(record.priority) ?? 0,
     redrivable,
   };
   if (record.id) letter.id = record.id;

@@ -21,6 +21,7 @@ import {
   type RedriveCandidate,
 } from './redrive-mover.js';
 import { announce } from '../signals/announce.js';
+import { withPriorityStats } from './priority-stats.js';
 import { withListStats } from './list-stats.js';
 import { readQueueStats } from './queue-stats.reader.js';
 import { MessageBrowser } from './message-browser.js';
@@ -118,7 +119,7 @@ export class QueueAdmin {
     const keys = this.keys(queue);
     const [stats] = await readQueueStats(this.client, [{ queue, keys }]);
     if (stats instanceof Error) throw stats;
-    return withListStats(this.client, keys, stats);
+    return withPriorityStats(this.client, keys, await withListStats(this.client, keys, stats));
   }
 
   /**

@@ -23,9 +23,12 @@ export function toQueueStats(raw: RawQueueStats): QueueStats {
     (typeof COUNTERS)[number],
     number
   >;
+  const length = (groups.length > 0 ? lag : raw.streamLength) + raw.listLength;
   return {
     queue: raw.queue,
-    length: (groups.length > 0 ? lag : raw.streamLength) + raw.listLength,
+    length,
+    // Priority 0 only here: admin/priority-stats.ts adds the raised priorities.
+    waitingByPriority: length > 0 ? { 0: length } : {},
     pending: groups.reduce((sum, group) => sum + group.pending, 0),
     lag,
     consumers: groups.reduce((sum, group) => sum + group.consumers, 0),

@@ -1,6 +1,8 @@
 import { Cluster } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
 import { fieldsToRecord } from '../envelope/envelope.js';
+import { parsePriority, priorityChannel, raisedPriorityKeys } from '../envelope/priority.js';
+import { announce } from '../signals/announce.js';
 import type { QueueKeys } from '../utils/keys.util.js';
 import { fieldsToListElement } from '../envelope/list-element.js';
 import { isRedrivable } from './dead-letter.decoder.js';
@@ -91,25 +93,43 @@ export async function moveDeadLetters(
     const statuses =
       list === ''
         ? await client.vqRedrive(
-            3 + candidates.length,
+            13 + candidates.length,
             keys.dead,
             keys.stream,
             keys.stats,
             ...markers,
+            ...raisedPriorityKeys(keys.stream),
             Date.now(),
             ...candidates.map(({ entryId }) => entryId),
           )
         : await client.vqRedriveList(
-            3 + candidates.length,
+            13 + candidates.length,
             keys.dead,
             list,
             keys.stats,
             ...markers,
+            ...raisedPriorityKeys(list),
             ...candidates.flatMap(({ entryId, fields }) => [entryId, redriveElement(fields, Date.now())]),
           );
     moved += statuses.filter((status) => Number(status) === 1).length;
+    await announceRedrivenPriorities(client, list === '' ? keys.stream : list, candidates, statuses);
   }
   return moved;
+}
+
+/** Tells idle workers about the priorities (above 0) of the entries moved, so they read those keys at once. */
+async function announceRedrivenPriorities(
+  client: ValkeyClient,
+  base: string,
+  candidates: readonly RedriveCandidate[],
+  statuses: readonly unknown[],
+): Promise<void> {
+  const priorities = new Set<number>();
+  candidates.forEach(({ fields }, index) => {
+    const priority = parsePriority(fieldsToRecord(fields).priority);
+    if (Number(statuses[index]) === 1 && priority) priorities.add(priority);
+  });
+  for (const priority of priorities) await announce(client, priorityChannel(base), String(priority));
 }
 
 /** Whether `client` is a Cluster client (list keys then need the queue's hash tag). @internal */

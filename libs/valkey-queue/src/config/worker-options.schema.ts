@@ -11,7 +11,12 @@ import {
   ValidateBy,
 } from 'class-validator';
 import type { PayloadCodec } from '../codec/payload-codec.interface.js';
-import type { Backoff, DtoClass, WorkerTransport } from '../interfaces/worker-options.interface.js';
+import type {
+  Backoff,
+  DtoClass,
+  PriorityPolicy,
+  WorkerTransport,
+} from '../interfaces/worker-options.interface.js';
 import { isBackoff } from './backoff.js';
 
 /**
@@ -27,6 +32,20 @@ const IsBackoff = (): PropertyDecorator =>
       defaultMessage: () =>
         'backoff must be a delay in ms (>= 0), { type: "fixed" | "exponential", delay, maxDelay?, jitter? (0..1) } ' +
         'or a function (attempt, error) => ms',
+    },
+  });
+
+const IsPriorityPolicy = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isPriorityPolicy',
+    validator: {
+      validate: (value: unknown) =>
+        value === 'strict' ||
+        (typeof value === 'object' &&
+          value !== null &&
+          Object.keys(value).length === 1 &&
+          (value as { weighted?: unknown }).weighted === true),
+      defaultMessage: () => "priorityPolicy must be 'strict' or { weighted: true }",
     },
   });
 
@@ -88,4 +107,5 @@ export class WorkerOptionsSchema extends WorkerDefaultsSchema {
   @IsOptional() @IsKeyNamer() queueNamer?: (queue: string) => string;
   @IsOptional() @IsClass() payload?: DtoClass;
   @IsOptional() @IsBoolean() noAck?: boolean;
+  @IsOptional() @IsPriorityPolicy() priorityPolicy?: PriorityPolicy;
 }

@@ -5,6 +5,7 @@ import { InvalidWorkerError } from '../errors/invalid-worker.error.js';
 import type {
   Backoff,
   DtoClass,
+  PriorityPolicy,
   WorkerDefaults,
   WorkerOptions,
   WorkerTransport,
@@ -50,6 +51,8 @@ export interface ResolvedWorkerOptions extends ResolvedWorkerDefaults {
   queueNamer?: (queue: string) => string;
   payload?: DtoClass;
   noAck: boolean;
+  /** How reads pick among priorities (`'strict'` unless the worker sets it). */
+  priorityPolicy: PriorityPolicy;
 }
 
 /** The defaults of every worker option (docs/workers.md lists them). */
@@ -105,7 +108,7 @@ export function resolveWorkerOptions(
   }).flatMap(describeIssue);
   if (issues.length > 0) throw new InvalidWorkerError(workerName, `invalid options: ${issues.join('; ')}`);
   checkTransportOptions(workerName, given);
-  const { consumer, transport = 'stream', queueNamer, payload, noAck, ...rest } = given;
+  const { consumer, transport = 'stream', queueNamer, payload, noAck, priorityPolicy, ...rest } = given;
   const name = consumerName(consumer, env);
   const resolved: ResolvedWorkerOptions = {
     ...defaults,
@@ -116,6 +119,7 @@ export function resolveWorkerOptions(
     transport,
     payload,
     noAck: noAck ?? false,
+    priorityPolicy: priorityPolicy ?? 'strict',
   };
   // Lists have no consumer groups to trim or share; an acked list message is always removed.
   if (transport === 'list') Object.assign(resolved, { queueNamer, deleteOnAck: false, trimAcked: false });

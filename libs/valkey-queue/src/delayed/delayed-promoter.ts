@@ -3,6 +3,7 @@ import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import { ValkeyConnection } from '../connection/valkey-connection.js';
 import { QueueSignals } from '../signals/queue-signals.js';
 import { queueKeys, type QueueKeys } from '../utils/keys.util.js';
+import { priorityChannel, raisedPriorityKeys } from '../envelope/priority.js';
 import { errorMessage } from '../utils/with-timeout.util.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import type { QueueTransport } from '../interfaces/queue-transport.interface.js';
@@ -19,6 +20,8 @@ interface WatchedQueue {
   readonly keys: QueueKeys;
   /** Where due messages go: the queue's stream or list, or a list worker's queueNamer key. */
   readonly target: string;
+  /** The target's priority keys (1..10): a due message goes to its priority's key. */
+  readonly priorityKeys: string[];
   timer?: NodeJS.Timeout;
   /** Local clock time the timer fires at (Infinity while a run is in progress). */
   wakeAt: number;
@@ -73,11 +76,13 @@ export class DelayedPromoter implements OnApplicationShutdown {
       return;
     }
     const keys = queueKeys(this.options.prefix, queue);
+    const base = target ?? (transport === 'list' ? keys.list : keys.stream);
     const watched: WatchedQueue = {
       name: queue,
       transport,
       keys,
-      target: target ?? (transport === 'list' ? keys.list : keys.stream),
+      target: base,
+      priorityKeys: raisedPriorityKeys(base),
       wakeAt: Infinity,
       inRun: false,
       rerun: false,
@@ -136,13 +141,16 @@ export class DelayedPromoter implements OnApplicationShutdown {
       let serverNow: number;
       do {
         watched.rerun = false;
-        [promoted, nextDue, serverNow] = await this.connection.client.vqPromoteDue(
+        [promoted, nextDue, serverNow] = await this.connection.client.vqPromoteDueRouted(
+          14,
           watched.keys.delayed,
           watched.keys.delayedBodies,
           watched.target,
           watched.keys.dead,
+          ...watched.priorityKeys,
           promoteBatchSize,
           watched.transport,
+          priorityChannel(watched.target),
         );
       } while ((promoted === promoteBatchSize || watched.rerun) && !this.closed);
       // The server's clock decides what is due; sleep by the distance on that clock.

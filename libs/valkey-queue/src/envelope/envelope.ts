@@ -1,5 +1,6 @@
 import { EnvelopeError } from './envelope.error.js';
 import { labelsProblem } from './labels.js';
+import { parsePriority, PRIORITY_RULE } from './priority.js';
 
 export { EnvelopeError };
 
@@ -33,11 +34,13 @@ export interface Envelope {
   dedupKey?: string;
   /** Labels given at send (envelope/labels.ts rules). Absent when none: no field is written. */
   labels?: Record<string, string>;
+  /** 1..10 (envelope/priority.ts). Absent for priority 0: no field is written. */
+  priority?: number;
 }
 
 /**
  * Stream entry fields, in a fixed order:
- * `v id payload headers createdAt attempt [firstAttempt] [expiresAt] [dedupKey] [labels]`.
+ * `v id payload headers createdAt attempt [firstAttempt] [expiresAt] [dedupKey] [labels] [priority]`.
  */
 export function toStreamFields(envelope: Envelope): string[] {
   const fields = [
@@ -58,6 +61,7 @@ export function toStreamFields(envelope: Envelope): string[] {
   if (envelope.expiresAt !== undefined) fields.push('expiresAt', String(envelope.expiresAt));
   if (envelope.dedupKey !== undefined) fields.push('dedupKey', envelope.dedupKey);
   if (envelope.labels !== undefined) fields.push('labels', JSON.stringify(envelope.labels));
+  if (envelope.priority) fields.push('priority', String(envelope.priority));
   return fields;
 }
 
@@ -106,6 +110,13 @@ function fromRecord(record: Record<string, string>): Envelope {
   if (record.dedupKey !== undefined) envelope.dedupKey = record.dedupKey;
   const labels = record.labels === undefined ? undefined : parseLabels(record.labels);
   if (labels) envelope.labels = labels;
+  if (record.priority !== undefined) {
+    const priority = parsePriority(record.priority);
+    if (priority === undefined) {
+      throw new EnvelopeError(`priority must be ${PRIORITY_RULE}, got ${JSON.stringify(record.priority)}`);
+    }
+    if (priority > 0) envelope.priority = priority;
+  }
   return envelope;
 }
 

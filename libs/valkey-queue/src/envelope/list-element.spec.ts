@@ -52,6 +52,25 @@ describe('list elements', () => {
     expect(JSON.parse(fieldsToListElement(fields))).toEqual(JSON.parse(labelled));
   });
 
+  it('carries a priority as a number property through reads, retry copies and redrive elements', () => {
+    const prioritized = JSON.stringify({ ...JSON.parse(element), priority: 7 });
+    const fields = listElementFields(prioritized);
+    expect(fields.slice(-2)).toEqual(['priority', '7']);
+    expect(decodeEnvelope(fields).priority).toBe(7);
+    expect(fromListElement(prioritized).priority).toBe(7);
+    expect(JSON.parse(nextListElement(prioritized, fields, 3, 2))).toHaveProperty('priority', 7);
+    expect(JSON.parse(fieldsToListElement(fields))).toEqual(JSON.parse(prioritized));
+  });
+
+  it.each([11, -1, 2.5, 'high', true])(
+    'reads a foreign element whose priority is %p as broken',
+    (priority) => {
+      const foreign = JSON.stringify({ ...JSON.parse(element), priority });
+      expect(() => decodeEnvelope(listElementFields(foreign))).toThrow(/priority must be/);
+      expect(() => fromListElement(foreign)).toThrow(/priority must be/);
+    },
+  );
+
   it.each([
     ['a string', '"tenant=acme"'],
     ['an array', '["acme"]'],

@@ -92,7 +92,7 @@ export function fieldsToListElement(fields: readonly string[]): string {
   return JSON.stringify(fieldsToObject(fields));
 }
 
-const NUMERIC = new Set(['createdAt', 'attempt', 'firstAttempt', 'expiresAt']);
+const NUMERIC = new Set(['createdAt', 'attempt', 'firstAttempt', 'expiresAt', 'priority']);
 /** Envelope fields that are JSON objects in a list element (JSON object text in stream fields). */
 const OBJECT_FIELDS = new Set(['headers', 'labels']);
 

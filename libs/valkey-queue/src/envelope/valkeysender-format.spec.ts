@@ -70,6 +70,15 @@ describe('valkeysender list elements', () => {
     expect(JSON.parse(toValkeysenderElement(envelope, 'q'))).not.toHaveProperty('labels');
   });
 
+  it('carries a priority above 0 as an extra property, which Go readers ignore, and reads it back', () => {
+    const prioritized = { ...envelope, priority: 4 };
+    const written = JSON.parse(toValkeysenderElement(prioritized, 'q')) as Record<string, unknown>;
+    expect(written.priority).toBe(4);
+    expect(fromListElement(JSON.stringify(written))).toEqual(prioritized);
+    expect(JSON.parse(toValkeysenderElement(envelope, 'q'))).not.toHaveProperty('priority');
+    expect(() => fromListElement(goElement({ priority: 12 }))).toThrow(/priority must be/);
+  });
+
   it('has no expiry when ttl is 0 or absent', () => {
     expect(fromListElement(goElement({ ttl: 0 }))).not.toHaveProperty('expiresAt');
     expect(fromListElement(goElement({ ttl: undefined }))).not.toHaveProperty('expiresAt');

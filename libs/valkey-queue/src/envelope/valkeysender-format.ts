@@ -1,6 +1,7 @@
 import type { Envelope } from './envelope.js';
 import { EnvelopeError } from './envelope.error.js';
 import { labelsProblem } from './labels.js';
+import { parsePriority, PRIORITY_RULE } from './priority.js';
 
 /**
  * valkeysender's list element (its Go `MessageEnvelope` as `encoding/json` writes it): the payload
@@ -20,6 +21,8 @@ interface ValkeysenderElement {
   firstAttempt?: number;
   /** Added by this library's senders when a message has labels (docs/key-layout.md); other readers ignore it. */
   labels?: Record<string, string>;
+  /** Added by this library's senders for a priority above 0 (docs/key-layout.md); other readers ignore it. */
+  priority?: number;
 }
 
 const NANOS_PER_MS = 1_000_000;
@@ -38,6 +41,7 @@ export function toValkeysenderElement(envelope: Envelope, queue: string): string
   if (Object.keys(envelope.headers).length > 0) element.headers = envelope.headers;
   if (envelope.firstAttempt !== undefined) element.firstAttempt = envelope.firstAttempt;
   if (envelope.labels !== undefined) element.labels = envelope.labels;
+  if (envelope.priority) element.priority = envelope.priority;
   return JSON.stringify(element);
 }
 
@@ -48,7 +52,7 @@ export function isValkeysenderElement(parsed: Record<string, unknown>): boolean 
 
 /** Reads a valkeysender element. Throws `EnvelopeError` naming what is wrong. */
 export function fromValkeysenderElement(parsed: Record<string, unknown>): Envelope {
-  const { id, payload, headers, timestamp, ttl, retries, firstAttempt, labels } = parsed;
+  const { id, payload, headers, timestamp, ttl, retries, firstAttempt, labels, priority } = parsed;
   if (typeof id !== 'string' || id === '') throw new EnvelopeError('valkeysender element without an id');
   if (typeof payload !== 'string' || !BASE64.test(payload)) {
     throw new EnvelopeError('valkeysender element whose payload is not base64');
@@ -87,6 +91,11 @@ export function fromValkeysenderElement(parsed: Record<string, unknown>): Envelo
     const problem = labelsProblem(labels);
     if (problem) throw new EnvelopeError(`${problem.field} must be ${problem.expected}`);
     if (Object.keys(labels as object).length > 0) envelope.labels = labels as Record<string, string>;
+  }
+  if (priority !== undefined) {
+    const level = parsePriority(priority as string | number);
+    if (level === undefined) throw new EnvelopeError(`priority must be ${PRIORITY_RULE}`);
+    if (level > 0) envelope.priority = level;
   }
   return envelope;
 }

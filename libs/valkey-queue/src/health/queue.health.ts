@@ -7,6 +7,8 @@ import { ValkeyConnection } from '../connection/valkey-connection.js';
 import type { QueueStats } from '../interfaces/queue-stats.interface.js';
 import { SenderStatus } from '../sender/sender-status.js';
 import { queueKeys } from '../utils/keys.util.js';
+import { priorityKey } from '../envelope/priority.js';
+import type { ValkeyClient } from '../connection/create-client.js';
 import { errorMessage, withTimeout } from '../utils/with-timeout.util.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 
@@ -88,19 +90,31 @@ export class QueueHealthIndicator {
     return Object.fromEntries(entries);
   }
 
-  /** Age of the first entry after the slowest group's last delivered id (or of the first entry, without groups). */
+  /**
+   * Age of the first entry after the slowest group's last delivered id (or of the first entry,
+   * without groups), the oldest over the queue's stream and its priority streams with messages waiting.
+   */
   private async oldestWaitingAge(queue: string, stats: QueueStats): Promise<number> {
     if (stats.length === 0) return 0;
     const { stream } = queueKeys(this.options.prefix, queue);
     const cursors =
       stats.groups.length > 0 ? stats.groups.map(({ lastDeliveredId }) => `(${lastDeliveredId}`) : ['-'];
     const client = this.connection.client;
-    const [firsts, [seconds, micros]] = await Promise.all([
+    const raised = Object.keys(stats.waitingByPriority)
+      .map(Number)
+      .filter((priority) => priority > 0)
+      .map((priority) => priorityKey(stream, priority));
+    const [firsts, raisedFirsts, [seconds, micros]] = await Promise.all([
       Promise.all(cursors.map((cursor) => client.xrange(stream, cursor, '+', 'COUNT', 1))),
+      Promise.all(raised.map((key) => firstWaitingEntries(client, key))),
       client.time(),
     ]);
     const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-    const oldest = Math.min(...firsts.flatMap((entries) => entries.map(([id]) => Number(id.split('-')[0]))));
+    const oldest = Math.min(
+      ...[...firsts, ...raisedFirsts.flat()].flatMap((entries) =>
+        entries.map(([id]) => Number(id.split('-')[0])),
+      ),
+    );
     return Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0;
   }
 }
@@ -123,4 +137,13 @@ function thresholdProblems(queue: string, facts: QueueHealthFacts, options: Queu
   check(facts.lagMs, options.maxLag, 'lag', ' ms');
   check(facts.deadLetters, options.maxDeadLetters, 'dead letters');
   return problems;
+}
+
+/** The first entry after each group's last delivered id of a priority stream (the first entry, without groups). */
+async function firstWaitingEntries(client: ValkeyClient, key: string): Promise<[string, string[]][][]> {
+  const groups = (await (client.xinfo('GROUPS', key) as Promise<unknown[][]>).catch(() => [])) as unknown[][];
+  const cursors = groups.length
+    ? groups.map((group) => `(${String(group[group.indexOf('last-delivered-id') + 1])}`)
+    : ['-'];
+  return Promise.all(cursors.map((cursor) => client.xrange(key, cursor, '+', 'COUNT', 1)));
 }

@@ -32,6 +32,8 @@ export interface DeadLetter<T = unknown> {
   headers: Record<string, string>;
   /** Message labels (`{}` when none, or when the stored labels break the label rules). */
   labels: Record<string, string>;
+  /** Message priority (0..10; 0 when none, or when the stored one is malformed). A redrive keeps it. */
+  priority: number;
   /** When the message was first sent, when stored. */
   createdAt?: Date;
   /** The message's time to live, when it had one. */

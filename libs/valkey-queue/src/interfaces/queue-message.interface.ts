@@ -10,13 +10,18 @@ export interface QueueMessage<T = unknown> {
   readonly headers: Readonly<Record<string, string>>;
   /** Labels given at send (`SendOptions.labels`); `{}` when none. Kept through retries, dead letters and redrives. */
   readonly labels: Readonly<Record<string, string>>;
+  /** Priority given at send (`SendOptions.priority`, 0..10); 0 when none. Kept through retries, crash recovery and redrives. */
+  readonly priority: number;
   /** 1 on the first delivery, +1 per retry (and per redelivery after a crash). */
   readonly attempt: number;
   /** When the message was first sent. */
   readonly createdAt: Date;
   /** Past this time the message is expired instead of handled. */
   readonly expiresAt?: Date;
-  /** The stream entry id this delivery came from (changes on each retry). */
+  /**
+   * The stream entry id this delivery came from (changes on each retry). For a priority above 0 it
+   * is followed by `@p<priority>` (each priority has its own stream).
+   */
   readonly entryId: string;
   /** Aborts when the attempt times out (`timeout`) and at the shutdown deadline. */
   readonly signal: AbortSignal;

@@ -43,6 +43,12 @@ export interface QueueStats {
    * a group, else every entry of the stream (nobody has read any). Plus the list length, for list queues.
    */
   length: number;
+  /**
+   * `length` per priority (`SendOptions.priority`, 0..10): only priorities with messages waiting
+   * appear, e.g. `{ 0: 12, 5: 3 }`; `{}` when nothing waits. Each priority above 0 has its own
+   * stream or list (docs/key-layout.md, "Priorities").
+   */
+  waitingByPriority: Record<number, number>;
   /** Messages delivered and not yet acknowledged, summed over the stream's consumer groups. */
   pending: number;
   /** Entries the slowest consumer group has not read yet (0 without a group). See `QueueGroupStats.lag`. */

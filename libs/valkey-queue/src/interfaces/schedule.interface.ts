@@ -23,6 +23,8 @@ export interface ScheduleDefinition<T = unknown> {
   headers?: Record<string, string>;
   /** Labels on every tick message (`msg.labels`); the rules of `SendOptions.labels`. */
   labels?: Record<string, string>;
+  /** Priority of every tick message (`SendOptions.priority`: 0..10, higher handled sooner). @default 0 */
+  priority?: number;
   /** No tick before this time. */
   startAt?: Date | number;
   /** No tick at or after this time. */

@@ -21,8 +21,9 @@ export interface SendOptions {
   /** How long a `dedupKey` blocks duplicates, in ms. @default the sender's `dedupTtl` (1 hour) */
   dedupTtl?: number;
   /**
-   * Reserved: priorities are not designed yet, so any value rejects with `NotSupportedError`
-   * instead of being silently ignored.
+   * Priority, a whole number from 0 to 10: higher is handled sooner, first in first out within one
+   * priority. Kept through delay, retries, crash recovery and redrive. Another value rejects with
+   * `InvalidSendOptionsError` (nothing is written). @default 0
    */
   priority?: number;
   /** String headers carried with the message (trace context, correlation ids). Merged over the sender's. */

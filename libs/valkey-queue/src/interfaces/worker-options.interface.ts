@@ -138,4 +138,16 @@ export interface WorkerOptions extends WorkerDefaults {
    * Failures are logged and counted, never retried or dead-lettered. @default false
    */
   noAck?: boolean;
+  /**
+   * How a worker picks among message priorities (`SendOptions.priority`) when several are waiting:
+   * `'strict'` always takes the highest non-empty priority first (a steady flood of high priorities
+   * holds the low ones back); `{ weighted: true }` gives every non-empty priority a share of the
+   * reads proportional to priority + 1 (priority 10 gets 11 times the share of priority 0), so low
+   * priorities keep moving. Within one priority, first in first out. docs/workers.md, "Priorities".
+   * @default 'strict'
+   */
+  priorityPolicy?: PriorityPolicy;
 }
+
+/** `WorkerOptions.priorityPolicy`: strict priority order, or shares weighted by priority + 1. */
+export type PriorityPolicy = 'strict' | { weighted: true };

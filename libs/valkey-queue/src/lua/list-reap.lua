@@ -8,13 +8,18 @@
   in-flight list is empty is unregistered.
   KEYS[1] list consumers HASH   KEYS[2] queue LIST   KEYS[3] deliveries HASH
   Then per candidate: KEYS[2 + 2i] its heartbeat STRING, KEYS[3 + 2i] its in-flight LIST
+  Then optionally 10 routing KEYS, the queue list's priority lists `:p1` .. `:p10`: given, an element
+  with a `priority` property of 1..10 goes to the head of its priority's list (fragment priority-route)
   ARGV[1] queue list key name (as registered)   ARGV[2] most elements moved per consumer per call
   ARGV[2 + i] the i-th candidate consumer name
   Returns: one value per candidate: elements returned (>= 0; its list is empty and it is unregistered
   unless that reached the limit) | -1 alive (heartbeat present) | -2 not registered for this list ]]
 --#include list-deliveries
+--#include priority-route
 
 local limit = tonumber(ARGV[2])
+local candidates = #ARGV - 2
+local routes = #KEYS == 3 + 2 * candidates + 10 and 3 + 2 * candidates or nil
 local results = {}
 for i = 1, #ARGV - 2 do
   local name, heartbeat, inflight = ARGV[2 + i], KEYS[2 + 2 * i], KEYS[3 + 2 * i]
@@ -27,8 +32,10 @@ for i = 1, #ARGV - 2 do
     result = 0
     while result < limit do
       -- newest first onto the head: the oldest ends at the very head, read first
-      local element = redis.call('LMOVE', inflight, KEYS[2], 'LEFT', 'RIGHT')
+      local element = redis.call('LINDEX', inflight, 0)
       if not element then break end
+      redis.call('LPOP', inflight)
+      redis.call('RPUSH', routeKey(KEYS[2], routes, elementPriority(element)), element)
       countDelivery(KEYS[3], element)
       result = result + 1
     end

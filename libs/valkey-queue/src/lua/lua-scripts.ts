@@ -36,6 +36,8 @@ const load = (file: string): string => composeLua(readLua(file), (name) => readL
  */
 export const LUA_SCRIPTS = {
   vqPromoteDue: { numberOfKeys: 4, lua: load('promote-due.lua') },
+  // The same script with its 10 priority routing keys: (numberOfKeys, ...keys, ...args).
+  vqPromoteDueRouted: { lua: load('promote-due.lua') },
   vqUpsertSchedule: { numberOfKeys: 2, lua: load('upsert-schedule.lua') },
   vqFireSchedule: { numberOfKeys: 3, lua: load('fire-schedule.lua') },
   vqRemoveSchedule: { numberOfKeys: 2, lua: load('remove-schedule.lua') },
@@ -60,9 +62,15 @@ export const LUA_SCRIPTS = {
   vqListRetry: { numberOfKeys: 5, lua: load('list-retry.lua') },
   vqListMoveToDead: { numberOfKeys: 4, lua: load('list-move-to-dead.lua') },
   vqListHandBack: { numberOfKeys: 3, lua: load('list-hand-back.lua') },
+  // The same script with its 10 priority routing keys: (numberOfKeys, ...keys, ...args).
+  vqListHandBackRouted: { lua: load('list-hand-back.lua') },
   vqListReap: { lua: load('list-reap.lua') },
   vqListHeartbeat: { numberOfKeys: 3, lua: load('list-heartbeat.lua') },
   vqRedriveList: { lua: load('redrive-list.lua') },
+  // Priorities (variable key count: one key per priority in use).
+  vqReadPriorities: { lua: load('read-priorities.lua') },
+  vqListTakePriorities: { lua: load('list-take-priorities.lua') },
+  vqExistingKeys: { lua: load('existing-keys.lua') },
   // Stream ownership (variable key count for the batch renewal and the fenced write).
   vqTakeLease: { numberOfKeys: 5, lua: load('take-lease.lua') },
   vqRenewLeases: { lua: load('renew-leases.lua') },
@@ -212,6 +220,28 @@ declare module 'ioredis' {
       ...elements: (string | Buffer)[]
     ): Result<number, Context>;
     /**
+     * See read-priorities.lua. Keys: the priority streams, highest first; args: group, consumer,
+     * count, noAck, mode, seed, one weight per stream. Resolves `[index, entries, index, entries, ...]`.
+     */
+    vqReadPriorities(
+      numberOfKeys: number,
+      ...keysAndArgs: (string | number)[]
+    ): Result<(number | [string, string[]][])[], Context>;
+    /** See list-take-priorities.lua. Resolves `[0, element, deliveries, ...]`. */
+    vqListTakePriorities(
+      numberOfKeys: number,
+      ...keysAndArgs: (string | number)[]
+    ): Result<(string | number)[], Context>;
+    /** vqListTakePriorities with the elements as bytes. Resolves `[0, element, deliveries, ...]`. */
+    vqListTakePrioritiesBuffer(
+      numberOfKeys: number,
+      ...keysAndArgs: (string | number)[]
+    ): Result<(Buffer | number)[], Context>;
+    /** See existing-keys.lua. Resolves 1 or 0 per key. */
+    vqExistingKeys(numberOfKeys: number, ...keys: string[]): Result<number[], Context>;
+    /** vqListHandBack with the list's 10 priority keys after its 3 keys (numberOfKeys 13). */
+    vqListHandBackRouted(numberOfKeys: number, ...keysAndArgs: (string | Buffer)[]): Result<number, Context>;
+    /**
      * See list-reap.lua. Keys: consumers, list, deliveries, then per candidate its heartbeat and
      * in-flight list; args: list name, limit, candidate names. Resolves one result per candidate.
      */
@@ -327,6 +357,8 @@ declare module 'ioredis' {
       firstTick: number,
       /** Labels JSON, or '' for none. */
       labels: string,
+      /** Priority 1..10, or '' for 0. */
+      priority?: number | '',
     ): Result<number, Context>;
     /** See fire-schedule.lua. Resolves the number of messages appended (0: not ours to fire). */
     vqFireSchedule(
@@ -352,6 +384,11 @@ declare module 'ioredis' {
       dead: string,
       pageSize: number,
       mode: 'stream' | 'list',
+    ): Result<[number, number, number], Context>;
+    /** vqPromoteDue with the target's 10 priority keys after its 4 keys (numberOfKeys 14). */
+    vqPromoteDueRouted(
+      numberOfKeys: number,
+      ...keysAndArgs: (string | number)[]
     ): Result<[number, number, number], Context>;
     /**
      * See redrive.lua. Keys: dead, stream, stats, then one done marker per entry; args: nowMs, then

@@ -8,12 +8,17 @@
   An entry without a full envelope (`v`, `id`, `payload`) is left in place.
   KEYS[1] dead-letter STREAM   KEYS[2] queue STREAM   KEYS[3] stats HASH (`redriven` += moved)
   KEYS[3 + i] idempotency marker (`done:<envelope id>`) of the i-th entry
+  Then optionally 10 routing KEYS, the queue stream's priority streams `:p1` .. `:p10`: given, an
+  entry with a `priority` field of 1..10 goes back to its priority's stream (fragment priority-route)
   ARGV[1] now (epoch ms)   ARGV[1 + i] dead-letter stream entry id of the i-th entry
   Returns: one status per entry, in order: 1 moved | 0 gone (already moved or trimmed) | -1 not an envelope (kept) ]]
+--#include priority-route
+
 local DEAD_ONLY = { reason = true, error = true, attempts = true, failedAt = true, sourceId = true, stack = true }
 -- Dropped too: a redriven message starts with a fresh retry budget.
 DEAD_ONLY.firstAttempt = true
 local now = tonumber(ARGV[1])
+local routes = #KEYS == 3 + (#ARGV - 1) + 10 and 3 + (#ARGV - 1) or nil
 local statuses, moved = {}, 0
 
 for i = 2, #ARGV do
@@ -41,7 +46,7 @@ for i = 2, #ARGV do
         out[#out + 1] = 'attempt'
         out[#out + 1] = '1'
       end
-      redis.call('XADD', KEYS[2], '*', unpack(out))
+      redis.call('XADD', routeKey(KEYS[2], routes, fieldsPriority(out)), '*', unpack(out))
       redis.call('XDEL', KEYS[1], ARGV[i])
       redis.call('DEL', KEYS[i + 2])
       moved = moved + 1

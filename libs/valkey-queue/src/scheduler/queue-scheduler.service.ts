@@ -13,6 +13,8 @@ import { announce } from '../signals/announce.js';
 import { QueueSignals } from '../signals/queue-signals.js';
 import { ValkeyQueueMetrics } from '../observability/valkey-queue-metrics.service.js';
 import { toListElement, toStreamFields, type Envelope } from '../envelope/envelope.js';
+import { parsePriority, priorityKey } from '../envelope/priority.js';
+import { PriorityAnnouncer } from '../signals/priority-announcer.js';
 import { queueKeys, scheduleIndexKey } from '../utils/keys.util.js';
 import { errorMessage } from '../utils/with-timeout.util.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
@@ -43,6 +45,7 @@ interface IndexEntry {
 @Injectable()
 export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(QueueScheduler.name);
+  private readonly priorities = new PriorityAnnouncer();
   private readonly indexKey: string;
   private timer?: NodeJS.Timeout;
   private wakeAt = Infinity;
@@ -92,6 +95,7 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
       schedule.transport,
       first,
       schedule.labels ? JSON.stringify(schedule.labels) : '',
+      schedule.priority ?? '',
     );
     this.wakeBy(first);
     // Other instances sleep until the ticks they know of: tell them about this one.
@@ -233,6 +237,7 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
     const transport = stored.transport as QueueTransport;
     const headers = JSON.parse(stored.headers ?? '{}') as Record<string, string>;
     const labels = stored.labels ? (JSON.parse(stored.labels) as Record<string, string>) : undefined;
+    const priority = parsePriority(stored.priority) ?? 0;
     const messages = plan.fires.map((tick) => {
       const envelope: Envelope = {
         id: `${name}:${tick}`,
@@ -242,12 +247,14 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
         attempt: 1,
       };
       if (labels) envelope.labels = labels;
+      if (priority > 0) envelope.priority = priority;
       return transport === 'list' ? [toListElement(envelope)] : toStreamFields(envelope);
     });
+    const target = transport === 'list' ? keys.list : keys.stream;
     const fired = await this.client.vqFireSchedule(
       keys.schedules,
       keys.schedule(name),
-      transport === 'list' ? keys.list : keys.stream,
+      priorityKey(target, priority),
       name,
       due,
       plan.next ?? -1,
@@ -257,6 +264,7 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
       ...messages.flat(),
     );
     if (fired > 0) {
+      if (priority > 0) this.priorities.announce(this.client, target, priority);
       this.metrics.scheduleFired(queue, name, fired);
       this.logger.debug(`Schedule '${name}' fired ${fired} tick(s) on '${queue}'`, {
         schedule: name,

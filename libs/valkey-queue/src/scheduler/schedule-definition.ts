@@ -1,4 +1,5 @@
 import { labelsProblem } from '../envelope/labels.js';
+import { isPriority, PRIORITY_RULE } from '../envelope/priority.js';
 import { encodePayload } from '../codec/encode-payload.js';
 import type { PayloadCodec } from '../codec/payload-codec.interface.js';
 import type { QueueTransport } from '../interfaces/queue-transport.interface.js';
@@ -17,6 +18,8 @@ export interface NormalizedSchedule {
   headers: Record<string, string>;
   /** Absent when the ticks carry no labels. */
   labels?: Record<string, string>;
+  /** 1..10; absent for priority 0. */
+  priority?: number;
   timing: ScheduleTiming;
   /** Canonical JSON of the definition: equal text means an unchanged schedule. */
   canonical: string;
@@ -52,6 +55,10 @@ export function normalizeSchedule(
   const problem = labelsProblem(labels);
   if (problem) throw new InvalidScheduleError(name, `${problem.field} must be ${problem.expected}`);
   const labelled = Object.keys(labels).length > 0 ? { labels: { ...labels } } : {};
+  const priority = definition.priority ?? 0;
+  if (!isPriority(priority)) throw new InvalidScheduleError(name, `priority must be ${PRIORITY_RULE}`);
+  // Only a raised priority enters the definition: schedules stored before priorities stay unchanged.
+  const prioritized = priority > 0 ? { priority } : {};
   const timing = scheduleTiming(definition, nowMs);
   const payload = encodePayload(codec, definition.payload, maxPayloadBytes);
   const { anchor: _anchor, ...when } = timing; // the anchor is when it was stored, not part of what was asked
@@ -62,6 +69,17 @@ export function normalizeSchedule(
     payload,
     headers,
     ...labelled,
+    ...prioritized,
   });
-  return { name, queue: definition.queue, transport, payload, headers, ...labelled, timing, canonical };
+  return {
+    name,
+    queue: definition.queue,
+    transport,
+    payload,
+    headers,
+    ...labelled,
+    ...prioritized,
+    timing,
+    canonical,
+  };
 }

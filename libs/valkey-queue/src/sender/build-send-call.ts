@@ -1,6 +1,7 @@
 import { encodeDelayedBody } from '../envelope/delayed-body.js';
 import { toListElement, toStreamFields, type Envelope } from '../envelope/envelope.js';
 import { newMessageId } from '../envelope/message-id.js';
+import { priorityKey } from '../envelope/priority.js';
 import { toValkeysenderElement } from '../envelope/valkeysender-format.js';
 import type { QueueKeys } from '../utils/keys.util.js';
 import type { CheckedSendOptions } from './check-send-options.js';
@@ -86,6 +87,7 @@ export function buildSendCall(
     if (expiresAt !== undefined) envelope.expiresAt = expiresAt;
     if (options.dedupKey !== undefined) envelope.dedupKey = options.dedupKey;
     if (options.labels !== undefined) envelope.labels = options.labels;
+    if (options.priority !== undefined) envelope.priority = options.priority;
     envelopes[index] = envelope;
     data[index] = encodeForMode(mode, settings, envelope);
   }
@@ -97,9 +99,12 @@ export function buildSendCall(
   // shorter than the call's retries (or another sender taking the key after it expired) would let
   // a retry append again, or report someone else's id. 0 when the sender never retries.
   const markerTtl = settings.idempotencyWindow;
+  // A raised priority has its own key; a delayed one is routed there when it is promoted.
+  const target =
+    options.priority === undefined ? settings.target : priorityKey(settings.target, options.priority);
   const width = mode === 'stream' ? (data[0] as string[]).length : mode === 'list' ? 1 : 2;
   const args: (string | number | string[])[] = [
-    settings.target,
+    target,
     keys.delayed,
     keys.delayedBodies,
     keys.sent(first),
@@ -120,7 +125,7 @@ export function buildSendCall(
   if (mode === 'delayed' || dedupTtl > 0 || payloads.length !== 1) return { queue, mode, envelopes, args };
   const trim = mode === 'stream' ? settings.trim : '';
   const shareable: ShareableSend = {
-    target: settings.target,
+    target,
     mode,
     marker: keys.sent(first),
     markerTtl,

@@ -1,5 +1,4 @@
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
-import { NotSupportedError } from '../errors/not-supported.error.js';
 import { checkSendOptions } from './check-send-options.js';
 import type { SendOptions } from '../interfaces/send-options.interface.js';
 
@@ -41,15 +40,20 @@ describe('checkSendOptions', () => {
     expect(check({ at: new Date(NOW) })).toEqual({});
   });
 
-  it('refuses priority with NotSupportedError, whatever its value', () => {
-    for (const priority of [0, 1, undefined as unknown as number, 'high']) {
-      if (priority === undefined) continue;
-      expect(() => check({ priority })).toThrow(NotSupportedError);
-    }
-    expect(() => check({ priority: 1 })).toThrow(
-      expect.objectContaining({ code: 'VQ_NOT_SUPPORTED', feature: 'priority' }),
-    );
+  it('takes a priority of 1..10; 0 is the default and writes nothing', () => {
+    expect(check({ priority: 0 })).toEqual({});
+    expect(check({ priority: 1 })).toEqual({ priority: 1 });
+    expect(check({ priority: 10 })).toEqual({ priority: 10 });
   });
+
+  it.each([-1, 11, 1.5, NaN, Infinity, '3', null, true])(
+    'refuses priority %p, naming the field',
+    (priority) => {
+      expect(() => check({ priority: priority as number })).toThrow(
+        expect.objectContaining({ code: 'VQ_INVALID_SEND_OPTIONS', option: 'priority' }),
+      );
+    },
+  );
 
   it.each([
     ['not an object', 'fast', 'options'],

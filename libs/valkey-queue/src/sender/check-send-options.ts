@@ -1,6 +1,6 @@
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
-import { NotSupportedError } from '../errors/not-supported.error.js';
 import { labelsProblem } from '../envelope/labels.js';
+import { isPriority, PRIORITY_RULE } from '../envelope/priority.js';
 import { isPlainObject } from '../utils/objects.util.js';
 import type { SendOptions } from '../interfaces/send-options.interface.js';
 
@@ -30,6 +30,8 @@ export interface CheckedSendOptions {
   dedupKey?: string;
   dedupTtl?: number;
   headers?: Record<string, string>;
+  /** 1..10; absent for priority 0 (the queue's own key, no field written). */
+  priority?: number;
   /** Set only when there is at least one label (an empty object writes no field). */
   labels?: Record<string, string>;
   signal?: AbortSignal;
@@ -40,8 +42,7 @@ const EMPTY: CheckedSendOptions = Object.freeze({});
 
 /**
  * Checks `options` of a send (or batch) and normalizes them. Throws `InvalidSendOptionsError` for
- * unknown fields, wrong types and meaningless values (contract item 11), and `NotSupportedError`
- * for `priority`. `now` is the local clock, used to tell a past `at` (send now) from a future one.
+ * unknown fields, wrong types and meaningless values (contract item 11). `now` is the local clock, used to tell a past `at` (send now) from a future one.
  * @internal
  */
 export function checkSendOptions(
@@ -60,13 +61,13 @@ export function checkSendOptions(
       );
     }
   }
-  if (options.priority !== undefined) {
-    throw new NotSupportedError(
-      'priority',
-      'priorities are reserved for a later release; the message was not sent',
-    );
-  }
   const checked: CheckedSendOptions = {};
+  if (options.priority !== undefined) {
+    if (!isPriority(options.priority)) {
+      throw new InvalidSendOptionsError('priority', options.priority, PRIORITY_RULE);
+    }
+    if (options.priority > 0) checked.priority = options.priority;
+  }
   if (options.delay !== undefined) checked.delay = positiveMs('delay', options.delay);
   if (options.at !== undefined) {
     if (!(options.at instanceof Date) || Number.isNaN(options.at.getTime())) {

@@ -1,5 +1,6 @@
 import type { ValkeyClient } from '../connection/create-client.js';
 import type { QueueKeys } from '../utils/keys.util.js';
+import { raisedPriorityKeys } from '../envelope/priority.js';
 import type { SenderTransport } from '../interfaces/sender-options.interface.js';
 
 /**
@@ -14,6 +15,7 @@ import type { SenderTransport } from '../interfaces/sender-options.interface.js'
  * - List: `LLEN` of the key-layout list, of the sender's own list (a queueNamer key) and of every
  *   list the queue's list workers read (the list-consumer registry), plus their in-flight lists.
  * - Plus `ZCARD` of the delayed set (delayed sends and scheduled retries).
+ * - Plus the same counts over the priority keys (`:p1` .. `:p10`) of that stream and those lists.
  *
  * One round trip, two when list workers are registered; all keys share the queue's slot.
  * @internal
@@ -43,7 +45,30 @@ export async function measureQueueSize(
           ...consumers.map((consumer) => client.llen(keys.inflight(consumer))),
         ]);
   const sum = (counts: number[]): number => counts.reduce((total, count) => total + count, 0);
-  return streamed + scheduled + sum(ownLengths) + sum(workerCounts);
+  const prioritized = await unfinishedInPriorityKeys(client, stream, [...ownLists, ...otherLists]);
+  return streamed + scheduled + sum(ownLengths) + sum(workerCounts) + prioritized;
+}
+
+/**
+ * What waits (or is pending) in the priority keys (`:p1` .. `:p10`) of the stream and lists: one
+ * existing-keys.lua call, and a count only for the keys that exist (none without priorities).
+ */
+async function unfinishedInPriorityKeys(
+  client: ValkeyClient,
+  stream: string,
+  lists: string[],
+): Promise<number> {
+  const streamKeys = raisedPriorityKeys(stream);
+  const listKeys = lists.flatMap((list) => raisedPriorityKeys(list));
+  const all = [...streamKeys, ...listKeys];
+  const exists = await client.vqExistingKeys(all.length, ...all);
+  const counts = await Promise.all(
+    all.map((key, index) => {
+      if (Number(exists[index]) !== 1) return 0;
+      return index < streamKeys.length ? unfinishedInStream(client, key) : client.llen(key);
+    }),
+  );
+  return counts.reduce((total, count) => total + count, 0);
 }
 
 /** Waiting + pending entries of the slowest group (every entry without a group). */

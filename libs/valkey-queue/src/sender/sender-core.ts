@@ -15,6 +15,7 @@ import { errorMessage, TimeoutError } from '../utils/with-timeout.util.js';
 import { buildSendCall, markAsRetry, type SendCall, type SendCallSettings } from './build-send-call.js';
 import { CallDeadline, sleep } from './call-deadline.js';
 import { checkSendOptions, type CheckedSendOptions } from './check-send-options.js';
+import { PriorityAnnouncer } from '../signals/priority-announcer.js';
 import { measureQueueSize } from './queue-size.js';
 import { assertDelayable, resolveQueueTarget, type QueueTarget } from './queue-target.js';
 import type { SendReply, SendScript } from './send-script.js';
@@ -52,6 +53,7 @@ export class SenderCore {
   private readonly logger = new Logger('QueueSender');
   private readonly targets = new Map<string, QueueTarget>();
   private readonly retry: RetryPolicy;
+  private readonly priorities = new PriorityAnnouncer();
 
   constructor(
     readonly options: ResolvedSenderOptions,
@@ -82,6 +84,7 @@ export class SenderCore {
     try {
       span?.messageId(call.envelopes[0].id);
       const [result] = await this.run(queue, call, options);
+      if (options.priority !== undefined) this.announcePriority(queue, options.priority);
       span?.end();
       return result;
     } catch (error) {
@@ -135,6 +138,7 @@ export class SenderCore {
             : undefined;
         for (const result of await running) results.push(result);
       }
+      if (options.priority !== undefined) this.announcePriority(queue, options.priority);
       span?.end();
       return results;
     } catch (error) {
@@ -146,6 +150,11 @@ export class SenderCore {
       this.reportError(failure, queue);
       throw failure;
     }
+  }
+
+  /** Idle workers of `queue` look for the key of `priority` at once (signals/priority-announcer.ts). */
+  private announcePriority(queue: string, priority: number): void {
+    this.priorities.announce(this.deps.client, this.target(queue).settings.target, priority);
   }
 
   /** Messages not yet finished in `queue` (see measureQueueSize). */

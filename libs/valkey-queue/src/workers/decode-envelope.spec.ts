@@ -24,10 +24,21 @@ describe('decodeEnvelope (fast path of fromStreamFields)', () => {
     ['a retry copy of a producer starting at attempt 2', { ...base, firstAttempt: 2 }],
     ['with headers (slow path)', { ...base, headers: { trace: 'x/1' } }],
     ['with labels (slow path)', { ...base, labels: { tenant: 'acme', 'region.eu-1': 'ü' } }],
+    ['with a priority (slow path)', { ...base, priority: 7 }],
   ])('reads %s exactly as fromStreamFields does', (_, envelope) => {
     const fields = toStreamFields(envelope);
     expect(decodeEnvelope(fields)).toEqual(fromStreamFields(fields));
     expect(decodeEnvelope(fields)).toEqual(envelope);
+  });
+
+  it('reads priority 0 as no priority, and refuses a malformed one as broken', () => {
+    expect(decodeEnvelope([...toStreamFields(base), 'priority', '0'])).toEqual(base);
+    expect(decodeEnvelope([...toStreamFields(base), 'priority', '10'])).toEqual({ ...base, priority: 10 });
+    for (const bad of ['11', '-1', '1.5', 'high', '', ' 3', '007']) {
+      expect(() => decodeEnvelope([...toStreamFields(base), 'priority', bad])).toThrow(
+        new EnvelopeError(`priority must be a whole number from 0 to 10, got ${JSON.stringify(bad)}`),
+      );
+    }
   });
 
   it('lets later duplicate fields win, as fromStreamFields does', () => {

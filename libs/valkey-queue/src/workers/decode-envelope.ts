@@ -12,7 +12,7 @@ function isCount(value: string | undefined): value is string {
 
 /**
  * Reads a stream entry as an envelope, like `fromStreamFields`, in one pass for the common shape
- * (version 1, no headers, no labels, whole-number fields). Anything else takes `fromStreamFields`, which
+ * (version 1, no headers, labels or priority, whole-number fields). Anything else takes `fromStreamFields`, which
  * validates fully and throws the precise `EnvelopeError`. Later duplicate fields win, as there.
  * @internal
  */
@@ -27,6 +27,7 @@ export function decodeEnvelope(fields: readonly string[]): Envelope {
   let expiresAt: string | undefined;
   let dedupKey: string | undefined;
   let labels: string | undefined;
+  let priority: string | undefined;
   for (let index = 0; index + 1 < fields.length; index += 2) {
     const value = fields[index + 1];
     switch (fields[index]) {
@@ -60,6 +61,9 @@ export function decodeEnvelope(fields: readonly string[]): Envelope {
       case 'labels':
         labels = value;
         break;
+      case 'priority':
+        priority = value;
+        break;
     }
   }
   const simple =
@@ -73,7 +77,8 @@ export function decodeEnvelope(fields: readonly string[]): Envelope {
     (firstAttempt === undefined ||
       (isCount(firstAttempt) && Number(firstAttempt) >= 1 && Number(firstAttempt) <= Number(attempt))) &&
     (expiresAt === undefined || isCount(expiresAt)) &&
-    labels === undefined;
+    labels === undefined &&
+    priority === undefined;
   if (!simple) return fromStreamFields(fields);
   const envelope: Envelope = {
     id: id!,

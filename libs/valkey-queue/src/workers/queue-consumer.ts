@@ -15,6 +15,8 @@ import { OutcomeSinkBatches } from './outcome-sink.js';
 import { QueueFlags } from './queue-flags.js';
 import { ListSource } from './list/list-source.js';
 import { StreamSource } from './stream/stream-source.js';
+import { PriorityStreamSource } from './priority/priority-stream-source.js';
+import { listenForPriorities } from './priority/priority-signals.js';
 import { abortableDelay, allSettledOrTimeout, bounded, envelopeIdOf } from './worker-timing.js';
 import type { InFlight, WorkerDefinition } from './worker-definition.js';
 
@@ -84,7 +86,12 @@ export class QueueConsumer implements QueueWorkerHandle {
     this.source =
       options.transport === 'list'
         ? new ListSource(deps.connection, keys, options, () => this.held.ids())
-        : new StreamSource(deps.connection, keys, options);
+        : new PriorityStreamSource(
+            deps.connection,
+            keys,
+            options,
+            new StreamSource(deps.connection, keys, options),
+          );
     this.flags = new QueueFlags(() => deps.connection.client, keys);
     this.sink = new OutcomeSinkBatches(this.source, this.logger, {
       written: (entry) => this.held.written(entry),
@@ -133,6 +140,7 @@ export class QueueConsumer implements QueueWorkerHandle {
     const target = this.source instanceof ListSource ? this.source.key : undefined;
     this.deps.promoter.watch(options.queue, options.transport, target);
     this.listenForPause();
+    listenForPriorities(this.deps.signals, this.source);
     try {
       await this.source.prepare();
       this.prepared = true;

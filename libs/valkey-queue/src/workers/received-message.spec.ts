@@ -48,6 +48,7 @@ describe('ReceivedMessage', () => {
       payload: { n: 1 },
       headers: { trace: 't' },
       labels: {},
+      priority: 0,
       attempt: 2,
       entryId: '1-0',
       createdAt: new Date(1_764_143_011_120).toISOString(),

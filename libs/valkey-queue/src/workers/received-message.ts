@@ -13,6 +13,7 @@ export class ReceivedMessage<T = unknown> implements QueueMessage<T> {
   readonly id: string;
   readonly headers: Record<string, string>;
   readonly labels: Readonly<Record<string, string>>;
+  readonly priority: number;
   #createdAt: number;
   #expiresAt: number | undefined;
   #controller?: AbortController;
@@ -30,6 +31,7 @@ export class ReceivedMessage<T = unknown> implements QueueMessage<T> {
     this.id = envelope.id;
     this.headers = envelope.headers;
     this.labels = envelope.labels ?? NO_LABELS;
+    this.priority = envelope.priority ?? 0;
     this.#createdAt = envelope.createdAt;
     this.#expiresAt = envelope.expiresAt;
   }
@@ -60,13 +62,14 @@ export class ReceivedMessage<T = unknown> implements QueueMessage<T> {
 
   /** A plain snapshot for logs and `JSON.stringify` (getters are not own properties). */
   toJSON(): Omit<QueueMessage<T>, 'signal'> {
-    const { id, queue, payload, headers, labels, attempt, entryId, createdAt, expiresAt } = this;
+    const { id, queue, payload, headers, labels, priority, attempt, entryId, createdAt, expiresAt } = this;
     return {
       id,
       queue,
       payload,
       headers,
       labels,
+      priority,
       attempt,
       entryId,
       createdAt,

@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Gauge, Registry } from 'prom-client';
+import { withPriorityStats } from '../../admin/priority-stats.js';
 import { readQueueStats, type StatsTarget } from '../../admin/queue-stats.reader.js';
 import type { ValkeyClient } from '../../connection/create-client.js';
 import type { QueueStats } from '../../interfaces/queue-stats.interface.js';
@@ -152,13 +153,25 @@ export class QueueGauges {
       .sort()
       .map((queue) => ({ queue, keys: queueKeys(keyPrefix, queue) }));
     try {
-      const results = await withTimeout(readQueueStats(client, targets), timeoutMs, 'Reading queue stats');
-      // While the connection is down, commands fail one by one rather than the whole pipeline.
-      const failed = results.find((result): result is Error => result instanceof Error);
-      if (failed) throw failed;
+      const stats = await withTimeout(
+        (async () => {
+          const results = await readQueueStats(client, targets);
+          // While the connection is down, commands fail one by one rather than the whole pipeline.
+          const failed = results.find((result): result is Error => result instanceof Error);
+          if (failed) throw failed;
+          // Raised priorities live in keys of their own; one more call per queue, sent together.
+          return Promise.all(
+            (results as QueueStats[]).map((result, index) =>
+              withPriorityStats(client, targets[index].keys, result),
+            ),
+          );
+        })(),
+        timeoutMs,
+        'Reading queue stats',
+      );
       if (this.failing) this.logger.log('Reading queue stats for metrics works again');
       this.failing = false;
-      return { up: true, stats: results as QueueStats[] };
+      return { up: true, stats };
     } catch (error) {
       if (!this.failing) {
         this.logger.warn(`Reading queue stats for metrics failed: ${errorMessage(error)}`, {

@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { ValkeyClient } from '../../connection/create-client.js';
+import { raisedPriorityKeys } from '../../envelope/priority.js';
 import { errorMessage, withTimeout } from '../../utils/with-timeout.util.js';
 import type { ListConsumerSettings } from './list-consumer-settings.js';
 
@@ -76,11 +77,13 @@ export class ListRecovery {
     for (let start = 0; start < candidates.length; start += REAP_CHUNK) {
       const chunk = candidates.slice(start, start + REAP_CHUNK);
       const results = await client.vqListReap(
-        3 + 2 * chunk.length,
+        13 + 2 * chunk.length,
         keys.listConsumers,
         list,
         keys.listDeliveries,
         ...chunk.flatMap((name) => [keys.heartbeat(name), keys.inflight(name)]),
+        // Each element goes back to its priority's list.
+        ...raisedPriorityKeys(list),
         list,
         REAP_LIMIT,
         ...chunk,
@@ -124,7 +127,15 @@ export class ListRecovery {
     for (let start = 0; start < orphans.length; start += HAND_BACK_CHUNK) {
       const chunk = orphans.slice(start, start + HAND_BACK_CHUNK);
       // Left by a crash, a lost read reply or a given-up outcome: each was delivered, so it counts.
-      moved += await client.vqListHandBack(inflight, list, keys.listDeliveries, '1', ...chunk);
+      moved += await client.vqListHandBackRouted(
+        13,
+        inflight,
+        list,
+        keys.listDeliveries,
+        ...raisedPriorityKeys(list),
+        '1',
+        ...chunk,
+      );
     }
     if (moved > 0) logger.warn(`Returned ${moved} untracked in-flight messages to queue '${queue}'`);
     return moved;

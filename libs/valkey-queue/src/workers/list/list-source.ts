@@ -4,6 +4,7 @@ import type { ValkeyClient } from '../../connection/create-client.js';
 import type { ValkeyConnection } from '../../connection/valkey-connection.js';
 import { encodeDelayedBody } from '../../envelope/delayed-body.js';
 import type { QueueKeys } from '../../utils/keys.util.js';
+import { priorityChannel, raisedPriorityKeys } from '../../envelope/priority.js';
 import type {
   AckItem,
   AckOutcome,
@@ -19,7 +20,8 @@ import type { ResolvedWorkerOptions } from '../../config/worker-options.js';
 import { listElementFields, nextListElement } from '../../envelope/list-element.js';
 import type { ListConsumerSettings } from './list-consumer-settings.js';
 import { listKeyOf } from './list-key.js';
-import { ListReader, type ListReadReply } from './list-reader.js';
+import type { ListReadReply } from './list-reader.js';
+import { PriorityListReader } from '../priority/priority-list-reader.js';
 import { byteKey, ListRecovery } from './list-recovery.js';
 
 /** Why an element that is not UTF-8 text is broken. */
@@ -40,6 +42,8 @@ export class ListSource implements MessageSource {
   readonly key: string;
   private readonly logger = new Logger(ListSource.name);
   private readonly inflight: string;
+  /** The list's priority lists (1..10): a handed-back element returns to its priority's list. */
+  private readonly priorityKeys: string[];
   private readonly heartbeat: string;
   /**
    * The element of every delivery this consumer holds, by entry id, as the bytes read: every move
@@ -47,7 +51,7 @@ export class ListSource implements MessageSource {
    */
   private readonly elements = new Map<string, Buffer>();
   private readonly recovery: ListRecovery;
-  private readonly reader: ListReader;
+  private readonly reader: PriorityListReader;
   private sequence = 0;
   /** Registered since the last start: leave on close. */
   private joined = false;
@@ -61,6 +65,7 @@ export class ListSource implements MessageSource {
   ) {
     this.key = listKeyOf(options.queue, keys, options.queueNamer, connection.client);
     this.inflight = keys.inflight(options.consumer);
+    this.priorityKeys = raisedPriorityKeys(this.key);
     this.heartbeat = keys.heartbeat(options.consumer);
     const settings: ListConsumerSettings = {
       keys,
@@ -71,7 +76,7 @@ export class ListSource implements MessageSource {
       heartbeat: this.heartbeat,
       heartbeatTtl: options.claimIdle,
     };
-    this.reader = new ListReader(connection, settings);
+    this.reader = new PriorityListReader(connection, settings, options.priorityPolicy);
     this.recovery = new ListRecovery({ ...settings, client: connection.client, logger: this.logger });
   }
 
@@ -102,6 +107,16 @@ export class ListSource implements MessageSource {
       blockMs,
     );
     return sent && { acked: sent.sent, read: sent.read.then((reply) => this.deliveries(reply)) };
+  }
+
+  /** Where senders announce a priority of this list (workers/priority). */
+  get priorityChannel(): string {
+    return priorityChannel(this.key);
+  }
+
+  /** A sender announced a priority of this list (workers/priority). */
+  priorityAnnounced(): void {
+    this.reader.priorityAnnounced();
   }
 
   interruptRead(): Promise<boolean> {
@@ -227,10 +242,12 @@ export class ListSource implements MessageSource {
     // first element given is still the first one read again.
     const last = Math.floor(Math.max(0, elements.length - 1) / MAX_BATCH) * MAX_BATCH;
     for (let start = last; start >= 0 && elements.length > 0; start -= MAX_BATCH) {
-      await this.client.vqListHandBack(
+      await this.client.vqListHandBackRouted(
+        13,
         this.inflight,
         this.key,
         this.keys.listDeliveries,
+        ...this.priorityKeys,
         started ? '1' : '0',
         ...elements.slice(start, start + MAX_BATCH),
       );
