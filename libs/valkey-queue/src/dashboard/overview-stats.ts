@@ -1,3 +1,4 @@
+import { withPriorityStats } from '../admin/priority-stats.js';
 import { readQueueStats, type StatsTarget } from '../admin/queue-stats.reader.js';
 import type { ValkeyClient } from '../connection/create-client.js';
 import type { QueueStats } from '../interfaces/queue-stats.interface.js';
@@ -8,9 +9,15 @@ import type { QueueStats } from '../interfaces/queue-stats.interface.js';
  * place to add per-queue detail to the overview, e.g. the waiting counts of raised priorities
  * (`withPriorityStats()`), whose cost is then paid on every live refresh. @internal
  */
-export function overviewStats(
+export async function overviewStats(
   client: ValkeyClient,
   targets: readonly StatsTarget[],
 ): Promise<(QueueStats | Error)[]> {
-  return readQueueStats(client, targets);
+  const stats = await readQueueStats(client, targets);
+  // Auto-pipelining sends these together: one round trip more, however many queues.
+  return Promise.all(
+    stats.map((result, index) =>
+      result instanceof Error ? result : withPriorityStats(client, targets[index].keys, result),
+    ),
+  );
 }
