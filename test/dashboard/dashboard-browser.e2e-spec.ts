@@ -130,7 +130,7 @@ class BrowserOrdersWorker {
     await open('');
     const row = `tr[data-queue="${IDLE}"]`;
     await page.waitForSelector(row);
-    expect(await text(`${row} td[data-field="waiting"]`)).toBe('7');
+    expect(await text(`${row} [data-field="waiting"]`)).toBe('7');
     expect(await text(`${row} td[data-field="delayed"]`)).toBe('2');
     expect(await text(`tr[data-queue="${ORDERS}"] td[data-field="dead"]`)).toBe('1');
     // The live feed re-renders the rows: the page reflects a message sent now.
@@ -139,7 +139,7 @@ class BrowserOrdersWorker {
       (selector) =>
         (globalThis as unknown as PageGlobals).document.querySelector(selector)?.textContent === '8',
       { timeout: 10_000 },
-      `${row} td[data-field="waiting"]`,
+      `${row} [data-field="waiting"]`,
     );
     await page.waitForFunction(() =>
       (globalThis as unknown as PageGlobals).document.getElementById('live')?.textContent?.startsWith('live'),

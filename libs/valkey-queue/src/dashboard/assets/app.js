@@ -138,11 +138,13 @@ const num = (field, value) => h('td', { className: 'num', 'data-field': field },
 // ---------------------------------------------------------------- overview
 function overviewRow(row) {
   const history = snapshot?.history?.[row.name];
-  const priorities = row.waitingByPriority
+  // Per priority only when some message waits above priority 0; highest first.
+  const byPriority = Object.entries(row.waitingByPriority ?? {}).sort(([a], [b]) => Number(b) - Number(a));
+  const priorities = byPriority.some(([p]) => p !== '0')
     ? h(
         'div',
-        null,
-        Object.entries(row.waitingByPriority).map(([p, n]) =>
+        { className: 'priorities' },
+        byPriority.map(([p, n]) =>
           h('span', { className: 'chip', title: `priority ${p}` }, `p${p}: ${fmt(n)}`),
         ),
       )
@@ -152,7 +154,7 @@ function overviewRow(row) {
     { 'data-queue': row.name, className: row.paused ? 'paused' : '' },
     h('td', null, h('a', { href: `#/queue/${q(row.name)}` }, row.name)),
     h('td', null, row.transport),
-    h('td', { className: 'num', 'data-field': 'waiting' }, fmt(row.waiting), priorities),
+    h('td', { className: 'num' }, h('span', { 'data-field': 'waiting' }, fmt(row.waiting)), priorities),
     num('pending', row.pending),
     num('delayed', row.delayed),
     h(
