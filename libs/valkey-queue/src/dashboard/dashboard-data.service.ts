@@ -46,7 +46,7 @@ export class DashboardData {
 
   /** One page of queues, by name, with their figures read in one pipelined round trip. */
   async queues(limit: number, cursor?: string): Promise<Page<QueueRow> & { total: number }> {
-    const names = await this.feed.directory.names();
+    const names = await this.feed.directory.names({ fresh: cursor === undefined });
     const start = cursor === undefined ? 0 : names.findIndex((name) => name > cursor);
     const slice = start < 0 ? [] : names.slice(start, start + limit);
     const results = await overviewStats(

@@ -23,8 +23,9 @@ export class QueueDirectory {
     private readonly ttlMs: number,
   ) {}
 
-  async names(): Promise<string[]> {
-    if (this.cached && Date.now() - this.cached.at < this.ttlMs) return this.cached.names;
+  /** The names, from the cache unless `fresh` (a page asked: it sees a queue created a moment ago). */
+  async names({ fresh = false }: { fresh?: boolean } = {}): Promise<string[]> {
+    if (!fresh && this.cached && Date.now() - this.cached.at < this.ttlMs) return this.cached.names;
     this.scanning ??= this.scan().finally(() => (this.scanning = undefined));
     return this.scanning;
   }
