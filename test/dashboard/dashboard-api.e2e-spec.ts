@@ -77,6 +77,21 @@ describe.each(PLATFORMS)('dashboard JSON API on %s (real Valkey)', (platform) =>
     expect(second.body.items[0].name > first.body.items[0].name).toBe(true);
   });
 
+  it('counts waiting messages per priority on the overview and the queue page', async () => {
+    const queue = freshQueue();
+    const sender = dash.app.get(QueueSender);
+    await sender.sendBatch(queue, [{ n: 1 }, { n: 2 }]);
+    await sender.send(queue, { n: 3 }, { priority: 5 });
+    const { body } = await json(await fetch(`${dash.api}/queues?limit=1000`));
+    expect(body.items.find((row: { name: string }) => row.name === queue)).toMatchObject({
+      waiting: 3,
+      waitingByPriority: { 0: 2, 5: 1 },
+    });
+    await expect(fetch(`${dash.api}/queues/${queue}`).then(json)).resolves.toMatchObject({
+      body: { waiting: 3, waitingByPriority: { 0: 2, 5: 1 } },
+    });
+  });
+
   it('answers 400 with the parameter at fault for every bad parameter', async () => {
     const queue = freshQueue();
     await dash.app.get(QueueSender).send(queue, { n: 1 });
