@@ -13,6 +13,22 @@ export default tseslint.config(
     },
   },
   {
+    files: ['libs/valkey-queue/src/dashboard/assets/*.js'],
+    languageOptions: {
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        location: 'readonly',
+        fetch: 'readonly',
+        Node: 'readonly',
+        EventSource: 'readonly',
+        URLSearchParams: 'readonly',
+        FormData: 'readonly',
+        confirm: 'readonly',
+      },
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },

@@ -27,6 +27,7 @@ export const LAYERS = [
   ['scheduler'],
   ['health'],
   ['valkey-queue.module-definition.ts', 'valkey-queue.module.ts', 'lifecycle', 'index.ts'],
+  ['dashboard'],
   ['testing'],
 ];
 

@@ -19,7 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildAndPack } from './check-package.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const documents = ['docs/getting-started.md', 'docs/health.md'];
+const documents = ['docs/getting-started.md', 'docs/health.md', 'docs/dashboard.md'];
 const keep = process.argv.includes('--keep');
 
 /** The workspace's installed version of a package, so the scratch apps test what CI tests. */

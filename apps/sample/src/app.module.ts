@@ -4,6 +4,8 @@ import {
   ValkeyQueueHealthModule,
   ValkeyQueueModule,
 } from 'nestjs-valkey-queue';
+import { ValkeyQueueDashboardModule } from 'nestjs-valkey-queue/dashboard';
+import { DASHBOARD_PATH, dashboardCredentials } from './dashboard/dashboard.credentials.js';
 import { ActivityLog } from './activity/activity.log.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -41,6 +43,10 @@ import { WelcomeWorker } from './welcome/welcome.worker.js';
     ValkeyQueueModule.registerSender({ name: REGISTRATIONS_QUEUE }),
     ValkeyQueueModule.registerSender({ name: WELCOME_QUEUE }),
     ValkeyQueueHealthModule,
+    ValkeyQueueDashboardModule.forRoot({
+      path: DASHBOARD_PATH,
+      basicAuth: { username: dashboardCredentials.username, password: dashboardCredentials.password },
+    }),
   ],
   controllers: [
     RegistrationsController,

@@ -5,6 +5,7 @@ import { startValkey, type StartedValkey } from 'nestjs-valkey-queue/testing';
 import { ActivityFeed, ActivityLog } from './activity/activity.log.js';
 import { AppModule } from './app.module.js';
 import { bootstrap } from './bootstrap.js';
+import { DASHBOARD_PATH, dashboardCredentials } from './dashboard/dashboard.credentials.js';
 import { MetricsSource } from './metrics/metrics.source.js';
 import { DemoMetrics } from './demo/demo-metrics.js';
 import {
@@ -121,6 +122,7 @@ console.log(
     ),
     '',
     `Valkey: ${process.env.VALKEY_QUEUE_URL} (${embedded})`,
+    `Dashboard: ${url}${DASHBOARD_PATH} (user ${dashboardCredentials.username}, password ${dashboardCredentials.password})`,
     ...(exitWhenDone
       ? []
       : [

@@ -42,3 +42,4 @@ export * from './health/index.js';
 export { ValkeyQueueMetrics } from './observability/valkey-queue-metrics.service.js';
 export type { MetricsOptions, MetricsRegistry } from './interfaces/metrics-options.interface.js';
 export type { TracingOptions } from './interfaces/tracing-options.interface.js';
+export type * from './interfaces/peek.interface.js';

@@ -24,6 +24,9 @@ import { announce } from '../signals/announce.js';
 import { withPriorityStats } from './priority-stats.js';
 import { withListStats } from './list-stats.js';
 import { readQueueStats } from './queue-stats.reader.js';
+import { MessageBrowser } from './message-browser.js';
+import type { PeekedMessage, PeekOptions, PeekPage } from '../interfaces/peek.interface.js';
+import { InvalidAdminArgumentError } from '../errors/invalid-admin-argument.error.js';
 
 /** Dead letters moved per redrive.lua call, so no single script runs long. */
 const REDRIVE_BATCH = 100;
@@ -117,6 +120,65 @@ export class QueueAdmin {
     const [stats] = await readQueueStats(this.client, [{ queue, keys }]);
     if (stats instanceof Error) throw stats;
     return withPriorityStats(this.client, keys, await withListStats(this.client, keys, stats));
+  }
+
+  /**
+   * One page of the queue's waiting, pending (first consumer group) or delayed messages, decoded,
+   * without claiming or moving anything. Waiting messages of a stream are those after the slowest
+   * group's last delivered entry; of a list-only queue, the list from its oldest element.
+   */
+  async peek(queue: string, options: PeekOptions = {}): Promise<PeekPage> {
+    const keys = this.keys(queue);
+    const { state = 'waiting', limit = 50, cursor } = options;
+    if (!['waiting', 'pending', 'delayed'].includes(state)) {
+      throw new InvalidAdminArgumentError('state', state, "'waiting', 'pending' or 'delayed'");
+    }
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
+      throw new InvalidAdminArgumentError('limit', limit, 'a whole number from 1 to 1000');
+    }
+    const streamCursor = state !== 'delayed' && /^\d+-\d+$/.test(cursor ?? '0-0');
+    const offsetCursor = /^\d{1,9}$/.test(cursor ?? '0');
+    if (cursor !== undefined && !streamCursor && !offsetCursor) {
+      throw new InvalidAdminArgumentError('cursor', cursor, 'the nextCursor of the previous page');
+    }
+    return new MessageBrowser(this.client, keys).peek(state, limit, cursor);
+  }
+
+  /** The message with envelope id `id`, delayed, in the stream or in the list; undefined when absent. */
+  async message(queue: string, id: string): Promise<PeekedMessage | undefined> {
+    return new MessageBrowser(this.client, this.keys(queue)).find(id);
+  }
+
+  /**
+   * Makes a delayed message due now: its due time becomes 0 and the promoters are signalled, so it
+   * is moved onto the queue by the usual atomic promotion. Resolves false when no such delayed message.
+   */
+  async promote(queue: string, id: string): Promise<boolean> {
+    const { delayed } = this.keys(queue);
+    if (
+      (await this.client.zadd(delayed, 'XX', 'CH', 0, id)) === 0 &&
+      (await this.client.zscore(delayed, id)) === null
+    ) {
+      return false;
+    }
+    await announce(this.client, delayed, '0'); // the channel promoters listen on: "due at 0"
+    return true;
+  }
+
+  /** Deletes a delayed message before it is due (set entry and body together). Resolves whether it existed. */
+  async cancelDelayed(queue: string, id: string): Promise<boolean> {
+    const { delayed, delayedBodies } = this.keys(queue);
+    const replies = await this.client.multi().zrem(delayed, id).hdel(delayedBodies, id).exec();
+    return Number(replies?.[0]?.[1] ?? 0) > 0;
+  }
+
+  /** Deletes dead letters by their entry ids (`DeadLetter.entryId`). Resolves how many existed. */
+  async deleteDeadLetters(queue: string, entryIds: readonly string[]): Promise<number> {
+    const { dead } = this.keys(queue);
+    if (entryIds.some((entryId) => typeof entryId !== 'string' || !/^\d+-\d+$/.test(entryId))) {
+      throw new InvalidAdminArgumentError('entryIds', entryIds, 'stream entry ids (<ms>-<seq>)');
+    }
+    return entryIds.length === 0 ? 0 : this.client.xdel(dead, ...entryIds);
   }
 
   private keys(queue: string): QueueKeys {
