@@ -31,6 +31,7 @@ import {
   type MetricsFeeds,
 } from './observability/valkey-queue-metrics.service.js';
 import { FailedBootstrapCleanup } from './lifecycle/failed-bootstrap-cleanup.js';
+import { QueueHistory } from './history/queue-history.service.js';
 
 /**
  * The root module: `ValkeyQueueModule.forRoot(options)` or `.forRootAsync({ useFactory, inject,
@@ -77,6 +78,7 @@ import { FailedBootstrapCleanup } from './lifecycle/failed-bootstrap-cleanup.js'
       inject: [SenderResilience, WorkerRegistry],
     },
     { provide: BOOTSTRAP_CLEANUP, useClass: FailedBootstrapCleanup },
+    QueueHistory,
   ],
   exports: [
     VALKEY_QUEUE_CLIENT,
@@ -92,6 +94,7 @@ import { FailedBootstrapCleanup } from './lifecycle/failed-bootstrap-cleanup.js'
     StreamOwnershipService,
     OwnershipFence,
     ValkeyQueueMetrics,
+    QueueHistory,
   ],
 })
 export class ValkeyQueueModule extends ConfigurableModuleClass {

@@ -10,6 +10,7 @@
   Returns: { promoted count, due score of the next message or -1 when none is left, server now ms } ]]
 --#include server-clock
 --#include delayed-body
+--#include history-event
 
 local now = nowMs()
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
@@ -26,6 +27,7 @@ for _, id in ipairs(due) do
       local fields = decodeBody(body)
       if fields and #fields > 0 then
         redis.call('XADD', KEYS[3], '*', unpack(fields))
+        recordEntryHistory(KEYS[3], 'promoted', fields)
         promoted = promoted + 1
       else
         redis.call('XADD', KEYS[4], '*', 'id', id, 'reason', 'broken',

@@ -23,4 +23,8 @@ export type {
 } from './topology.types.js';
 export { ValkeyHarnessError, ValkeyStartupError } from './valkey-harness.error.js';
 export { startPostgres } from './postgres/start-postgres.js';
-export type { PostgresSource, StartedPostgres, StartPostgresOptions } from './postgres/start-postgres.types.js';
+export type {
+  PostgresSource,
+  StartedPostgres,
+  StartPostgresOptions,
+} from './postgres/start-postgres.types.js';

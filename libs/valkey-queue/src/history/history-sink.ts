@@ -1,0 +1,147 @@
+import type { HistoryPool } from '../interfaces/history-options.interface.js';
+import { eventOrder, FINAL_TYPES, STATE_AFTER, type HistoryEvent } from './history-event.js';
+
+interface InsertedRow {
+  event_id: string;
+}
+
+/** What one batch changes of one message row. */
+interface MessageChange {
+  id: string;
+  state?: string;
+  lastEvent: string;
+  priority?: number;
+  labels?: Record<string, string>;
+  attempts: number;
+  createdMs: number;
+  updatedMs: number;
+  finishedMs?: number;
+  error?: string;
+}
+
+/**
+ * Writes one batch of one queue's events in one transaction: the events with a multi-row INSERT ...
+ * ON CONFLICT DO NOTHING on (queue, event id), then the message rows from only the events that were
+ * new, so a batch written twice (a writer that crashed before its XACK) changes nothing the second
+ * time. Message rows take the state of their latest event by stream order, whatever order batches
+ * arrive in. @internal
+ */
+export async function writeHistoryBatch(
+  pool: HistoryPool,
+  schema: string,
+  queue: string,
+  events: readonly HistoryEvent[],
+): Promise<number> {
+  if (events.length === 0) return 0;
+  const client = await pool.connect();
+  let broken: unknown;
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query(
+      `INSERT INTO ${schema}.events (queue, event_id, at_ms, message_id, type, attempt, error, detail)
+       SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::text[], $8::jsonb[])
+       ON CONFLICT DO NOTHING RETURNING event_id`,
+      [
+        queue,
+        events.map((event) => event.eventId),
+        events.map((event) => event.atMs),
+        events.map((event) => event.messageId),
+        events.map((event) => event.type),
+        events.map((event) => event.attempt ?? null),
+        events.map((event) => event.error ?? null),
+        events.map((event) => (event.detail ? JSON.stringify(event.detail) : null)),
+      ],
+    );
+    const inserted = new Set((rows as InsertedRow[]).map((row) => row.event_id));
+    const changes = messageChanges(events.filter((event) => inserted.has(event.eventId)));
+    if (changes.length > 0) await upsertMessages(client, schema, queue, changes);
+    await client.query('COMMIT');
+    return inserted.size;
+  } catch (error) {
+    broken = error;
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    // A connection that failed mid-transaction is discarded, not returned to the pool.
+    client.release(broken === undefined ? undefined : true);
+  }
+}
+
+function messageChanges(events: readonly HistoryEvent[]): MessageChange[] {
+  const byMessage = new Map<string, MessageChange>();
+  const sorted = [...events].sort((a, b) => compareIds(a.eventId, b.eventId));
+  for (const event of sorted) {
+    let change = byMessage.get(event.messageId);
+    if (!change) {
+      change = {
+        id: event.messageId,
+        lastEvent: '0',
+        attempts: 0,
+        createdMs: event.atMs,
+        updatedMs: event.atMs,
+      };
+      byMessage.set(event.messageId, change);
+    }
+    const state = STATE_AFTER[event.type];
+    if (state !== undefined) {
+      change.state = state;
+      change.lastEvent = eventOrder(event.eventId);
+      change.updatedMs = event.atMs;
+    }
+    if (event.priority !== undefined) change.priority = event.priority;
+    if (event.labels !== undefined) change.labels = event.labels;
+    if (event.attempt !== undefined) change.attempts = Math.max(change.attempts, event.attempt);
+    if (event.error !== undefined) change.error = event.error;
+    if (FINAL_TYPES.has(event.type)) change.finishedMs = event.atMs;
+  }
+  return [...byMessage.values()];
+}
+
+const compareIds = (a: string, b: string): number => {
+  const [aMs, aSeq] = a.split('-').map(Number);
+  const [bMs, bSeq] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
+};
+
+async function upsertMessages(
+  client: Awaited<ReturnType<HistoryPool['connect']>>,
+  schema: string,
+  queue: string,
+  changes: readonly MessageChange[],
+): Promise<void> {
+  // A row first seen through an event that sets no state (a duplicate's) starts as waiting.
+  const newer = `excluded.last_event > m.last_event`;
+  await client.query(
+    `INSERT INTO ${schema}.messages AS m
+       (queue, id, state, priority, labels, attempts, created_ms, updated_ms, finished_ms, error, error_lower, last_event)
+     SELECT $1, id, coalesce(state, 'waiting'), coalesce(priority, 0), coalesce(labels, '{}'), attempts,
+            created_ms, updated_ms, finished_ms, error, lower(error), last_event
+       FROM unnest($2::text[], $3::text[], $4::int[], $5::jsonb[], $6::int[], $7::bigint[], $8::bigint[],
+                   $9::bigint[], $10::text[], $11::numeric[])
+         AS c(id, state, priority, labels, attempts, created_ms, updated_ms, finished_ms, error, last_event)
+     ON CONFLICT (queue, id) DO UPDATE SET
+       state = CASE WHEN ${newer} THEN excluded.state ELSE m.state END,
+       updated_ms = CASE WHEN ${newer} THEN excluded.updated_ms ELSE m.updated_ms END,
+       last_event = greatest(m.last_event, excluded.last_event),
+       priority = greatest(m.priority, excluded.priority),
+       labels = CASE WHEN excluded.labels = '{}' THEN m.labels ELSE excluded.labels END,
+       attempts = greatest(m.attempts, excluded.attempts),
+       created_ms = least(m.created_ms, excluded.created_ms),
+       finished_ms = CASE WHEN ${newer} THEN excluded.finished_ms ELSE m.finished_ms END,
+       error = coalesce(CASE WHEN ${newer} THEN excluded.error END, m.error),
+       error_lower = coalesce(CASE WHEN ${newer} THEN excluded.error_lower END, m.error_lower)`,
+    [
+      queue,
+      changes.map((change) => change.id),
+      changes.map((change) => change.state ?? null),
+      changes.map((change) => change.priority ?? null),
+      changes.map((change) => (change.labels ? JSON.stringify(change.labels) : null)),
+      changes.map((change) => change.attempts),
+      changes.map((change) => change.createdMs),
+      changes.map((change) => change.updatedMs),
+      changes.map((change) => change.finishedMs ?? null),
+      changes.map((change) => change.error ?? null),
+      changes.map((change) => change.lastEvent),
+    ],
+  );
+}

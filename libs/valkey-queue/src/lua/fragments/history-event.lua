@@ -1,0 +1,61 @@
+--[[ fragment history-event: append a state change to the queue's history STREAM, in the script that
+  makes the change, so the history never records a change that did not happen nor misses one that did.
+  History is on for a queue while its history stream `<hash tag>:history` exists: the history writer
+  creates it (with its consumer group) at boot. With history off this costs one EXISTS per script
+  call and writes nothing. The stream's name is the hash tag of a key the script was given plus
+  `:history`, so it is always in the same cluster slot as that key.
+  Event fields: `e` type, `id` envelope id, then optional `attempt`, `error`, `labels`, `priority`,
+  `due`, `of` (the message a duplicate matched), `raw` (a broken entry's fields, in the delayed-body
+  format). The time is the event entry's id (server clock). ]]
+local historyStreams = {}
+
+-- The history stream of the queue `key` belongs to, or false when history is off for it.
+local function historyStreamOf(key)
+  local tag = string.match(key, '^{.-}') or key
+  local stream = historyStreams[tag]
+  if stream == nil then
+    stream = tag .. ':history'
+    if redis.call('EXISTS', stream) == 0 then stream = false end
+    historyStreams[tag] = stream
+  end
+  return stream
+end
+
+-- Appends one event about message `id`; `...` are more field/value pairs (values never nil).
+local function recordHistory(key, event, id, ...)
+  local stream = historyStreamOf(key)
+  if stream then redis.call('XADD', stream, '*', 'e', event, 'id', id, ...) end
+end
+
+-- Appends one event about the message whose envelope fields are `fields` (flat name/value array):
+-- its id, attempt, labels and priority come from them; `...` are more field/value pairs.
+local function recordEntryHistory(key, event, fields, ...)
+  local stream = historyStreamOf(key)
+  if not stream then return end
+  local event_fields = { 'e', event }
+  local kept = { id = true, attempt = true, labels = true, priority = true }
+  for j = 1, #fields - 1, 2 do
+    if kept[fields[j]] then
+      event_fields[#event_fields + 1] = fields[j]
+      event_fields[#event_fields + 1] = fields[j + 1]
+    end
+  end
+  local extra = { ... }
+  for j = 1, #extra do event_fields[#event_fields + 1] = extra[j] end
+  redis.call('XADD', stream, '*', unpack(event_fields))
+end
+
+-- A dead letter: the reason (dead | broken | expired) is the event. A broken entry keeps its raw
+-- fields (delayed-body format: bytes untouched) and its stream entry id, as it may have no envelope id.
+local function recordDeadHistory(key, fields, reason, err, attempts, sourceId)
+  if not historyStreamOf(key) then return end
+  if reason ~= 'broken' then
+    recordEntryHistory(key, reason, fields, 'error', err, 'attempts', attempts)
+    return
+  end
+  local raw = {}
+  for j = 1, #fields - 1, 2 do
+    raw[#raw + 1] = #fields[j] .. ':' .. fields[j] .. #fields[j + 1] .. ':' .. fields[j + 1]
+  end
+  recordEntryHistory(key, reason, fields, 'error', err, 'attempts', attempts, 'source', sourceId, 'raw', table.concat(raw))
+end

@@ -1,0 +1,181 @@
+import type { TestingModule } from '@nestjs/testing';
+import {
+  OnBroken,
+  OnDead,
+  OnMessage,
+  QueueAdmin,
+  QueueHistory,
+  QueueScheduler,
+  QueueSender,
+  QueueWorker,
+  type QueueMessage,
+} from 'nestjs-valkey-queue';
+import { useValkey } from '../utils/use-valkey.js';
+import { addRaw, bootWorkers, clientOf, envelopeFields, uniqueQueue } from '../workers/worker-test-kit.js';
+import { historyOf, timeline, uniqueSchema, usePostgres } from './history-kit.js';
+
+describe('task history: a scripted workload, then search and get (real Valkey, real PostgreSQL)', () => {
+  const valkey = useValkey();
+  const postgres = usePostgres();
+  const queue = uniqueQueue('history');
+  const other = uniqueQueue('history-other');
+  let moduleRef: TestingModule;
+  let history: QueueHistory;
+  let redriven = false;
+  let tickId = '';
+  const expected: Record<string, string> = {};
+
+  @QueueWorker(queue, { maxRetries: 1, backoff: 10, claimIdle: 60_000 })
+  class WorkloadWorker {
+    @OnMessage() async handle(message: QueueMessage<{ kind: string }>): Promise<void> {
+      const { kind } = message.payload;
+      if (kind === 'flaky' && message.attempt === 1) throw new Error('flaky first try');
+      if (kind === 'doomed' && !redriven) throw new Error(`doomed attempt ${message.attempt}`);
+    }
+    @OnDead() async dead(): Promise<void> {}
+    @OnBroken() async broken(): Promise<void> {}
+  }
+
+  @QueueWorker(other)
+  class OtherWorker {
+    @OnMessage() async handle(): Promise<void> {}
+  }
+
+  beforeAll(async () => {
+    moduleRef = await bootWorkers(valkey().url, [WorkloadWorker, OtherWorker], {
+      connection: valkey().connection,
+      history: { postgres: { connectionString: postgres().url }, schema: uniqueSchema() },
+    });
+    history = moduleRef.get(QueueHistory);
+  });
+
+  afterAll(async () => {
+    await moduleRef?.close();
+  });
+
+  it('records every kind of life a message can have, with its timeline', async () => {
+    const sender = moduleRef.get(QueueSender);
+    const ok = await sender.send(queue, { kind: 'ok' }, { labels: { tenant: 'acme', kind: 'ok' } });
+    const flaky = await sender.send(queue, { kind: 'flaky' }, { labels: { tenant: 'acme' } });
+    const doomed = await sender.send(queue, { kind: 'doomed' }, { labels: { tenant: 'globex' } });
+    const later = await sender.send(queue, { kind: 'ok' }, { delay: 50 });
+    const first = await sender.send(queue, { kind: 'ok' }, { dedupKey: 'order-42' });
+    const duplicate = await sender.send(queue, { kind: 'ok' }, { dedupKey: 'order-42' });
+    const elsewhere = await sender.send(other, { kind: 'ok' });
+    const client = clientOf(moduleRef);
+    const brokenEntry = await addRaw(client, queue, ['v', '1', 'id', 'broken-1', 'payload', '{not json', 'headers', '{}', 'createdAt', '1', 'attempt', '1']); // prettier-ignore
+    const expiredFields = envelopeFields('{"kind":"ok"}', { expiresAt: String(Date.now() - 1) });
+    const expiredId = expiredFields[3];
+    await addRaw(client, queue, expiredFields);
+    await moduleRef
+      .get(QueueScheduler)
+      .upsert({ name: `tick-${queue}`, every: 100, queue, payload: { kind: 'ok' }, limit: 1 });
+
+    expect(duplicate).toMatchObject({ deduplicated: true, id: first.id });
+
+    const okRecord = await historyOf(moduleRef, ok.id, (r) => r.state === 'succeeded', 'ok succeeded');
+    expect(okRecord).toMatchObject({
+      queue,
+      state: 'succeeded',
+      attempts: 1,
+      labels: { tenant: 'acme', kind: 'ok' },
+    });
+    expect(timeline(okRecord)).toEqual(['sent', 'succeeded']);
+    expect(okRecord.durationMs).toBeGreaterThanOrEqual(0);
+
+    const flakyRecord = await historyOf(
+      moduleRef,
+      flaky.id,
+      (r) => r.state === 'succeeded',
+      'flaky succeeded',
+    );
+    expect(timeline(flakyRecord)).toEqual(['sent', 'retried', 'promoted', 'succeeded']);
+    expect(flakyRecord.attempts).toBe(2);
+
+    const doomedRecord = await historyOf(moduleRef, doomed.id, (r) => r.state === 'dead', 'doomed dead');
+    expect(timeline(doomedRecord)).toEqual(['sent', 'retried', 'promoted', 'dead']);
+    expect(doomedRecord).toMatchObject({ attempts: 2, error: 'doomed attempt 2' });
+
+    const laterRecord = await historyOf(
+      moduleRef,
+      later.id,
+      (r) => r.state === 'succeeded',
+      'delayed succeeded',
+    );
+    expect(timeline(laterRecord)).toEqual(['delayed', 'promoted', 'succeeded']);
+
+    const firstRecord = await historyOf(
+      moduleRef,
+      first.id,
+      (r) => timeline(r).includes('deduplicated') && r.state === 'succeeded',
+      'dedup',
+    );
+    expect(timeline(firstRecord).sort()).toEqual(['deduplicated', 'sent', 'succeeded']);
+
+    const broken = await historyOf(moduleRef, 'broken-1', (r) => r.state === 'broken', 'broken');
+    expect(broken.events[0]).toMatchObject({
+      type: 'broken',
+      detail: { sourceId: brokenEntry, raw: { payload: '{not json', id: 'broken-1' } },
+    });
+
+    const expired = await historyOf(moduleRef, expiredId, (r) => r.state === 'expired', 'expired');
+    expect(timeline(expired)).toEqual(['expired']);
+    expect(expired.error).toMatch(/^expired at /);
+
+    const known = new Set([ok.id, flaky.id, doomed.id, later.id, first.id, 'broken-1', expiredId]);
+    const tickPage = await waitForSearch(
+      () => history.search({ queue }),
+      (page) => page.items.some((item) => !known.has(item.id) && item.state === 'succeeded'),
+    );
+    const tick = tickPage.items.find((item) => !known.has(item.id))!;
+    expect(timeline((await history.get(tick.id))!)).toEqual(['scheduled', 'succeeded']);
+    tickId = tick.id;
+
+    // Redrive the dead one: it succeeds this time.
+    redriven = true;
+    await expect(moduleRef.get(QueueAdmin).redrive(queue, { ids: [doomed.id] })).resolves.toBe(1);
+    const again = await historyOf(moduleRef, doomed.id, (r) => r.state === 'succeeded', 'redriven succeeded');
+    expect(timeline(again)).toEqual(['sent', 'retried', 'promoted', 'dead', 'redriven', 'succeeded']);
+
+    await historyOf(moduleRef, elsewhere.id, (r) => r.state === 'succeeded', 'other queue');
+    for (const id of [ok.id, flaky.id, doomed.id, later.id, first.id, tickId]) expected[id] = 'succeeded';
+    Object.assign(expected, { 'broken-1': 'broken', [expiredId]: 'expired' });
+  });
+
+  it('search filters by queue, state, labels, text and time', async () => {
+    const all = await history.search({ queue, limit: 1000 });
+    expect(Object.fromEntries(all.items.map((item) => [item.id, item.state]))).toEqual(expected);
+    expect(all.nextCursor).toBeUndefined();
+    expect((await history.search({ queue: other })).items).toHaveLength(1);
+    const dead = await history.search({ queue, state: ['broken', 'expired'] });
+    expect(dead.items.map((item) => item.state).sort()).toEqual(['broken', 'expired']);
+    const acme = await history.search({ queue, labels: { tenant: 'acme' } });
+    expect(acme.items).toHaveLength(2);
+    const globex = await history.search({ labels: { tenant: 'globex' }, text: 'DOOMED attempt' });
+    expect(globex.items).toHaveLength(1);
+    expect((await history.search({ queue, from: new Date(Date.now() + 60_000) })).items).toHaveLength(0);
+    expect((await history.search({ queue, to: new Date(0) })).items).toHaveLength(0);
+  });
+
+  it('rejects bad arguments with typed errors', async () => {
+    await expect(history.search({ limit: 0 })).rejects.toMatchObject({
+      code: 'VQ_INVALID_ADMIN_ARGUMENT',
+      argument: 'limit',
+    });
+    await expect(history.search({ state: 'lost' as never })).rejects.toMatchObject({ argument: 'state' });
+    await expect(history.search({ cursor: 'nonsense' })).rejects.toMatchObject({ argument: 'cursor' });
+    await expect(history.search({ from: new Date('x') })).rejects.toMatchObject({ argument: 'from' });
+    await expect(history.search({ labels: { a: 1 } as never })).rejects.toMatchObject({ argument: 'labels' });
+    await expect(history.get('')).rejects.toMatchObject({ argument: 'messageId' });
+    await expect(history.get('no-such-message')).resolves.toBeUndefined();
+  });
+});
+
+async function waitForSearch<T>(run: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await run();
+    if (check(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
