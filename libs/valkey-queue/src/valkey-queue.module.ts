@@ -32,6 +32,7 @@ import {
 } from './observability/valkey-queue-metrics.service.js';
 import { FailedBootstrapCleanup } from './lifecycle/failed-bootstrap-cleanup.js';
 import { QueueHistory } from './history/queue-history.service.js';
+import { useHistoryScripts } from './lua/lua-scripts.js';
 
 /**
  * The root module: `ValkeyQueueModule.forRoot(options)` or `.forRootAsync({ useFactory, inject,
@@ -45,7 +46,11 @@ import { QueueHistory } from './history/queue-history.service.js';
     { provide: VALKEY_QUEUE_RESOLVED_OPTIONS, useFactory: validateOptions, inject: [VALKEY_QUEUE_OPTIONS] },
     {
       provide: ValkeyConnection,
-      useFactory: (options: ResolvedValkeyQueueOptions) => ValkeyConnection.open(options.connection),
+      useFactory: async (options: ResolvedValkeyQueueOptions) => {
+        const connection = await ValkeyConnection.open(options.connection);
+        if (options.history) useHistoryScripts(connection.client);
+        return connection;
+      },
       inject: [VALKEY_QUEUE_RESOLVED_OPTIONS],
     },
     {

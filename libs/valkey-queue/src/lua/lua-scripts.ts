@@ -73,6 +73,33 @@ export const LUA_SCRIPTS = {
   vqLbsDeadLetter: { numberOfKeys: 2, lua: load('lbs-dead-letter.lua') },
 } as const satisfies Record<string, { numberOfKeys?: number; lua: string }>;
 
+/** The line of fragments/history-event.lua that keeps history off; withHistory() turns it on. */
+const HISTORY_OFF = 'local historyOn = false';
+
+/** A composed script with its history events on (fragments/history-event.lua). @internal */
+export const withHistory = (lua: string): string => lua.replace(HISTORY_OFF, 'local historyOn = true');
+
+/** Clients whose scripts record history events: those of a module configured with `history`. */
+const historyClients = new WeakSet<object>();
+
+/**
+ * Defines the history-recording variant of every script on `client` (and on every client
+ * defineLuaScripts() is later given for which {@link usesHistoryScripts} says so). @internal
+ */
+export function useHistoryScripts(client: ScriptHost): void {
+  historyClients.add(client);
+  defineLuaScripts(client);
+}
+
+/** Whether `client` runs the history-recording scripts. @internal */
+export const usesHistoryScripts = (client: object): boolean => historyClients.has(client);
+
+/** The text of script `name` as `client` runs it (with or without history events). @internal */
+export function scriptTextFor(client: object, name: keyof typeof LUA_SCRIPTS): string {
+  const { lua } = LUA_SCRIPTS[name];
+  return usesHistoryScripts(client) ? withHistory(lua) : lua;
+}
+
 /** What registering scripts needs of a client: ioredis' `Redis` and `Cluster` both have it. */
 export interface ScriptHost {
   defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
@@ -80,7 +107,9 @@ export interface ScriptHost {
 
 /** Registers every script on `client` as a custom command. */
 export function defineLuaScripts(client: ScriptHost): void {
-  for (const [name, script] of Object.entries(LUA_SCRIPTS)) client.defineCommand(name, script);
+  const history = historyClients.has(client);
+  for (const [name, script] of Object.entries(LUA_SCRIPTS))
+    client.defineCommand(name, history ? { ...script, lua: withHistory(script.lua) } : script);
 }
 
 declare module 'ioredis' {

@@ -1,24 +1,19 @@
 --[[ fragment history-event: append a state change to the queue's history STREAM, in the script that
   makes the change, so the history never records a change that did not happen nor misses one that did.
-  History is on for a queue while its history stream `<hash tag>:history` exists: the history writer
-  creates it (with its consumer group) at boot. With history off this costs one EXISTS per script
-  call and writes nothing. The stream's name is the hash tag of a key the script was given plus
-  `:history`, so it is always in the same cluster slot as that key.
+  Whether history is on is part of the script's text: the line below reads `false` in the scripts as
+  loaded, and a module configured with `history` defines its commands with it set to `true`
+  (lua-scripts.ts, withHistory), so with history off no command is run and nothing is written.
+  The stream's name is the hash tag of a key the script was given plus `:history`, so it is always
+  in the same cluster slot as that key (the history writer finds these streams by SCAN).
   Event fields: `e` type, `id` envelope id, then optional `attempt`, `error`, `labels`, `priority`,
   `due`, `of` (the message a duplicate matched), `raw` (a broken entry's fields, in the delayed-body
   format). The time is the event entry's id (server clock). ]]
-local historyStreams = {}
+local historyOn = false
 
--- The history stream of the queue `key` belongs to, or false when history is off for it.
+-- The history stream of the queue `key` belongs to, or false when history is off.
 local function historyStreamOf(key)
-  local tag = string.match(key, '^{.-}') or key
-  local stream = historyStreams[tag]
-  if stream == nil then
-    stream = tag .. ':history'
-    if redis.call('EXISTS', stream) == 0 then stream = false end
-    historyStreams[tag] = stream
-  end
-  return stream
+  if not historyOn then return false end
+  return (string.match(key, '^{.-}') or key) .. ':history'
 end
 
 -- Appends one event about message `id`; `...` are more field/value pairs (values never nil).
