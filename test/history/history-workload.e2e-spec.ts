@@ -80,7 +80,8 @@ describe('task history: a scripted workload, then search and get (real Valkey, r
       attempts: 1,
       labels: { tenant: 'acme', kind: 'ok' },
     });
-    expect(timeline(okRecord)).toEqual(['sent', 'succeeded']);
+    expect(timeline(okRecord)).toEqual(['sent', 'started', 'succeeded']);
+    expect(okRecord.events[1].consumer).toEqual(expect.any(String));
     expect(okRecord.durationMs).toBeGreaterThanOrEqual(0);
 
     const flakyRecord = await historyOf(
@@ -89,11 +90,11 @@ describe('task history: a scripted workload, then search and get (real Valkey, r
       (r) => r.state === 'succeeded',
       'flaky succeeded',
     );
-    expect(timeline(flakyRecord)).toEqual(['sent', 'retried', 'promoted', 'succeeded']);
+    expect(timeline(flakyRecord)).toEqual(['sent', 'started', 'retried', 'promoted', 'started', 'succeeded']);
     expect(flakyRecord.attempts).toBe(2);
 
     const doomedRecord = await historyOf(moduleRef, doomed.id, (r) => r.state === 'dead', 'doomed dead');
-    expect(timeline(doomedRecord)).toEqual(['sent', 'retried', 'promoted', 'dead']);
+    expect(timeline(doomedRecord)).toEqual(['sent', 'started', 'retried', 'promoted', 'started', 'dead']);
     expect(doomedRecord).toMatchObject({ attempts: 2, error: 'doomed attempt 2' });
 
     const laterRecord = await historyOf(
@@ -102,7 +103,7 @@ describe('task history: a scripted workload, then search and get (real Valkey, r
       (r) => r.state === 'succeeded',
       'delayed succeeded',
     );
-    expect(timeline(laterRecord)).toEqual(['delayed', 'promoted', 'succeeded']);
+    expect(timeline(laterRecord)).toEqual(['delayed', 'promoted', 'started', 'succeeded']);
 
     const firstRecord = await historyOf(
       moduleRef,
@@ -110,16 +111,16 @@ describe('task history: a scripted workload, then search and get (real Valkey, r
       (r) => timeline(r).includes('deduplicated') && r.state === 'succeeded',
       'dedup',
     );
-    expect(timeline(firstRecord).sort()).toEqual(['deduplicated', 'sent', 'succeeded']);
+    expect(timeline(firstRecord).sort()).toEqual(['deduplicated', 'sent', 'started', 'succeeded']);
 
     const broken = await historyOf(moduleRef, 'broken-1', (r) => r.state === 'broken', 'broken');
-    expect(broken.events[0]).toMatchObject({
+    expect(broken.events.at(-1)).toMatchObject({
       type: 'broken',
       detail: { sourceId: brokenEntry, raw: { payload: '{not json', id: 'broken-1' } },
     });
 
     const expired = await historyOf(moduleRef, expiredId, (r) => r.state === 'expired', 'expired');
-    expect(timeline(expired)).toEqual(['expired']);
+    expect(timeline(expired)).toEqual(['started', 'expired']);
     expect(expired.error).toMatch(/^expired at /);
 
     const known = new Set([ok.id, flaky.id, doomed.id, later.id, first.id, 'broken-1', expiredId]);
@@ -128,14 +129,24 @@ describe('task history: a scripted workload, then search and get (real Valkey, r
       (page) => page.items.some((item) => !known.has(item.id) && item.state === 'succeeded'),
     );
     const tick = tickPage.items.find((item) => !known.has(item.id))!;
-    expect(timeline((await history.get(tick.id))!)).toEqual(['scheduled', 'succeeded']);
+    expect(timeline((await history.get(tick.id))!)).toEqual(['scheduled', 'started', 'succeeded']);
     tickId = tick.id;
 
     // Redrive the dead one: it succeeds this time.
     redriven = true;
     await expect(moduleRef.get(QueueAdmin).redrive(queue, { ids: [doomed.id] })).resolves.toBe(1);
     const again = await historyOf(moduleRef, doomed.id, (r) => r.state === 'succeeded', 'redriven succeeded');
-    expect(timeline(again)).toEqual(['sent', 'retried', 'promoted', 'dead', 'redriven', 'succeeded']);
+    expect(timeline(again)).toEqual([
+      'sent',
+      'started',
+      'retried',
+      'promoted',
+      'started',
+      'dead',
+      'redriven',
+      'started',
+      'succeeded',
+    ]);
 
     await historyOf(moduleRef, elsewhere.id, (r) => r.state === 'succeeded', 'other queue');
     for (const id of [ok.id, flaky.id, doomed.id, later.id, first.id, tickId]) expected[id] = 'succeeded';

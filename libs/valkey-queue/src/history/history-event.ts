@@ -71,6 +71,7 @@ export function parseHistoryEntry(eventId: string, fields: readonly string[]): H
   }
   if (record.due !== undefined) detail.due = Number(record.due);
   if (record.schedule !== undefined) detail.schedule = record.schedule;
+  if (record.consumer !== undefined) detail.consumer = record.consumer;
   if (!messageId) return undefined;
   const attempt = Number(record.attempts ?? record.attempt);
   const priority = Number(record.priority);

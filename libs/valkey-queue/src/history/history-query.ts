@@ -90,7 +90,39 @@ export async function getHistory(
       WHERE queue = $1 AND message_id = $2 ORDER BY at_ms, event_id`,
     [row.queue, row.id],
   );
-  return toRecord(row, events.rows as EventRow[]);
+  return toRecord(row, placeStarted(events.rows as EventRow[]));
+}
+
+/** Events that make an attempt available to a consumer; each carries the attempt number. */
+const AVAILABLE = new Set(['sent', 'promoted', 'redriven', 'scheduled']);
+
+/**
+ * `started` is written outside the scripts (record-started.ts), so it may reach the stream after the
+ * outcome of its attempt. The timeline shows it where it happened: after the event that made its
+ * attempt available (and after earlier `started` of the same attempt, a redelivery).
+ */
+function placeStarted(events: EventRow[]): EventRow[] {
+  const placed: EventRow[] = [];
+  for (const event of events) {
+    if (event.type !== 'started') {
+      placed.push(event);
+      continue;
+    }
+    let at = -1;
+    for (let index = placed.length - 1; index >= 0; index -= 1) {
+      if (AVAILABLE.has(placed[index].type) && placed[index].attempt === event.attempt) {
+        at = index;
+        break;
+      }
+    }
+    if (at < 0) {
+      placed.push(event);
+      continue;
+    }
+    while (at + 1 < placed.length && placed[at + 1].type === 'started') at += 1;
+    placed.splice(at + 1, 0, event);
+  }
+  return placed;
 }
 
 function toRecord(row: MessageRow, events: EventRow[]): HistoryRecord {
@@ -112,6 +144,7 @@ function toRecord(row: MessageRow, events: EventRow[]): HistoryRecord {
       at: new Date(Number(event.at_ms)),
       ...(event.attempt === null ? {} : { attempt: event.attempt }),
       ...(event.error === null ? {} : { error: event.error }),
+      ...(typeof event.detail?.consumer === 'string' ? { consumer: event.detail.consumer } : {}),
       ...(event.detail === null ? {} : { detail: event.detail }),
     })),
   };

@@ -34,6 +34,7 @@ export async function writeHistoryBatch(
 ): Promise<number> {
   if (events.length === 0) return 0;
   const client = await pool.connect();
+  quietOnServerLoss(client);
   let broken: unknown;
   try {
     await client.query('BEGIN');
@@ -67,6 +68,9 @@ export async function writeHistoryBatch(
   }
 }
 
+/** States a late `started` (see upsertMessages) does not override. */
+const SETTLED = new Set(['succeeded', 'dead', 'broken', 'expired', 'retrying']);
+
 function messageChanges(events: readonly HistoryEvent[]): MessageChange[] {
   const byMessage = new Map<string, MessageChange>();
   const sorted = [...events].sort((a, b) => compareIds(a.eventId, b.eventId));
@@ -83,7 +87,10 @@ function messageChanges(events: readonly HistoryEvent[]): MessageChange[] {
       byMessage.set(event.messageId, change);
     }
     const state = STATE_AFTER[event.type];
-    if (state !== undefined) {
+    if (
+      state !== undefined &&
+      !(state === 'active' && change.state !== undefined && SETTLED.has(change.state))
+    ) {
       change.state = state;
       change.lastEvent = eventOrder(event.eventId);
       change.updatedMs = event.atMs;
@@ -110,7 +117,11 @@ async function upsertMessages(
   changes: readonly MessageChange[],
 ): Promise<void> {
   // A row first seen through an event that sets no state (a duplicate's) starts as waiting.
-  const newer = `excluded.last_event > m.last_event`;
+  // `started` is recorded outside the scripts (record-started.ts), so it may land after the outcome
+  // of an attempt handled quickly (the outcome went on another connection): it never reopens a
+  // finished message nor one waiting for its retry.
+  const settled = [...SETTLED].map((state) => `'${state}'`).join(', ');
+  const newer = `excluded.last_event > m.last_event AND NOT (excluded.state = 'active' AND m.state IN (${settled}))`;
   await client.query(
     `INSERT INTO ${schema}.messages AS m
        (queue, id, state, priority, labels, attempts, created_ms, updated_ms, finished_ms, error, error_lower, last_event)
@@ -144,4 +155,17 @@ async function upsertMessages(
       changes.map((change) => change.lastEvent),
     ],
   );
+}
+
+const quietClients = new WeakSet<object>();
+
+/**
+ * node-postgres emits 'error' on a checked-out client whose server went away (besides rejecting its
+ * query); unheard, that event would crash the process. The query's rejection is what we act on.
+ */
+function quietOnServerLoss(client: object): void {
+  const emitter = client as { on?: (event: 'error', listener: () => void) => unknown };
+  if (quietClients.has(client) || typeof emitter.on !== 'function') return;
+  quietClients.add(client);
+  emitter.on('error', () => undefined);
 }
