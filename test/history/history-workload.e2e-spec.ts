@@ -190,3 +190,53 @@ async function waitForSearch<T>(run: () => Promise<T>, check: (value: T) => bool
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+describe('task history on the list transport (real Valkey, real PostgreSQL)', () => {
+  const valkey = useValkey();
+  const postgres = usePostgres();
+  const queue = uniqueQueue('history-list');
+  let moduleRef: TestingModule;
+
+  @QueueWorker(queue, { transport: 'list', maxRetries: 1, backoff: 10 })
+  class ListWorker {
+    @OnMessage() async handle(message: QueueMessage<{ kind: string }>): Promise<void> {
+      if (message.payload.kind === 'flaky' && message.attempt === 1) throw new Error('flaky first try');
+      if (message.payload.kind === 'doomed') throw new Error(`doomed attempt ${message.attempt}`);
+    }
+    @OnDead() async dead(): Promise<void> {}
+  }
+
+  beforeAll(async () => {
+    moduleRef = await bootWorkers(valkey().url, [ListWorker], {
+      connection: valkey().connection,
+      sender: { transport: 'list' },
+      history: { postgres: { connectionString: postgres().url }, schema: uniqueSchema() },
+    });
+  });
+
+  afterAll(async () => {
+    await moduleRef?.close();
+  });
+
+  it('records sends, starts, retries, delays, dead letters and successes of list messages', async () => {
+    const sender = moduleRef.get(QueueSender);
+    const ok = await sender.send(queue, { kind: 'ok' }, { labels: { tenant: 'acme' } });
+    const flaky = await sender.send(queue, { kind: 'flaky' });
+    const doomed = await sender.send(queue, { kind: 'doomed' });
+    const later = await sender.send(queue, { kind: 'ok' }, { delay: 50 });
+    const [batched] = await sender.sendBatch(queue, [{ kind: 'ok' }]);
+
+    const okRecord = await historyOf(moduleRef, ok.id, (r) => r.state === 'succeeded', 'ok');
+    expect(timeline(okRecord)).toEqual(['sent', 'started', 'succeeded']);
+    expect(okRecord.labels).toEqual({ tenant: 'acme' });
+    const flakyRecord = await historyOf(moduleRef, flaky.id, (r) => r.state === 'succeeded', 'flaky');
+    expect(timeline(flakyRecord)).toEqual(['sent', 'started', 'retried', 'promoted', 'started', 'succeeded']);
+    const doomedRecord = await historyOf(moduleRef, doomed.id, (r) => r.state === 'dead', 'doomed');
+    expect(timeline(doomedRecord)).toEqual(['sent', 'started', 'retried', 'promoted', 'started', 'dead']);
+    expect(doomedRecord).toMatchObject({ attempts: 2, error: 'doomed attempt 2' });
+    const laterRecord = await historyOf(moduleRef, later.id, (r) => r.state === 'succeeded', 'later');
+    expect(timeline(laterRecord)).toEqual(['delayed', 'promoted', 'started', 'succeeded']);
+    const batchRecord = await historyOf(moduleRef, batched.id, (r) => r.state === 'succeeded', 'batch');
+    expect(timeline(batchRecord)).toEqual(['sent', 'started', 'succeeded']);
+  });
+});

@@ -14,9 +14,10 @@ local fired = 0
 for first = 7, #ARGV, width do
   if ARGV[4] == 'list' then
     redis.call('LPUSH', KEYS[3], ARGV[first])
+    recordElementHistory(KEYS[1], 'scheduled', ARGV[first], 'schedule', ARGV[1])
   else
     redis.call('XADD', KEYS[3], '*', unpack(ARGV, first, first + width - 1))
-    recordEntryHistory(KEYS[3], 'scheduled', { unpack(ARGV, first, first + width - 1) }, 'schedule', ARGV[1])
+    recordEntryHistory(KEYS[1], 'scheduled', { unpack(ARGV, first, first + width - 1) }, 'schedule', ARGV[1])
   end
   fired = fired + 1
 end

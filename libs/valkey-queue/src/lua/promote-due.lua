@@ -22,12 +22,13 @@ for _, id in ipairs(due) do
   if body then
     if ARGV[2] == 'list' then
       redis.call('LPUSH', KEYS[3], body)
+      recordElementHistory(KEYS[1], 'promoted', body)
       promoted = promoted + 1
     else
       local fields = decodeBody(body)
       if fields and #fields > 0 then
         redis.call('XADD', KEYS[3], '*', unpack(fields))
-        recordEntryHistory(KEYS[3], 'promoted', fields)
+        recordEntryHistory(KEYS[1], 'promoted', fields)
         promoted = promoted + 1
       else
         redis.call('XADD', KEYS[4], '*', 'id', id, 'reason', 'broken',

@@ -8,11 +8,13 @@
   KEYS[3 + i] idempotency marker (`done:<envelope id>`) of the i-th entry
   ARGV: 2 values per entry: dead-letter stream entry id, list element
   Returns: one status per entry, in order: 1 moved | 0 gone (already moved or trimmed) ]]
+--#include history-event
 local statuses, moved = {}, 0
 for i = 1, #ARGV, 2 do
   local status = 0
   if redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])[1] then
     redis.call('LPUSH', KEYS[2], ARGV[i + 1])
+    recordElementHistory(KEYS[1], 'redriven', ARGV[i + 1])
     redis.call('XDEL', KEYS[1], ARGV[i])
     redis.call('DEL', KEYS[3 + (i + 1) / 2])
     moved = moved + 1

@@ -25,6 +25,7 @@ for i = 6, #ARGV, width do
       recordEntryHistory(KEYS[1], 'sent', { unpack(ARGV, i, i + width - 1) })
     else
       redis.call('LPUSH', KEYS[1], ARGV[i])
+      recordElementHistory(KEYS[1], 'sent', ARGV[i])
     end
     if markerTtl > 0 then redis.call('SET', KEYS[n + 1], '1', 'PX', markerTtl) end
     statuses[n] = 0

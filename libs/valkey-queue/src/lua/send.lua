@@ -52,6 +52,7 @@ elseif mode == 'list' then
   for i = first, last, 1000 do
     redis.call('LPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, last)))
   end
+  for i = first, historyStreamOf(KEYS[2]) and last or 0 do recordElementHistory(KEYS[2], 'sent', ARGV[i]) end
 else
   local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]
   due = ARGV[8] ~= '' and nowMs() + tonumber(ARGV[8]) or tonumber(ARGV[7])

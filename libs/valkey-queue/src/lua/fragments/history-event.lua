@@ -10,10 +10,12 @@
   format). The time is the event entry's id (server clock). ]]
 local historyOn = false
 
--- The history stream of the queue `key` belongs to, or false when history is off.
+-- The history stream of the queue `key` belongs to, or false when history is off. A key outside the
+-- library's layout (a list named by a queueNamer) has no history stream: nothing would drain it.
 local function historyStreamOf(key)
   if not historyOn then return false end
-  return (string.match(key, '^{.-}') or key) .. ':history'
+  local tag = string.match(key, '^{.-}')
+  return tag and tag .. ':history' or false
 end
 
 -- Appends one event about message `id`; `...` are more field/value pairs (values never nil).
@@ -53,4 +55,17 @@ local function recordDeadHistory(key, fields, reason, err, attempts, sourceId)
     raw[#raw + 1] = #fields[j] .. ':' .. fields[j] .. #fields[j + 1] .. ':' .. fields[j + 1]
   end
   recordEntryHistory(key, reason, fields, 'error', err, 'attempts', attempts, 'source', sourceId, 'raw', table.concat(raw))
+end
+
+-- Appends one event about the list-transport message `element` (a JSON object, read only for its
+-- id, attempt, labels and priority: cjson under pcall, so an unreadable element records nothing).
+local function recordElementHistory(key, event, element, ...)
+  if not historyStreamOf(key) then return end
+  local ok, decoded = pcall(cjson.decode, element)
+  if not ok or type(decoded) ~= 'table' or type(decoded.id) ~= 'string' then return end
+  local fields = { 'id', decoded.id }
+  if decoded.attempt ~= nil then fields[#fields + 1] = 'attempt'; fields[#fields + 1] = tostring(decoded.attempt) end
+  if type(decoded.labels) == 'table' then fields[#fields + 1] = 'labels'; fields[#fields + 1] = cjson.encode(decoded.labels) end
+  if type(decoded.labels) == 'string' then fields[#fields + 1] = 'labels'; fields[#fields + 1] = decoded.labels end
+  recordEntryHistory(key, event, fields, ...)
 end
