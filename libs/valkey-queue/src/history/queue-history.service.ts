@@ -18,6 +18,8 @@ import { getHistory, searchHistory } from './history-query.js';
 import type { HistoryPage, HistoryRecord, HistorySearch } from './history-record.interface.js';
 import { HistoryWriter } from './history-writer.js';
 import { loadPg } from './load-pg.js';
+import { registerHistoryGauges } from './history-metrics.js';
+import { ValkeyQueueMetrics } from '../observability/valkey-queue-metrics.service.js';
 
 const HOUSEKEEPING_MS = 3_600_000;
 
@@ -44,11 +46,13 @@ export class QueueHistory implements OnModuleInit, OnApplicationBootstrap, OnApp
   private ownsPool = false;
   private writer?: HistoryWriter;
   private housekeeping?: NodeJS.Timeout;
+  private removeGauges?: () => void;
 
   constructor(
     @Inject(VALKEY_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedValkeyQueueOptions,
     @Inject(VALKEY_QUEUE_CLIENT) private readonly client: Redis | Cluster,
     private readonly workers: WorkerRegistry,
+    private readonly metrics: ValkeyQueueMetrics,
   ) {}
 
   /** Whether `history` is configured. */
@@ -117,12 +121,23 @@ export class QueueHistory implements OnModuleInit, OnApplicationBootstrap, OnApp
     for (const definition of this.workers.definitions()) await this.writer.watch(definition.options.queue);
     await this.writer.discover();
     this.writer.start();
+    const { registry } = this.metrics;
+    const writer = this.writer;
+    if (registry) {
+      this.removeGauges = await registerHistoryGauges(registry, this.options.metrics.prefix, {
+        backlog: () => writer.backlog(),
+        written: () => writer.written,
+        failing: () => writer.lastError !== undefined,
+      });
+    }
     this.housekeeping = setInterval(() => void this.runHousekeeping(), HOUSEKEEPING_MS);
     this.housekeeping.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.housekeeping);
+    this.removeGauges?.();
+    this.removeGauges = undefined;
     await this.writer?.stop();
     if (this.ownsPool) await this.pool?.end().catch(() => undefined);
     this.pool = undefined;
