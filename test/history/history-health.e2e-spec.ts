@@ -53,7 +53,7 @@ describe('task history while PostgreSQL is down: backlog, health and metrics (re
 
     await postgres().kill();
     await send(8);
-    await waitFor(async () => (await health()).error !== undefined, 'the writer to meet the outage');
+    await waitFor(async () => 'error' in (await health()), 'the writer to meet the outage');
     await expect(health()).resolves.toMatchObject({
       status: 'degraded',
       backlog: 8,

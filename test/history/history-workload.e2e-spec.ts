@@ -44,7 +44,7 @@ describe('task history: a scripted workload, then search and get (real Valkey, r
   beforeAll(async () => {
     moduleRef = await bootWorkers(valkey().url, [WorkloadWorker, OtherWorker], {
       connection: valkey().connection,
-      history: { postgres: { connectionString: postgres().url }, schema: uniqueSchema() },
+      history: { postgres: { connectionString: postgres().url }, schema: uniqueSchema(), payloads: 'full' },
     });
     history = moduleRef.get(QueueHistory);
   });
@@ -83,6 +83,7 @@ describe('task history: a scripted workload, then search and get (real Valkey, r
     expect(timeline(okRecord)).toEqual(['sent', 'started', 'succeeded']);
     expect(okRecord.events[1].consumer).toEqual(expect.any(String));
     expect(okRecord.durationMs).toBeGreaterThanOrEqual(0);
+    expect(okRecord.payload).toBe('{"kind":"ok"}');
 
     const flakyRecord = await historyOf(
       moduleRef,
@@ -210,7 +211,11 @@ describe('task history on the list transport (real Valkey, real PostgreSQL)', ()
     moduleRef = await bootWorkers(valkey().url, [ListWorker], {
       connection: valkey().connection,
       sender: { transport: 'list' },
-      history: { postgres: { connectionString: postgres().url }, schema: uniqueSchema() },
+      history: {
+        postgres: { connectionString: postgres().url },
+        schema: uniqueSchema(),
+        payloads: 'truncated',
+      },
     });
   });
 
@@ -224,7 +229,7 @@ describe('task history on the list transport (real Valkey, real PostgreSQL)', ()
     const flaky = await sender.send(queue, { kind: 'flaky' });
     const doomed = await sender.send(queue, { kind: 'doomed' });
     const later = await sender.send(queue, { kind: 'ok' }, { delay: 50 });
-    const [batched] = await sender.sendBatch(queue, [{ kind: 'ok' }]);
+    const [batched] = await sender.sendBatch(queue, [{ kind: 'ok', text: 'x'.repeat(2_000) }]);
 
     const okRecord = await historyOf(moduleRef, ok.id, (r) => r.state === 'succeeded', 'ok');
     expect(timeline(okRecord)).toEqual(['sent', 'started', 'succeeded']);
@@ -238,5 +243,7 @@ describe('task history on the list transport (real Valkey, real PostgreSQL)', ()
     expect(timeline(laterRecord)).toEqual(['delayed', 'promoted', 'started', 'succeeded']);
     const batchRecord = await historyOf(moduleRef, batched.id, (r) => r.state === 'succeeded', 'batch');
     expect(timeline(batchRecord)).toEqual(['sent', 'started', 'succeeded']);
+    expect(batchRecord.payload).toBe(`{"kind":"ok","text":"${'x'.repeat(1024 - 21)}`); // the first 1 KiB
+    expect(okRecord.payload).toBe('{"kind":"ok"}');
   });
 });

@@ -97,4 +97,20 @@ describe('fragment history-event: scripts append history events only in their hi
     ]);
     expect(Number(recorded[2].due)).toBeLessThanOrEqual(now);
   });
+
+  it('adds the payload to sent events in the payloads variant', async () => {
+    const withPayloads = rawClient(valkey().url);
+    useHistoryScripts(withPayloads, { payloads: true });
+    const { keys } = await lifecycle(withPayloads);
+    const recorded = await events(withPayloads, keys.tag);
+    withPayloads.disconnect();
+    expect(recorded[0]).toEqual({
+      e: 'sent',
+      id: 'ok-1',
+      payload: 'p',
+      attempt: '1',
+      labels: '{"tenant":"acme"}',
+    });
+    expect(recorded.slice(1).filter((event) => 'payload' in event)).toEqual([]);
+  });
 });

@@ -48,7 +48,8 @@ import { useHistoryScripts } from './lua/lua-scripts.js';
       provide: ValkeyConnection,
       useFactory: async (options: ResolvedValkeyQueueOptions) => {
         const connection = await ValkeyConnection.open(options.connection);
-        if (options.history) useHistoryScripts(connection.client);
+        if (options.history)
+          useHistoryScripts(connection.client, { payloads: options.history.payloads !== 'none' });
         return connection;
       },
       inject: [VALKEY_QUEUE_RESOLVED_OPTIONS],

@@ -12,6 +12,8 @@ export interface HistoryEvent {
   labels?: Record<string, string>;
   priority?: number;
   detail?: Record<string, unknown>;
+  /** The encoded payload (`sent` and `scheduled`, with `history.payloads` other than 'none'). */
+  payload?: string;
 }
 
 /** What each event type makes of the message's state; undefined: the state is unchanged. */
@@ -85,6 +87,7 @@ export function parseHistoryEntry(eventId: string, fields: readonly string[]): H
     labels: parseLabels(record.labels),
     priority: Number.isInteger(priority) ? priority : undefined,
     detail: Object.keys(detail).length > 0 ? detail : undefined,
+    payload: record.payload,
   };
 }
 

@@ -17,6 +17,7 @@ interface MessageChange {
   updatedMs: number;
   finishedMs?: number;
   error?: string;
+  payload?: Buffer;
 }
 
 /**
@@ -31,6 +32,7 @@ export async function writeHistoryBatch(
   schema: string,
   queue: string,
   events: readonly HistoryEvent[],
+  payloadBytes = Infinity,
 ): Promise<number> {
   if (events.length === 0) return 0;
   const client = await pool.connect();
@@ -54,7 +56,10 @@ export async function writeHistoryBatch(
       ],
     );
     const inserted = new Set((rows as InsertedRow[]).map((row) => row.event_id));
-    const changes = messageChanges(events.filter((event) => inserted.has(event.eventId)));
+    const changes = messageChanges(
+      events.filter((event) => inserted.has(event.eventId)),
+      payloadBytes,
+    );
     if (changes.length > 0) await upsertMessages(client, schema, queue, changes);
     await client.query('COMMIT');
     return inserted.size;
@@ -71,7 +76,7 @@ export async function writeHistoryBatch(
 /** States a late `started` (see upsertMessages) does not override. */
 const SETTLED = new Set(['succeeded', 'dead', 'broken', 'expired', 'retrying']);
 
-function messageChanges(events: readonly HistoryEvent[]): MessageChange[] {
+function messageChanges(events: readonly HistoryEvent[], payloadBytes: number): MessageChange[] {
   const byMessage = new Map<string, MessageChange>();
   const sorted = [...events].sort((a, b) => compareIds(a.eventId, b.eventId));
   for (const event of sorted) {
@@ -100,6 +105,10 @@ function messageChanges(events: readonly HistoryEvent[]): MessageChange[] {
     if (event.attempt !== undefined) change.attempts = Math.max(change.attempts, event.attempt);
     if (event.error !== undefined) change.error = event.error;
     if (FINAL_TYPES.has(event.type)) change.finishedMs = event.atMs;
+    if (event.payload !== undefined && change.payload === undefined) {
+      const bytes = Buffer.from(event.payload, 'utf8');
+      change.payload = bytes.length > payloadBytes ? bytes.subarray(0, payloadBytes) : bytes;
+    }
   }
   return [...byMessage.values()];
 }
@@ -124,12 +133,13 @@ async function upsertMessages(
   const newer = `excluded.last_event > m.last_event AND NOT (excluded.state = 'active' AND m.state IN (${settled}))`;
   await client.query(
     `INSERT INTO ${schema}.messages AS m
-       (queue, id, state, priority, labels, attempts, created_ms, updated_ms, finished_ms, error, error_lower, last_event)
+       (queue, id, state, priority, labels, attempts, created_ms, updated_ms, finished_ms, error, error_lower,
+        last_event, payload)
      SELECT $1, id, coalesce(state, 'waiting'), coalesce(priority, 0), coalesce(labels, '{}'), attempts,
-            created_ms, updated_ms, finished_ms, error, lower(error), last_event
+            created_ms, updated_ms, finished_ms, error, lower(error), last_event, payload
        FROM unnest($2::text[], $3::text[], $4::int[], $5::jsonb[], $6::int[], $7::bigint[], $8::bigint[],
-                   $9::bigint[], $10::text[], $11::numeric[])
-         AS c(id, state, priority, labels, attempts, created_ms, updated_ms, finished_ms, error, last_event)
+                   $9::bigint[], $10::text[], $11::numeric[], $12::bytea[])
+         AS c(id, state, priority, labels, attempts, created_ms, updated_ms, finished_ms, error, last_event, payload)
      ON CONFLICT (queue, id) DO UPDATE SET
        state = CASE WHEN ${newer} THEN excluded.state ELSE m.state END,
        updated_ms = CASE WHEN ${newer} THEN excluded.updated_ms ELSE m.updated_ms END,
@@ -140,7 +150,8 @@ async function upsertMessages(
        created_ms = least(m.created_ms, excluded.created_ms),
        finished_ms = CASE WHEN ${newer} THEN excluded.finished_ms ELSE m.finished_ms END,
        error = coalesce(CASE WHEN ${newer} THEN excluded.error END, m.error),
-       error_lower = coalesce(CASE WHEN ${newer} THEN excluded.error_lower END, m.error_lower)`,
+       error_lower = coalesce(CASE WHEN ${newer} THEN excluded.error_lower END, m.error_lower),
+       payload = coalesce(m.payload, excluded.payload)`,
     [
       queue,
       changes.map((change) => change.id),
@@ -153,6 +164,7 @@ async function upsertMessages(
       changes.map((change) => change.finishedMs ?? null),
       changes.map((change) => change.error ?? null),
       changes.map((change) => change.lastEvent),
+      changes.map((change) => change.payload ?? null),
     ],
   );
 }

@@ -45,6 +45,8 @@ export class HistoryWriter {
     private readonly prefix: string,
     private readonly schema: string,
     private readonly consumer: string,
+    /** Bytes of a payload kept (history.payloads 'truncated'); Infinity keeps it whole. */
+    private readonly payloadBytes = Infinity,
   ) {}
 
   /** Turns history on for `queue` (creates its stream and group) and drains it from now on. */
@@ -157,7 +159,7 @@ export class HistoryWriter {
       const events = entries
         .map(([id, fields]) => (fields ? parseHistoryEntry(id, fields) : undefined))
         .filter((event): event is HistoryEvent => event !== undefined);
-      this.written += await writeHistoryBatch(this.pool, this.schema, queue, events);
+      this.written += await writeHistoryBatch(this.pool, this.schema, queue, events, this.payloadBytes);
       const ids = entries.map(([id]) => id);
       await this.client
         .pipeline()

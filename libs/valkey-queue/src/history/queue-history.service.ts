@@ -18,6 +18,7 @@ import { getHistory, searchHistory } from './history-query.js';
 import type { HistoryPage, HistoryRecord, HistorySearch } from './history-record.interface.js';
 import { HistoryWriter } from './history-writer.js';
 import { loadPg } from './load-pg.js';
+import { TRUNCATED_PAYLOAD_BYTES } from '../config/history-options.schema.js';
 import { registerHistoryGauges } from './history-metrics.js';
 import { ValkeyQueueMetrics } from '../observability/valkey-queue-metrics.service.js';
 
@@ -113,6 +114,7 @@ export class QueueHistory implements OnModuleInit, OnApplicationBootstrap, OnApp
       this.options.prefix,
       history.schema,
       `${consumerName(undefined).name}-history`,
+      history.payloads === 'truncated' ? TRUNCATED_PAYLOAD_BYTES : Infinity,
     );
   }
 

@@ -3,12 +3,15 @@
   Whether history is on is part of the script's text: the line below reads `false` in the scripts as
   loaded, and a module configured with `history` defines its commands with it set to `true`
   (lua-scripts.ts, withHistory), so with history off no command is run and nothing is written.
+  Likewise `historyPayloads` (history.payloads other than 'none'): `sent` and `scheduled` events then
+  carry the message's payload.
   The stream's name is the hash tag of a key the script was given plus `:history`, so it is always
   in the same cluster slot as that key (the history writer finds these streams by SCAN).
   Event fields: `e` type, `id` envelope id, then optional `attempt`, `error`, `labels`, `priority`,
   `due`, `of` (the message a duplicate matched), `raw` (a broken entry's fields, in the delayed-body
   format). The time is the event entry's id (server clock). ]]
 local historyOn = false
+local historyPayloads = false
 
 -- The history stream of the queue `key` belongs to, or false when history is off. A key outside the
 -- library's layout (a list named by a queueNamer) has no history stream: nothing would drain it.
@@ -31,6 +34,7 @@ local function recordEntryHistory(key, event, fields, ...)
   if not stream then return end
   local event_fields = { 'e', event }
   local kept = { id = true, attempt = true, labels = true, priority = true }
+  if historyPayloads and (event == 'sent' or event == 'scheduled') then kept.payload = true end
   for j = 1, #fields - 1, 2 do
     if kept[fields[j]] then
       event_fields[#event_fields + 1] = fields[j]
@@ -67,5 +71,11 @@ local function recordElementHistory(key, event, element, ...)
   if decoded.attempt ~= nil then fields[#fields + 1] = 'attempt'; fields[#fields + 1] = tostring(decoded.attempt) end
   if type(decoded.labels) == 'table' then fields[#fields + 1] = 'labels'; fields[#fields + 1] = cjson.encode(decoded.labels) end
   if type(decoded.labels) == 'string' then fields[#fields + 1] = 'labels'; fields[#fields + 1] = decoded.labels end
+  if historyPayloads and decoded.payload ~= nil then
+    -- A list element holds its payload as JSON: read back, it is re-encoded (key order may change).
+    local payload = decoded.payload
+    fields[#fields + 1] = 'payload'
+    fields[#fields + 1] = type(payload) == 'string' and payload or cjson.encode(payload)
+  end
   recordEntryHistory(key, event, fields, ...)
 end
