@@ -99,10 +99,10 @@ const AVAILABLE = new Set(['sent', 'promoted', 'redriven', 'scheduled']);
 /**
  * `started` is written outside the scripts (record-started.ts), so it may reach the stream after the
  * outcome of its attempt. The timeline shows it where it happened: after the event that made its
- * attempt available (and after earlier `started` of the same attempt, a redelivery).
+ * attempt available (and after earlier `started` of the same attempt, a redelivery). @internal
  */
-function placeStarted(events: EventRow[]): EventRow[] {
-  const placed: EventRow[] = [];
+export function placeStarted<T extends Pick<EventRow, 'type' | 'attempt'>>(events: T[]): T[] {
+  const placed: T[] = [];
   for (const event of events) {
     if (event.type !== 'started') {
       placed.push(event);
