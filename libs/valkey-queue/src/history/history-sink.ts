@@ -110,7 +110,8 @@ function messageChanges(events: readonly HistoryEvent[], payloadBytes: number): 
       change.payload = bytes.length > payloadBytes ? bytes.subarray(0, payloadBytes) : bytes;
     }
   }
-  return [...byMessage.values()];
+  // One lock order for every transaction, so concurrent batches never deadlock on message rows.
+  return [...byMessage.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 const compareIds = (a: string, b: string): number => {

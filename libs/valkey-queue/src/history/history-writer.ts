@@ -8,6 +8,8 @@ import { writeHistoryBatch } from './history-sink.js';
 /** The consumer group every app instance's writer shares, per history stream. */
 export const HISTORY_GROUP = 'history-writer';
 const BATCH = 1_000;
+/** Transactions one writer runs at once on one stream (the pool holds 4 connections). */
+const WRITES_IN_FLIGHT = 3;
 const IDLE_POLL_MS = 200;
 const MAX_BACKOFF_MS = 5_000;
 /** Entries pending this long to another writer are taken over (that writer is presumed dead). */
@@ -144,31 +146,53 @@ export class HistoryWriter {
 
   private async drainQueue(queue: string, state: { key: string; ownPending: boolean }): Promise<number> {
     let total = 0;
+    // New batches are written while the next is read, up to WRITES_IN_FLIGHT transactions at once.
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    const settle = async (): Promise<void> => {
+      await Promise.all(inFlight);
+      if (failure !== undefined) throw failure;
+    };
     for (;;) {
-      // Our own pending entries first (a batch whose commit failed), then new ones.
+      if (failure !== undefined) await settle();
+      // Our own pending entries first (a batch whose commit failed), alone; then new ones.
+      if (state.ownPending) await settle();
       const from = state.ownPending ? '0' : '>';
       const reply = (await this.client.xreadgroup(
         'GROUP', HISTORY_GROUP, this.consumer, 'COUNT', BATCH, 'STREAMS', state.key, from,
       )) as [string, StreamEntries][] | null; // prettier-ignore
       const entries = reply?.[0]?.[1] ?? [];
       if (entries.length === 0) {
-        if (!state.ownPending) return total;
+        if (!state.ownPending) break;
         state.ownPending = false;
         continue;
       }
-      const events = entries
-        .map(([id, fields]) => (fields ? parseHistoryEntry(id, fields) : undefined))
-        .filter((event): event is HistoryEvent => event !== undefined);
-      this.written += await writeHistoryBatch(this.pool, this.schema, queue, events, this.payloadBytes);
-      const ids = entries.map(([id]) => id);
-      await this.client
-        .pipeline()
-        .xack(state.key, HISTORY_GROUP, ...ids)
-        .xdel(state.key, ...ids)
-        .exec();
       total += entries.length;
-      if (entries.length < BATCH && !state.ownPending) return total;
+      const write = this.writeBatch(queue, state.key, entries).catch((error: unknown) => {
+        state.ownPending = true;
+        failure ??= error;
+      });
+      inFlight.add(write);
+      void write.finally(() => inFlight.delete(write));
+      if (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+      if (entries.length < BATCH && !state.ownPending) break;
     }
+    await settle();
+    return total;
+  }
+
+  /** Writes one batch in one transaction, then acks and deletes its entries. */
+  private async writeBatch(queue: string, key: string, entries: StreamEntries): Promise<void> {
+    const events = entries
+      .map(([id, fields]) => (fields ? parseHistoryEntry(id, fields) : undefined))
+      .filter((event): event is HistoryEvent => event !== undefined);
+    this.written += await writeHistoryBatch(this.pool, this.schema, queue, events, this.payloadBytes);
+    const ids = entries.map(([id]) => id);
+    await this.client
+      .pipeline()
+      .xack(key, HISTORY_GROUP, ...ids)
+      .xdel(key, ...ids)
+      .exec();
   }
 
   private pause(ms: number): Promise<void> {
