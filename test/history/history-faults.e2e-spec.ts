@@ -73,6 +73,26 @@ describe('task history under faults: every event in PostgreSQL exactly once (rea
     expect((await history.status()).error).toBeUndefined();
   });
 
+  it('PostgreSQL down at boot: the app starts, events wait, and the schema and rows arrive once it answers', async () => {
+    const queue = uniqueQueue('history-boot');
+    const schema = uniqueSchema();
+    await postgres().kill();
+    const moduleRef = await boot([], schema);
+    const history = moduleRef.get(QueueHistory);
+    await history.watch(queue);
+    const sent = await moduleRef.get(QueueSender).sendBatch(queue, [{ n: 1 }, { n: 2 }]);
+    await expect(history.status()).resolves.toMatchObject({ backlog: 2 });
+    await postgres().restart();
+    await waitFor(async () => (await history.status()).backlog === 0, 'the catch-up', 30_000);
+    const rows = await sql<{ id: string; state: string }>(
+      postgres().url,
+      `SELECT id, state FROM ${schema}.messages`,
+    );
+    expect(rows.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      sent.map(({ id }) => ({ id, state: 'waiting' })),
+    );
+  });
+
   it('two app instances writing at once share the work and write nothing twice', async () => {
     const queue = uniqueQueue('history-two');
     const schema = uniqueSchema();

@@ -49,6 +49,8 @@ export class HistoryWriter {
     private readonly consumer: string,
     /** Bytes of a payload kept (history.payloads 'truncated'); Infinity keeps it whole. */
     private readonly payloadBytes = Infinity,
+    /** Run (until it succeeds) before the first write: the schema migration, when it failed at boot. */
+    private prepare?: () => Promise<void>,
   ) {}
 
   /** Turns history on for `queue` (creates its stream and group) and drains it from now on. */
@@ -111,6 +113,10 @@ export class HistoryWriter {
     while (this.running) {
       let moved = 0;
       try {
+        if (this.prepare) {
+          await this.prepare();
+          this.prepare = undefined;
+        }
         await this.housekeeping();
         moved = await this.drainOnce();
         if (this.lastError) this.logger.log('PostgreSQL is back: history writing resumed');
@@ -123,7 +129,9 @@ export class HistoryWriter {
         for (const state of this.queues.values()) state.ownPending = true;
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
-      if (moved === 0 || this.lastError) await this.pause(this.lastError ? backoff : IDLE_POLL_MS);
+      // A partial batch means the writer keeps up: wait for events to gather rather than run a
+      // transaction per handful of them (each costs about as much as a full one).
+      if (moved < BATCH || this.lastError) await this.pause(this.lastError ? backoff : IDLE_POLL_MS);
     }
   }
 

@@ -48,6 +48,7 @@ export class QueueHistory implements OnModuleInit, OnApplicationBootstrap, OnApp
   private writer?: HistoryWriter;
   private housekeeping?: NodeJS.Timeout;
   private removeGauges?: () => void;
+  private housekeepingRun?: Promise<void>;
 
   constructor(
     @Inject(VALKEY_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedValkeyQueueOptions,
@@ -107,7 +108,17 @@ export class QueueHistory implements OnModuleInit, OnApplicationBootstrap, OnApp
       this.pool = pool;
       this.ownsPool = true;
     }
-    await migrateHistorySchema(this.pool, history.schema);
+    const pool = this.pool;
+    const migrate = (): Promise<void> => migrateHistorySchema(pool, history.schema);
+    // PostgreSQL down at boot does not stop the app: events wait in Valkey, and the writer migrates
+    // the schema once PostgreSQL answers, before it writes anything.
+    const pending = await migrate().then(
+      () => undefined,
+      (error: unknown) => {
+        this.logger.warn(`PostgreSQL is unreachable, history events wait in Valkey: ${String(error)}`);
+        return migrate;
+      },
+    );
     this.writer = new HistoryWriter(
       this.client,
       this.pool,
@@ -115,6 +126,7 @@ export class QueueHistory implements OnModuleInit, OnApplicationBootstrap, OnApp
       history.schema,
       `${consumerName(undefined).name}-history`,
       history.payloads === 'truncated' ? TRUNCATED_PAYLOAD_BYTES : Infinity,
+      pending,
     );
   }
 
@@ -132,7 +144,10 @@ export class QueueHistory implements OnModuleInit, OnApplicationBootstrap, OnApp
         failing: () => writer.lastError !== undefined,
       });
     }
-    this.housekeeping = setInterval(() => void this.runHousekeeping(), HOUSEKEEPING_MS);
+    this.housekeepingRun = this.runHousekeeping();
+    this.housekeeping = setInterval(() => {
+      this.housekeepingRun = this.runHousekeeping();
+    }, HOUSEKEEPING_MS);
     this.housekeeping.unref();
   }
 
@@ -141,6 +156,7 @@ export class QueueHistory implements OnModuleInit, OnApplicationBootstrap, OnApp
     this.removeGauges?.();
     this.removeGauges = undefined;
     await this.writer?.stop();
+    await this.housekeepingRun;
     if (this.ownsPool) await this.pool?.end().catch(() => undefined);
     this.pool = undefined;
   }
