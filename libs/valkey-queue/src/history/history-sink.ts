@@ -78,8 +78,8 @@ const SETTLED = new Set(['succeeded', 'dead', 'broken', 'expired', 'retrying']);
 
 function messageChanges(events: readonly HistoryEvent[], payloadBytes: number): MessageChange[] {
   const byMessage = new Map<string, MessageChange>();
-  const sorted = [...events].sort((a, b) => compareIds(a.eventId, b.eventId));
-  for (const event of sorted) {
+  // A batch is one XREADGROUP reply: its events are in stream order already.
+  for (const event of events) {
     let change = byMessage.get(event.messageId);
     if (!change) {
       change = {
@@ -113,12 +113,6 @@ function messageChanges(events: readonly HistoryEvent[], payloadBytes: number): 
   // One lock order for every transaction, so concurrent batches never deadlock on message rows.
   return [...byMessage.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
-
-const compareIds = (a: string, b: string): number => {
-  const [aMs, aSeq] = a.split('-').map(Number);
-  const [bMs, bSeq] = b.split('-').map(Number);
-  return aMs - bMs || aSeq - bSeq;
-};
 
 async function upsertMessages(
   client: Awaited<ReturnType<HistoryPool['connect']>>,
