@@ -77,7 +77,10 @@ describe('history options', () => {
         VALKEY_QUEUE_HISTORY_MAX_BACKLOG: '5000',
       }).history,
     ).toEqual({ postgres, schema: 'audit', retention: '7d', payloads: 'truncated', maxBacklog: 5000 });
-    expect(loadValkeyQueueOptionsFromEnv({ VALKEY_QUEUE_HISTORY_SCHEMA: 'audit' }).history).toBeUndefined();
+    expect(loadValkeyQueueOptionsFromEnv({}).history).toBeUndefined();
+    expect(() => loadValkeyQueueOptionsFromEnv({ VALKEY_QUEUE_HISTORY_SCHEMA: 'audit' })).toThrow(
+      /VALKEY_QUEUE_HISTORY_URL/,
+    );
     expect(() =>
       loadValkeyQueueOptionsFromEnv({
         VALKEY_QUEUE_HISTORY_URL: 'postgres://x',

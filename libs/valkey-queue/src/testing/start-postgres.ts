@@ -1,5 +1,5 @@
-import { loadTestcontainers } from '../container-server.js';
-import { ValkeyHarnessError } from '../valkey-harness.error.js';
+import { loadTestcontainers } from './container-server.js';
+import { ValkeyHarnessError } from './valkey-harness.error.js';
 import { startBinaryPostgres } from './binary-postgres.js';
 import { startContainerPostgres } from './container-postgres.js';
 import { findPostgresBinaries } from './find-postgres-binaries.js';

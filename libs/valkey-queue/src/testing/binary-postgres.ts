@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chown, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deferred } from '../deferred.js';
-import { inTempDir, onFreePort } from '../launch.js';
-import { trackServerProcess } from '../process-registry.js';
-import { ValkeyHarnessError, ValkeyStartupError } from '../valkey-harness.error.js';
+import { deferred } from './deferred.js';
+import { inTempDir, onFreePort } from './launch.js';
+import { trackServerProcess } from './process-registry.js';
+import { ValkeyHarnessError, ValkeyStartupError } from './valkey-harness.error.js';
 import type { PostgresBinaries } from './find-postgres-binaries.js';
 import type { StartedPostgres } from './start-postgres.types.js';
 

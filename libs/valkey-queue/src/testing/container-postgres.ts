@@ -1,6 +1,6 @@
 import type { StartedTestContainer } from 'testcontainers';
-import type { loadTestcontainers } from '../container-server.js';
-import { ValkeyHarnessError } from '../valkey-harness.error.js';
+import type { loadTestcontainers } from './container-server.js';
+import { ValkeyHarnessError } from './valkey-harness.error.js';
 import type { StartedPostgres } from './start-postgres.types.js';
 
 /** Image run when no PostgreSQL binary is installed. */

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, readdir } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { ValkeyHarnessError } from '../valkey-harness.error.js';
+import { ValkeyHarnessError } from './valkey-harness.error.js';
 
 /** Where Debian's `postgresql-<n>` packages put their server binaries (not on PATH). */
 const DEBIAN_ROOT = '/usr/lib/postgresql';
