@@ -8,6 +8,7 @@ import { renderReport, type Environment } from './report.js';
 import { runScenario, type ScenarioResult } from './runner.js';
 import type { Scenario } from './scenario.js';
 import * as registered from './scenarios/index.js';
+import { stopHistoryPostgres } from './scenarios/history.js';
 
 interface Flags {
   quick: boolean;
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
   } finally {
     await admin.quit();
     await server.stop();
+    await stopHistoryPostgres();
   }
 }
 

@@ -25,6 +25,7 @@ export const LAYERS = [
   ['sender', 'ownership'],
   ['workers'],
   ['scheduler'],
+  ['history'],
   ['health'],
   ['valkey-queue.module-definition.ts', 'valkey-queue.module.ts', 'lifecycle', 'index.ts'],
   ['dashboard'],

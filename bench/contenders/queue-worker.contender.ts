@@ -73,6 +73,7 @@ export function prefilledQueueWorker(
   concurrency: number,
   handle: BenchHandler = () => undefined,
   worker: WorkerOptions = {},
+  module: Partial<ValkeyQueueOptions> = {},
 ): Contender {
   return {
     name: '@QueueWorker',
@@ -90,6 +91,7 @@ export function prefilledQueueWorker(
           handled.count();
         },
         { concurrency, ...worker },
+        module,
       );
       return {
         async run() {

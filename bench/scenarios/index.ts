@@ -12,3 +12,8 @@ export { default as delayedLateness } from './delayed-lateness.js';
 export { default as clusterScaling } from './cluster-scaling.js';
 export { default as observabilityOverhead } from './observability-overhead.js';
 export { default as priority } from './priority.js';
+export {
+  default as historyConsume,
+  writerRate as historyWriter,
+  searchLatency as historySearch,
+} from './history.js';

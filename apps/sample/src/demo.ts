@@ -1,7 +1,13 @@
 import 'reflect-metadata';
 import './demo/demo-env.js';
 import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
-import { startValkey, type StartedValkey } from 'nestjs-valkey-queue/testing';
+import { QueueHistory } from 'nestjs-valkey-queue';
+import {
+  startPostgres,
+  startValkey,
+  type StartedPostgres,
+  type StartedValkey,
+} from 'nestjs-valkey-queue/testing';
 import { ActivityFeed, ActivityLog } from './activity/activity.log.js';
 import { AppModule } from './app.module.js';
 import { bootstrap } from './bootstrap.js';
@@ -37,6 +43,7 @@ const feed = new ActivityFeed();
 const metrics = new DemoMetrics();
 const instances: DemoInstance[] = [];
 let valkey: StartedValkey | undefined;
+let postgres: StartedPostgres | undefined;
 
 // The demo stops its apps, then the server, on the first signal. The apps' own shutdown hooks stay
 // off: they re-raise the signal when done, which would end the process before the server is stopped.
@@ -45,6 +52,7 @@ const stop = (): Promise<void> =>
   (stopping ??= (async () => {
     await Promise.allSettled(instances.map(({ app }) => app.close()));
     await valkey?.stop();
+    await postgres?.stop();
   })());
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
@@ -85,6 +93,11 @@ if (process.env.VALKEY_URL) {
   });
   process.env.VALKEY_QUEUE_URL = valkey.url;
 }
+// Task history on an embedded PostgreSQL when one is installed (or DATABASE_URL, or Docker).
+if (!process.env.VALKEY_QUEUE_HISTORY_URL) {
+  postgres = await startPostgres().catch(() => undefined);
+  if (postgres) process.env.VALKEY_QUEUE_HISTORY_URL = postgres.url;
+}
 
 for (const [name, listenOn] of [
   ['instance A', port],
@@ -123,6 +136,7 @@ console.log(
     '',
     `Valkey: ${process.env.VALKEY_QUEUE_URL} (${embedded})`,
     `Dashboard: ${url}${DASHBOARD_PATH} (user ${dashboardCredentials.username}, password ${dashboardCredentials.password})`,
+    await historyLine(),
     ...(exitWhenDone
       ? []
       : [
@@ -142,4 +156,18 @@ console.log(
 if (exitWhenDone) {
   await stop();
   process.exitCode = checks.every(({ ok }) => ok) ? 0 : 1;
+}
+
+/** What the task history recorded, or how to turn it on. */
+async function historyLine(): Promise<string> {
+  const history = instances[0].app.get(QueueHistory);
+  if (!history.enabled)
+    return 'History: off (install PostgreSQL, e.g. apt-get install postgresql, or set DATABASE_URL, to record it)';
+  await history.flush();
+  const { items } = await history.search({ limit: 1000 });
+  const where =
+    postgres?.pid === undefined
+      ? process.env.VALKEY_QUEUE_HISTORY_URL
+      : `embedded, pid ${postgres.pid}, stopped on exit`;
+  return `History: ${items.length} messages recorded in PostgreSQL (${where})`;
 }

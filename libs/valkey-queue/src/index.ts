@@ -43,3 +43,16 @@ export { ValkeyQueueMetrics } from './observability/valkey-queue-metrics.service
 export type { MetricsOptions, MetricsRegistry } from './interfaces/metrics-options.interface.js';
 export type { TracingOptions } from './interfaces/tracing-options.interface.js';
 export type * from './interfaces/peek.interface.js';
+export { QueueHistory, HistoryNotConfiguredError } from './history/queue-history.service.js';
+export type {
+  HistoryPage,
+  HistoryRecord,
+  HistorySearch,
+  HistoryState,
+  HistoryTimelineEvent,
+} from './history/history-record.interface.js';
+export type {
+  HistoryOptions,
+  HistoryPool,
+  HistoryPostgresOptions,
+} from './interfaces/history-options.interface.js';

@@ -31,6 +31,8 @@ import {
   type MetricsFeeds,
 } from './observability/valkey-queue-metrics.service.js';
 import { FailedBootstrapCleanup } from './lifecycle/failed-bootstrap-cleanup.js';
+import { QueueHistory } from './history/queue-history.service.js';
+import { useHistoryScripts } from './lua/lua-scripts.js';
 
 /**
  * The root module: `ValkeyQueueModule.forRoot(options)` or `.forRootAsync({ useFactory, inject,
@@ -44,7 +46,12 @@ import { FailedBootstrapCleanup } from './lifecycle/failed-bootstrap-cleanup.js'
     { provide: VALKEY_QUEUE_RESOLVED_OPTIONS, useFactory: validateOptions, inject: [VALKEY_QUEUE_OPTIONS] },
     {
       provide: ValkeyConnection,
-      useFactory: (options: ResolvedValkeyQueueOptions) => ValkeyConnection.open(options.connection),
+      useFactory: async (options: ResolvedValkeyQueueOptions) => {
+        const connection = await ValkeyConnection.open(options.connection);
+        if (options.history)
+          useHistoryScripts(connection.client, { payloads: options.history.payloads !== 'none' });
+        return connection;
+      },
       inject: [VALKEY_QUEUE_RESOLVED_OPTIONS],
     },
     {
@@ -77,6 +84,7 @@ import { FailedBootstrapCleanup } from './lifecycle/failed-bootstrap-cleanup.js'
       inject: [SenderResilience, WorkerRegistry],
     },
     { provide: BOOTSTRAP_CLEANUP, useClass: FailedBootstrapCleanup },
+    QueueHistory,
   ],
   exports: [
     VALKEY_QUEUE_CLIENT,
@@ -92,6 +100,7 @@ import { FailedBootstrapCleanup } from './lifecycle/failed-bootstrap-cleanup.js'
     StreamOwnershipService,
     OwnershipFence,
     ValkeyQueueMetrics,
+    QueueHistory,
   ],
 })
 export class ValkeyQueueModule extends ConfigurableModuleClass {

@@ -3,6 +3,7 @@ import type { ConnectionOptions, TlsConnectionOptions } from '../interfaces/conn
 import type { ValkeyQueueOptions } from '../interfaces/valkey-queue-options.interface.js';
 import { loadSenderDefaultsFromEnv } from './load-sender-env.js';
 import { loadMetricsOptionsFromEnv } from './load-metrics-env.js';
+import { loadHistoryOptionsFromEnv } from './load-history-env.js';
 import { withoutUndefined } from '../utils/objects.util.js';
 import { loadWorkerDefaultsFromEnv } from './load-worker-env.js';
 import { parseAddressList, parseBoolean, parseDuration, parseEnum, parseInteger } from './env-parsers.js';
@@ -56,6 +57,7 @@ export function loadValkeyQueueOptionsFromEnv(env: NodeJS.ProcessEnv = process.e
     worker: loadWorkerDefaultsFromEnv(parsed),
     metrics: loadMetricsOptionsFromEnv(parsed),
     tracing: loadTracingFromEnv(parsed),
+    history: loadHistoryOptionsFromEnv(parsed),
   });
 }
 

@@ -21,6 +21,7 @@ import { WorkerDefaultsSchema } from './worker-options.schema.js';
 import { OwnershipSchema } from './ownership-options.schema.js';
 import { MetricsSchema } from './metrics-options.schema.js';
 import { TracingSchema } from './tracing-options.schema.js';
+import { HistorySchema } from './history-options.schema.js';
 
 /**
  * class-validator schemas mirroring the public option interfaces. They are internal: users write
@@ -108,4 +109,6 @@ export class ValkeyQueueOptionsSchema {
   @IsOptional() @ValidateNested() metrics?: MetricsSchema;
 
   @IsOptional() @ValidateNested() tracing?: TracingSchema;
+
+  @IsOptional() @ValidateNested() history?: HistorySchema;
 }

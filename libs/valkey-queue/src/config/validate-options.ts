@@ -33,6 +33,12 @@ import {
   type ResolvedMetricsOptions,
 } from './metrics-options.schema.js';
 import { TracingSchema, type ResolvedTracingOptions } from './tracing-options.schema.js';
+import {
+  HistorySchema,
+  historyRuleIssues,
+  resolveHistoryOptions,
+  type ResolvedHistoryOptions,
+} from './history-options.schema.js';
 
 /** Connection options after validation: the URL is unpacked into fields and defaults are applied. */
 export type ResolvedConnectionOptions = Omit<ConnectionOptions, 'url' | 'reconnect'> &
@@ -51,6 +57,8 @@ export interface ResolvedValkeyQueueOptions {
   ownership?: ResolvedOwnershipOptions;
   metrics: ResolvedMetricsOptions;
   tracing: ResolvedTracingOptions;
+  /** Task history; undefined when not configured (nothing loaded, written or read). */
+  history?: ResolvedHistoryOptions;
 }
 
 export const DEFAULT_PREFIX = 'vq';
@@ -70,6 +78,7 @@ export function validateOptions(options: ValkeyQueueOptions): ResolvedValkeyQueu
   if (issues.length === 0) issues.push(...senderRuleIssues(options.sender));
   if (issues.length === 0) issues.push(...ownershipRuleIssues(options.ownership));
   if (issues.length === 0) issues.push(...metricsRuleIssues(options.metrics));
+  if (issues.length === 0) issues.push(...historyRuleIssues(options.history));
   if (issues.length > 0) throw new InvalidOptionsError(issues);
   return {
     prefix: options.prefix ?? DEFAULT_PREFIX,
@@ -80,6 +89,7 @@ export function validateOptions(options: ValkeyQueueOptions): ResolvedValkeyQueu
     ownership: resolveOwnershipOptions(options.ownership),
     metrics: resolveMetricsOptions(options.metrics),
     tracing: { enabled: options.tracing?.enabled ?? true },
+    history: resolveHistoryOptions(options.history),
   };
 }
 
@@ -95,6 +105,7 @@ function schemaIssues(options: unknown): InvalidOption[] {
   if (isPlainObject(options.ownership)) schema.ownership = toSchema(OwnershipSchema, options.ownership);
   if (isPlainObject(options.metrics)) schema.metrics = toSchema(MetricsSchema, options.metrics);
   if (isPlainObject(options.tracing)) schema.tracing = toSchema(TracingSchema, options.tracing);
+  if (isPlainObject(options.history)) schema.history = toSchema(HistorySchema, options.history);
   const errors = validateSync(schema, {
     whitelist: true,
     forbidNonWhitelisted: true,

@@ -1,7 +1,7 @@
 import { Logger, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { Cluster, type Redis } from 'ioredis';
 import type { ResolvedConnectionOptions } from '../config/validate-options.js';
-import { defineLuaScripts } from '../lua/lua-scripts.js';
+import { defineLuaScripts, historyScriptsOf, useHistoryScripts } from '../lua/lua-scripts.js';
 import { ConnectionError } from '../errors/connection.error.js';
 import { errorMessage, withTimeout } from '../utils/with-timeout.util.js';
 import { backoff, createClient, type ValkeyClient } from './create-client.js';
@@ -94,6 +94,9 @@ export class ValkeyConnection implements OnModuleDestroy, OnApplicationShutdown 
       ? duplicateForBlocking(this.options.client, `vq:${purpose}`)
       : createClient(this.options, 'blocking', `vq:${purpose}`);
     this.blocking.add(client);
+    // Scripts sent on a blocking connection record history events when the command client's do.
+    const history = historyScriptsOf(this.client);
+    if (history) useHistoryScripts(client, history);
     this.watch(client, purpose);
     try {
       if (client.status === 'wait') await this.connectOrFail(client);

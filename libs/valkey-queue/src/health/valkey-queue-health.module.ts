@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TerminusBridgeModule, terminusBridge } from './load-terminus.js';
 import { QueueHealthIndicator } from './queue.health.js';
 import { ValkeyHealthIndicator } from './valkey.health.js';
+import { HistoryHealthIndicator } from './history.health.js';
 
 /**
  * Health indicators for `@nestjs/terminus`. Import it next to `ValkeyQueueModule.forRoot...()`,
@@ -10,7 +11,7 @@ import { ValkeyHealthIndicator } from './valkey.health.js';
  */
 @Module({
   imports: [terminusBridge()],
-  providers: [ValkeyHealthIndicator, QueueHealthIndicator],
-  exports: [TerminusBridgeModule, ValkeyHealthIndicator, QueueHealthIndicator],
+  providers: [ValkeyHealthIndicator, QueueHealthIndicator, HistoryHealthIndicator],
+  exports: [TerminusBridgeModule, ValkeyHealthIndicator, QueueHealthIndicator, HistoryHealthIndicator],
 })
 export class ValkeyQueueHealthModule {}

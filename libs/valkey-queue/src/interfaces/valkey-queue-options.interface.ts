@@ -4,6 +4,7 @@ import type { TracingOptions } from './tracing-options.interface.js';
 import type { OwnershipOptions } from './ownership-options.interface.js';
 import type { ConnectionOptions } from './connection-options.interface.js';
 import type { WorkerDefaults } from './worker-options.interface.js';
+import type { HistoryOptions } from './history-options.interface.js';
 
 /** Delayed messages and schedules. */
 export interface SchedulerOptions {
@@ -42,4 +43,6 @@ export interface ValkeyQueueOptions {
   metrics?: MetricsOptions;
   /** OpenTelemetry spans: on while an SDK is registered, unless `enabled: false`. */
   tracing?: TracingOptions;
+  /** Task history in PostgreSQL (docs/history.md). Off unless given. */
+  history?: HistoryOptions;
 }

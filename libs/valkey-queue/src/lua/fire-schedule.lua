@@ -6,6 +6,7 @@
   ARGV[4] 'stream' | 'list'   ARGV[5] values per message (stream: field/value count; list: 1)
   ARGV[6] time of the last tick fired   ARGV[7..] the messages, one after the other
   Returns: number of messages appended (0 when another instance fired this tick, or it was removed) ]]
+--#include history-event
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not score or tonumber(score) ~= tonumber(ARGV[2]) then return 0 end
 local width = tonumber(ARGV[5])
@@ -13,8 +14,10 @@ local fired = 0
 for first = 7, #ARGV, width do
   if ARGV[4] == 'list' then
     redis.call('LPUSH', KEYS[3], ARGV[first])
+    recordElementHistory(KEYS[1], 'scheduled', ARGV[first], 'schedule', ARGV[1])
   else
     redis.call('XADD', KEYS[3], '*', unpack(ARGV, first, first + width - 1))
+    recordEntryHistory(KEYS[1], 'scheduled', { unpack(ARGV, first, first + width - 1) }, 'schedule', ARGV[1])
   end
   fired = fired + 1
 end

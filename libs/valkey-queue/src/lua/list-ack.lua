@@ -10,6 +10,7 @@
   Returns: the number of elements removed now ]]
 --#include idempotency-markers
 --#include list-deliveries
+--#include history-event
 
 local ttl = tonumber(ARGV[1])
 if ttl > 0 then writeMarkers(4, #ARGV - 2, ttl) end
@@ -20,6 +21,7 @@ for i = 3, #ARGV do
   if redis.call('LREM', KEYS[1], -1, ARGV[i]) > 0 then
     removed = removed + 1
     forgetDelivery(ARGV[i])
+    recordElementHistory(KEYS[1], 'succeeded', ARGV[i])
   end
 end
 if ARGV[2] ~= '' and removed > 0 then redis.call('HINCRBY', KEYS[2], ARGV[2], removed) end

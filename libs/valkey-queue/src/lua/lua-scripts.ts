@@ -81,6 +81,51 @@ export const LUA_SCRIPTS = {
   vqLbsDeadLetter: { numberOfKeys: 2, lua: load('lbs-dead-letter.lua') },
 } as const satisfies Record<string, { numberOfKeys?: number; lua: string }>;
 
+/** The line of fragments/history-event.lua that keeps history off; withHistory() turns it on. */
+const HISTORY_OFF = 'local historyOn = false';
+
+const PAYLOADS_OFF = 'local historyPayloads = false';
+
+/** What the history scripts record: events, and with `payloads` the payloads of sent messages. @internal */
+export interface HistoryScriptOptions {
+  payloads: boolean;
+}
+
+/** A composed script with its history events on (fragments/history-event.lua). @internal */
+export const withHistory = (lua: string, { payloads }: HistoryScriptOptions): string => {
+  const on = lua.replace(HISTORY_OFF, 'local historyOn = true');
+  return payloads ? on.replace(PAYLOADS_OFF, 'local historyPayloads = true') : on;
+};
+
+/** Clients whose scripts record history events (those of a module configured with `history`). */
+const historyClients = new WeakMap<object, HistoryScriptOptions>();
+
+/**
+ * Defines the history-recording variant of every script on `client` (and on every client
+ * defineLuaScripts() is later given for which {@link historyScriptsOf} answers). @internal
+ */
+export function useHistoryScripts(
+  client: ScriptHost,
+  options: HistoryScriptOptions = { payloads: false },
+): void {
+  historyClients.set(client, options);
+  defineLuaScripts(client);
+}
+
+/** What `client`'s scripts record for the history; undefined when they record nothing. @internal */
+export const historyScriptsOf = (client: object): HistoryScriptOptions | undefined =>
+  historyClients.get(client);
+
+/** Whether `client` runs the history-recording scripts. @internal */
+export const usesHistoryScripts = (client: object): boolean => historyClients.has(client);
+
+/** The text of script `name` as `client` runs it (with or without history events). @internal */
+export function scriptTextFor(client: object, name: keyof typeof LUA_SCRIPTS): string {
+  const { lua } = LUA_SCRIPTS[name];
+  const history = historyClients.get(client);
+  return history ? withHistory(lua, history) : lua;
+}
+
 /** What registering scripts needs of a client: ioredis' `Redis` and `Cluster` both have it. */
 export interface ScriptHost {
   defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
@@ -88,7 +133,9 @@ export interface ScriptHost {
 
 /** Registers every script on `client` as a custom command. */
 export function defineLuaScripts(client: ScriptHost): void {
-  for (const [name, script] of Object.entries(LUA_SCRIPTS)) client.defineCommand(name, script);
+  const history = historyClients.get(client);
+  for (const [name, script] of Object.entries(LUA_SCRIPTS))
+    client.defineCommand(name, history ? { ...script, lua: withHistory(script.lua, history) } : script);
 }
 
 declare module 'ioredis' {

@@ -16,6 +16,7 @@
 --#include server-clock
 --#include delayed-body
 --#include priority-route
+--#include history-event
 
 local routes = #KEYS >= 14 and 4 or nil
 local channel = ARGV[3] ~= nil and ARGV[3] ~= '' and ARGV[3] or nil
@@ -39,11 +40,13 @@ for _, id in ipairs(due) do
   if body then
     if ARGV[2] == 'list' then
       redis.call('LPUSH', destination(elementPriority(body)), body)
+      recordElementHistory(KEYS[1], 'promoted', body)
       promoted = promoted + 1
     else
       local fields = decodeBody(body)
       if fields and #fields > 0 then
         redis.call('XADD', destination(fieldsPriority(fields)), '*', unpack(fields))
+        recordEntryHistory(KEYS[1], 'promoted', fields)
         promoted = promoted + 1
       else
         redis.call('XADD', KEYS[4], '*', 'id', id, 'reason', 'broken',

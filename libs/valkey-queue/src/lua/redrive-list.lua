@@ -11,6 +11,7 @@
   ARGV: 2 values per entry: dead-letter stream entry id, list element
   Returns: one status per entry, in order: 1 moved | 0 gone (already moved or trimmed) ]]
 --#include priority-route
+--#include history-event
 
 local routes = #KEYS == 3 + #ARGV / 2 + 10 and 3 + #ARGV / 2 or nil
 local statuses, moved = {}, 0
@@ -18,6 +19,7 @@ for i = 1, #ARGV, 2 do
   local status = 0
   if redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])[1] then
     redis.call('LPUSH', routeKey(KEYS[2], routes, elementPriority(ARGV[i + 1])), ARGV[i + 1])
+    recordElementHistory(KEYS[1], 'redriven', ARGV[i + 1])
     redis.call('XDEL', KEYS[1], ARGV[i])
     redis.call('DEL', KEYS[3 + (i + 1) / 2])
     moved = moved + 1

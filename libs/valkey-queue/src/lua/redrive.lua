@@ -13,6 +13,7 @@
   ARGV[1] now (epoch ms)   ARGV[1 + i] dead-letter stream entry id of the i-th entry
   Returns: one status per entry, in order: 1 moved | 0 gone (already moved or trimmed) | -1 not an envelope (kept) ]]
 --#include priority-route
+--#include history-event
 
 local DEAD_ONLY = { reason = true, error = true, attempts = true, failedAt = true, sourceId = true, stack = true }
 -- Dropped too: a redriven message starts with a fresh retry budget.
@@ -47,6 +48,7 @@ for i = 2, #ARGV do
         out[#out + 1] = '1'
       end
       redis.call('XADD', routeKey(KEYS[2], routes, fieldsPriority(out)), '*', unpack(out))
+      recordEntryHistory(KEYS[2], 'redriven', out)
       redis.call('XDEL', KEYS[1], ARGV[i])
       redis.call('DEL', KEYS[i + 2])
       moved = moved + 1

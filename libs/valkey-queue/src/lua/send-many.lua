@@ -11,6 +11,7 @@
   ARGV[6..] the messages, ARGV[5] values each
   Returns: one status per message: 0 written | 2 already written (marker present) ]]
 --#include server-clock
+--#include history-event
 
 local mode, markerTtl, width = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[5])
 local statuses, n = {}, 0
@@ -21,8 +22,10 @@ for i = 6, #ARGV, width do
   else
     if mode == 'stream' then
       redis.call('XADD', KEYS[1], '*', unpack(ARGV, i, i + width - 1))
+      recordEntryHistory(KEYS[1], 'sent', { unpack(ARGV, i, i + width - 1) })
     else
       redis.call('LPUSH', KEYS[1], ARGV[i])
+      recordElementHistory(KEYS[1], 'sent', ARGV[i])
     end
     if markerTtl > 0 then redis.call('SET', KEYS[n + 1], '1', 'PX', markerTtl) end
     statuses[n] = 0

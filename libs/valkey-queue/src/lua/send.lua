@@ -22,13 +22,17 @@
          | { 1, first id }                       deduplicated: the dedup key holds the first id
          | { 2 }                                 already written: the marker exists (a retried call) ]]
 --#include server-clock
+--#include history-event
 
 local markerTtl = tonumber(ARGV[2])
 local dedupTtl = tonumber(ARGV[3])
 if markerTtl > 0 and ARGV[10] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then return { 2 } end
 if dedupTtl > 0 then
   local first = redis.call('GET', KEYS[5])
-  if first then return { 1, first } end
+  if first then
+    recordHistory(KEYS[2], 'deduplicated', ARGV[4], 'of', first)
+    return { 1, first }
+  end
 end
 
 local mode, width, first, last = ARGV[1], tonumber(ARGV[9]), 11, #ARGV
@@ -36,6 +40,7 @@ local due = -1
 if mode == 'stream' then
   for i = first, last, width do
     redis.call('XADD', KEYS[1], '*', unpack(ARGV, i, i + width - 1))
+    recordEntryHistory(KEYS[2], 'sent', { unpack(ARGV, i, i + width - 1) })
   end
   if ARGV[5] == 'MAXLEN' then
     redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[6])
@@ -47,12 +52,14 @@ elseif mode == 'list' then
   for i = first, last, 1000 do
     redis.call('LPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, last)))
   end
+  for i = first, historyStreamOf(KEYS[2]) and last or 0 do recordElementHistory(KEYS[2], 'sent', ARGV[i]) end
 else
   local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]
   due = ARGV[8] ~= '' and nowMs() + tonumber(ARGV[8]) or tonumber(ARGV[7])
   for i = first, last, 2 do
     redis.call('ZADD', KEYS[2], 'NX', due, ARGV[i])
     redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+    recordHistory(KEYS[2], 'delayed', ARGV[i], 'due', string.format('%d', due))
   end
   -- Now the earliest: wake the promoters sleeping until a later one (channel = the set's name).
   -- pcall: a user whose ACL denies the channel still sends; its instances poll instead.

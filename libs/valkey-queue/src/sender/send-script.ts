@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Cluster, Command } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
-import { LUA_SCRIPTS } from '../lua/lua-scripts.js';
+import { LUA_SCRIPTS, scriptTextFor } from '../lua/lua-scripts.js';
 import { InsufficientReplicasError } from '../errors/insufficient-replicas.error.js';
 import { shareGroup, type SendCall, type ShareableSend } from './build-send-call.js';
 import { ReplicaShortfall, writeThenWait } from './durable-write.js';
@@ -13,8 +13,7 @@ export type SendReply = [0, number, number] | [1, string] | [2];
 /** The `vqSend` arguments: 5 keys, then the script's ARGV (message arrays are flattened by ioredis). */
 export type SendScriptArgs = [string, string, string, string, string, ...(string | number | string[])[]];
 
-const { lua: SEND_LUA, numberOfKeys: SEND_KEYS } = LUA_SCRIPTS.vqSend;
-const SEND_SHA = createHash('sha1').update(SEND_LUA).digest('hex');
+const { numberOfKeys: SEND_KEYS } = LUA_SCRIPTS.vqSend;
 const WRITTEN: SendReply = [0, 1, -1];
 const ALREADY_WRITTEN: SendReply = [2];
 /** Most messages in one shared call, so no script runs long. */
@@ -71,7 +70,14 @@ export class SendScript {
     this.inFlight -= 1;
   };
 
-  constructor(private readonly client: ValkeyClient) {}
+  /** send.lua as this client runs it (with history events when the module records history). */
+  private readonly sendLua: string;
+  private readonly sendSha: string;
+
+  constructor(private readonly client: ValkeyClient) {
+    this.sendLua = scriptTextFor(client, 'vqSend');
+    this.sendSha = createHash('sha1').update(this.sendLua).digest('hex');
+  }
 
   call(call: SendCall, durability?: DurabilityOptions | false): Promise<SendReply> {
     const args = call.args as SendScriptArgs;
@@ -106,10 +112,10 @@ export class SendScript {
     // On Cluster vqSend is not auto-pipelined (connection/create-client.ts) and loads the script on
     // each node's socket by itself, without a NOSCRIPT round trip that would reorder sends.
     if (this.client instanceof Cluster) return this.client.vqSend(...args) as Promise<SendReply>;
-    return this.write('evalsha', SEND_SHA, args).catch((error: unknown) => {
+    return this.write('evalsha', this.sendSha, args).catch((error: unknown) => {
       // A restarted or failed-over server has an empty script cache: load it by running EVAL once.
       if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
-        return this.write('eval', SEND_LUA, args);
+        return this.write('eval', this.sendLua, args);
       throw error;
     });
   }

@@ -22,3 +22,5 @@ export type {
   TopologyAddress,
 } from './topology.types.js';
 export { ValkeyHarnessError, ValkeyStartupError } from './valkey-harness.error.js';
+export { startPostgres } from './start-postgres.js';
+export type { PostgresSource, StartedPostgres, StartPostgresOptions } from './start-postgres.types.js';

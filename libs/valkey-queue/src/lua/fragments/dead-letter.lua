@@ -2,6 +2,7 @@
   the message's fields verbatim, then `reason`, `error`, `attempts`, `failedAt`, `sourceId` and,
   when given, `stack`. The stream is capped (MAXLEN ~). Outcome tallies are added to the stats
   hash once per call, by flushOutcomes. ]]
+--#include history-event
 local outcomes = {}
 
 local function appendDeadLetter(dead, maxLen, fields, reason, err, attempts, failedAt, sourceId, stack)
@@ -15,6 +16,7 @@ local function appendDeadLetter(dead, maxLen, fields, reason, err, attempts, fai
   end
   redis.call('XADD', dead, 'MAXLEN', '~', maxLen, '*', unpack(copy))
   outcomes[reason] = (outcomes[reason] or 0) + 1
+  recordDeadHistory(dead, fields, reason, err, attempts, sourceId)
 end
 
 -- A handler failure that is not retried (the last attempt failed) also counts as `failed`.

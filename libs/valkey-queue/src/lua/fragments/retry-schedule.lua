@@ -2,6 +2,7 @@
   body in the bodies HASH). At the end, the earliest copy, if due before everything already
   waiting, is published on the delayed key (the promoters' wake-up channel), and the stats count
   each copy as a failure and a retry. ]]
+--#include history-event
 local function retrySchedule(delayed, bodies, stats)
   local head = redis.call('ZRANGE', delayed, 0, 0, 'WITHSCORES')[2]
   local earliest, scheduled = nil, 0
@@ -12,6 +13,7 @@ local function retrySchedule(delayed, bodies, stats)
     redis.call('ZADD', delayed, due, id)
     redis.call('HSET', bodies, id, body)
     scheduled = scheduled + 1
+    recordHistory(delayed, 'retried', id, 'due', string.format('%d', due))
   end
 
   function schedule.finish()

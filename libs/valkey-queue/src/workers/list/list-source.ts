@@ -18,6 +18,7 @@ import { ACK_OUTCOME_COUNTER } from '../message-source.interface.js';
 import { MAX_BATCH } from '../outcome-batcher.js';
 import type { ResolvedWorkerOptions } from '../../config/worker-options.js';
 import { listElementFields, nextListElement } from '../../envelope/list-element.js';
+import { recordStarted } from '../record-started.js';
 import type { ListConsumerSettings } from './list-consumer-settings.js';
 import { listKeyOf } from './list-key.js';
 import type { ListReadReply } from './list-reader.js';
@@ -129,6 +130,7 @@ export class ListSource implements MessageSource {
     for (let index = 1; index + 1 < taken.length; index += 2) {
       deliveries.push(this.delivery(taken[index] as Buffer, Number(taken[index + 1])));
     }
+    recordStarted(this.client, this.keys, this.options.consumer, deliveries);
     return deliveries;
   }
 

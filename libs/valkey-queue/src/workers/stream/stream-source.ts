@@ -20,6 +20,7 @@ import type {
 } from '../message-source.interface.js';
 import { ACK_OUTCOME_COUNTER } from '../message-source.interface.js';
 import { MAX_BATCH } from '../outcome-batcher.js';
+import { recordStarted } from '../record-started.js';
 import type { ResolvedWorkerOptions } from '../../config/worker-options.js';
 import { invalidUtf8Entries, suspectEntryIds } from '../../utils/utf8.util.js';
 import {
@@ -145,13 +146,16 @@ export class StreamSource implements MessageSource {
       const [entryId, fields] = entries[index];
       deliveries[index] = withInvalid({ entryId, fields: fields ?? [], deliveries: 1 }, invalid);
     }
+    recordStarted(this.client, this.keys, this.options.consumer, deliveries);
     return deliveries;
   }
 
   /** Claimed entries as deliveries, those whose stored bytes are not UTF-8 text marked. */
   private async claimedDeliveries(claimed: readonly ClaimedEntry[]): Promise<RawDelivery[]> {
     const invalid = await this.invalidEntries(claimed);
-    return claimed.map((entry) => withInvalid(toDelivery(entry), invalid));
+    const deliveries = claimed.map((entry) => withInvalid(toDelivery(entry), invalid));
+    recordStarted(this.client, this.keys, this.options.consumer, deliveries);
+    return deliveries;
   }
 
   /**

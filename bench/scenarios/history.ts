@@ -1,0 +1,200 @@
+import { NestFactory } from '@nestjs/core';
+import { Module } from '@nestjs/common';
+import pg from 'pg';
+import { QueueHistory, ValkeyQueueModule } from 'nestjs-valkey-queue';
+import { startPostgres, type StartedPostgres } from 'nestjs-valkey-queue/testing';
+import { prefilledQueueWorker } from '../contenders/queue-worker.contender.js';
+import { openRawClient } from '../contenders/raw-ioredis.contender.js';
+import { LATENCY_METRICS, LatencyRecorder } from '../latency.js';
+import { defineScenario, type BenchContext, type Contender } from '../scenario.js';
+
+/**
+ * Task history (docs/history.md): what recording costs the consumer, how fast the writer drains
+ * events into PostgreSQL, and how fast `search` answers on a million rows. One PostgreSQL for the
+ * whole bench run (startPostgres: a local binary, DATABASE_URL or Docker), stopped when it ends.
+ */
+
+let postgres: Promise<StartedPostgres> | undefined;
+const postgresUrl = async (): Promise<string> => (await (postgres ??= startPostgres())).url;
+
+/** Stops the bench's PostgreSQL, if a history scenario started one (the runner calls it at the end). */
+export async function stopHistoryPostgres(): Promise<void> {
+  await (await postgres?.catch(() => undefined))?.stop();
+  postgres = undefined;
+}
+
+let schemas = 0;
+const freshSchema = (): string => `bench_history_${process.pid}_${(schemas += 1)}`;
+
+/** consume-c100 with the history on: started and succeeded events recorded, the writer running beside. */
+function historyOnWorker(): Contender {
+  return {
+    name: '@QueueWorker history on',
+    async setup(context, size) {
+      const history = { postgres: { connectionString: await postgresUrl() }, schema: freshSchema() };
+      const inner = prefilledQueueWorker(100, () => undefined, {}, { history });
+      return inner.setup(context, size);
+    },
+  };
+}
+
+const consumeWithHistory = defineScenario({
+  id: 'history-consume-c100',
+  title: 'consume-c100 with the task history on and off',
+  size: (quick) => (quick ? 5_000 : 100_000),
+  contenders: [{ ...prefilledQueueWorker(100), name: '@QueueWorker history off' }, historyOnWorker()],
+  ratios: [{ of: '@QueueWorker history on', to: '@QueueWorker history off', target: 0.8 }],
+  notes:
+    'The consume-c100 workload; with history on, the reader appends a started event per message (one ' +
+    'pipeline per read) and ack.lua a succeeded event per message, and the writer drains them into ' +
+    'PostgreSQL in the same process meanwhile (not waited for).',
+});
+
+/** Pre-fills one queue's history stream with `size` events (sent then succeeded per message). */
+async function fillHistory(context: BenchContext, queue: string, size: number): Promise<void> {
+  const client = await openRawClient(context);
+  const key = `{vq:${queue}}:history`;
+  const labels = '{"tenant":"acme"}';
+  for (let start = 0; start < size; start += 1_000) {
+    const pipeline = client.pipeline();
+    for (let index = start; index < Math.min(size, start + 1_000); index += 1) {
+      const id = `m-${Math.floor(index / 2)}`;
+      if (index % 2 === 0) pipeline.xadd(key, '*', 'e', 'sent', 'id', id, 'attempt', '1', 'labels', labels);
+      else pipeline.xadd(key, '*', 'e', 'succeeded', 'id', id, 'attempt', '1', 'labels', labels);
+    }
+    await pipeline.exec();
+  }
+  await client.quit();
+}
+
+async function historyApp(context: BenchContext, schema: string) {
+  const root = ValkeyQueueModule.forRoot({
+    connection: { url: context.url },
+    history: { postgres: { connectionString: await postgresUrl() }, schema },
+  });
+  class HistoryBenchModule {}
+  Module({ imports: [root] })(HistoryBenchModule);
+  return NestFactory.createApplicationContext(HistoryBenchModule, { logger: false });
+}
+
+const writerRate = defineScenario({
+  id: 'history-writer',
+  title: 'history writer: events drained from Valkey into PostgreSQL',
+  size: (quick) => (quick ? 10_000 : 200_000),
+  contenders: [
+    {
+      name: 'history writer',
+      async setup(context, size) {
+        const queue = context.queueName();
+        const app = await historyApp(context, freshSchema());
+        await fillHistory(context, queue, size);
+        const admin = await openRawClient(context);
+        return {
+          async run() {
+            await app.get(QueueHistory).watch(queue); // the running writer takes it from here
+            while ((await admin.xlen(`{vq:${queue}}:history`)) > 0)
+              await new Promise((r) => setTimeout(r, 5));
+          },
+          async teardown() {
+            await app.close();
+            await admin.quit();
+          },
+        };
+      },
+    },
+  ],
+  ratios: [],
+  limits: [{ contender: 'history writer', metric: 'throughput', min: 20_000 }],
+  warmup: false,
+  notes:
+    'Events per second (msg/s = events/s): one writer, batches of 1,000 events per transaction (one ' +
+    'multi-row INSERT of events, one upsert of message rows), acked and deleted after commit.',
+});
+
+const SEARCH_ROWS = (quick: boolean): number => (quick ? 20_000 : 1_000_000);
+const searchSchemas = new Map<number, Promise<string>>();
+
+/** A schema holding `rows` message rows (10 queues, 4 states, 3 tenants, 1 in 50 failed with an error). */
+function seededSchema(context: BenchContext, rows: number): Promise<string> {
+  let seeded = searchSchemas.get(rows);
+  if (!seeded) {
+    seeded = (async () => {
+      const schema = `bench_history_search_${process.pid}_${rows}`;
+      const url = await postgresUrl();
+      // Booting the module migrates the schema; the rows are then generated by PostgreSQL itself.
+      await (await historyApp(context, schema)).close();
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(
+        `INSERT INTO ${schema}.messages (queue, id, state, priority, labels, attempts, created_ms, updated_ms,
+           finished_ms, error, error_lower, last_event)
+         SELECT 'q' || (n % 10), 'm-' || n, (ARRAY['succeeded','dead','retrying','waiting'])[1 + n % 4], 0,
+                jsonb_build_object('tenant', 't' || (n % 3)), 1 + n % 3, 1700000000000 + n * 10,
+                1700000000000 + n * 10, NULL, CASE WHEN n % 50 = 0 THEN 'timeout after ' || n || ' ms' END,
+                CASE WHEN n % 50 = 0 THEN 'timeout after ' || n || ' ms' END, n
+           FROM generate_series(1, $1) AS n`,
+        [rows],
+      );
+      await client.query(`ANALYZE ${schema}.messages`);
+      await client.end();
+      return schema;
+    })();
+    searchSchemas.set(rows, seeded);
+  }
+  return seeded;
+}
+
+const QUERIES = [
+  { queue: 'q3', limit: 50 },
+  { state: 'dead', limit: 50 },
+  { queue: 'q7', state: ['dead', 'retrying'], limit: 100 },
+  { labels: { tenant: 't1' }, limit: 50 },
+  { queue: 'q1', labels: { tenant: 't2' }, limit: 50 },
+  { text: 'timeout', limit: 50 },
+  { from: new Date(1700000000000 + 2_000_000), to: new Date(1700000000000 + 4_000_000), limit: 50 },
+  { id: 'm-123456' },
+] as const;
+
+const searchLatency = defineScenario({
+  id: 'history-search',
+  title: 'QueueHistory.search() latency on 1,000,000 message rows',
+  size: (quick) => (quick ? 200 : 2_000),
+  contenders: [
+    {
+      name: 'QueueHistory.search',
+      async setup(context, size) {
+        const schema = await seededSchema(context, SEARCH_ROWS(context.quick));
+        const app = await historyApp(context, schema);
+        const history = app.get(QueueHistory);
+        const recorder = new LatencyRecorder(size);
+        return {
+          async run() {
+            for (let index = 0; index < size; index += 1) {
+              const query = QUERIES[index % QUERIES.length];
+              const startedAt = performance.now();
+              const page = await history.search(query as never);
+              // Every other first page is followed by its second, through the cursor.
+              if (page.nextCursor && index % 2 === 1)
+                await history.search({ ...(query as object), cursor: page.nextCursor });
+              recorder.record(performance.now() - startedAt);
+            }
+            return recorder.summary();
+          },
+          teardown: () => app.close(),
+        };
+      },
+    },
+  ],
+  ratios: [],
+  metrics: LATENCY_METRICS,
+  primary: 'p99',
+  columns: ['p50', 'p95', 'p99', 'max'],
+  limits: [{ contender: 'QueueHistory.search', metric: 'p99', max: 50 }],
+  warmup: false,
+  notes:
+    'One search at a time over 10 queues, 4 states, 3 tenants, 1 in 50 rows with an error; filters by ' +
+    'queue, state, labels (GIN jsonb_path_ops), error text, time range and id, half followed by their next page.',
+});
+
+export default consumeWithHistory;
+export { writerRate, searchLatency };

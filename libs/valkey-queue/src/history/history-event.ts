@@ -1,0 +1,110 @@
+import type { HistoryState } from './history-record.interface.js';
+
+/** One event read from a queue's history stream. @internal */
+export interface HistoryEvent {
+  /** The history stream entry id: unique per queue, and the event's time (server clock). */
+  eventId: string;
+  atMs: number;
+  messageId: string;
+  type: string;
+  attempt?: number;
+  error?: string;
+  labels?: Record<string, string>;
+  priority?: number;
+  detail?: Record<string, unknown>;
+  /** The encoded payload (`sent` and `scheduled`, with `history.payloads` other than 'none'). */
+  payload?: string;
+}
+
+/** What each event type makes of the message's state; undefined: the state is unchanged. */
+export const STATE_AFTER: Record<string, HistoryState | undefined> = {
+  sent: 'waiting',
+  scheduled: 'waiting',
+  promoted: 'waiting',
+  redriven: 'waiting',
+  delayed: 'delayed',
+  started: 'active',
+  retried: 'retrying',
+  succeeded: 'succeeded',
+  dead: 'dead',
+  broken: 'broken',
+  expired: 'expired',
+  deduplicated: undefined,
+};
+
+/** Events after which a message is finished (its duration is known). */
+export const FINAL_TYPES = new Set(['succeeded', 'dead', 'broken', 'expired']);
+
+/** Splits a delayed-body string (`<length>:<value>` per field) into a record; undefined if malformed. */
+function decodeBody(body: string): Record<string, string> | undefined {
+  const bytes = Buffer.from(body, 'utf8');
+  const values: string[] = [];
+  let pos = 0;
+  while (pos < bytes.length) {
+    const colon = bytes.indexOf(0x3a, pos);
+    const length = colon < 0 ? NaN : Number(bytes.subarray(pos, colon).toString('latin1'));
+    if (!Number.isInteger(length) || colon + 1 + length > bytes.length) return undefined;
+    values.push(bytes.subarray(colon + 1, colon + 1 + length).toString('utf8'));
+    pos = colon + 1 + length;
+  }
+  if (values.length % 2 !== 0) return undefined;
+  const record: Record<string, string> = {};
+  for (let i = 0; i < values.length; i += 2) record[values[i]] = values[i + 1];
+  return record;
+}
+
+/** Reads a history stream entry; undefined for an entry that is not an event (never written by us). */
+export function parseHistoryEntry(eventId: string, fields: readonly string[]): HistoryEvent | undefined {
+  const record: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i]] = fields[i + 1];
+  const type = record.e;
+  if (!type) return undefined;
+  const detail: Record<string, unknown> = {};
+  let messageId = record.id;
+  if (type === 'deduplicated' && record.of) {
+    // The duplicate never became a message: the event belongs to the timeline of the one it matched.
+    detail.duplicateId = record.id;
+    messageId = record.of;
+  }
+  if (type === 'broken') {
+    detail.sourceId = record.source;
+    detail.raw = record.raw === undefined ? undefined : (decodeBody(record.raw) ?? { body: record.raw });
+    messageId ||= `entry:${record.source ?? eventId}`;
+  }
+  if (record.due !== undefined) detail.due = Number(record.due);
+  if (record.schedule !== undefined) detail.schedule = record.schedule;
+  if (record.consumer !== undefined) detail.consumer = record.consumer;
+  if (!messageId) return undefined;
+  const attempt = Number(record.attempts ?? record.attempt);
+  const priority = Number(record.priority);
+  return {
+    eventId,
+    atMs: Number(eventId.slice(0, eventId.indexOf('-'))),
+    messageId,
+    type,
+    attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : undefined,
+    error: record.error || undefined,
+    labels: parseLabels(record.labels),
+    priority: Number.isInteger(priority) ? priority : undefined,
+    detail: Object.keys(detail).length > 0 ? detail : undefined,
+    payload: record.payload,
+  };
+}
+
+function parseLabels(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, string>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A numeric sort key of a stream id (`ms-seq`), exact as a decimal string. */
+export const eventOrder = (eventId: string): string => {
+  const [ms, seq] = eventId.split('-');
+  return `${ms}${seq.padStart(12, '0')}`;
+};
