@@ -6,7 +6,10 @@ import type { BreakerState } from '../../interfaces/sender-options.interface.js'
 import type { PromClient } from './load-prom-client.js';
 import { metricNames, QueueMetrics } from './queue-metrics.js';
 
-/** A client whose pipeline answers every queue's 7 stats commands with fixed replies. */
+/**
+ * A client whose pipeline answers every queue's 7 stats commands with fixed replies, and whose
+ * queues have no raised-priority keys.
+ */
 function fakeClient(fail = false) {
   let commands = 0;
   const exec = jest.fn(async () => {
@@ -25,7 +28,8 @@ function fakeClient(fail = false) {
       return pipeline;
     };
   }
-  const client = { isCluster: false, pipeline: () => pipeline } as unknown as ValkeyClient;
+  const vqExistingKeys = async (count: number) => Array.from({ length: count }, () => 0);
+  const client = { isCluster: false, pipeline: () => pipeline, vqExistingKeys } as unknown as ValkeyClient;
   return { client, exec };
 }
 
