@@ -2,7 +2,7 @@ import { Module, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { ValkeyQueueModule, type ConnectionOptions } from 'nestjs-valkey-queue';
+import { ValkeyQueueModule, type ConnectionOptions, type HistoryOptions } from 'nestjs-valkey-queue';
 import { ValkeyQueueDashboardModule, type ValkeyQueueDashboardOptions } from 'nestjs-valkey-queue/dashboard';
 
 export type Platform = 'express' | 'fastify';
@@ -21,15 +21,21 @@ export interface DashboardApp {
 export async function startDashboardApp(
   platform: Platform,
   connection: ConnectionOptions,
-  options: ValkeyQueueDashboardOptions & { prefix?: string; providers?: Type[]; ownership?: string } = {},
+  options: ValkeyQueueDashboardOptions & {
+    prefix?: string;
+    providers?: Type[];
+    ownership?: string;
+    history?: HistoryOptions;
+  } = {},
 ): Promise<DashboardApp> {
-  const { prefix, providers = [], ownership, ...dashboard } = options;
+  const { prefix, providers = [], ownership, history, ...dashboard } = options;
   @Module({
     imports: [
       ValkeyQueueModule.forRoot({
         connection,
         ...(prefix ? { prefix } : {}),
         ...(ownership ? { ownership: { service: ownership } } : {}),
+        ...(history ? { history } : {}),
       }),
       ValkeyQueueDashboardModule.forRoot(dashboard),
     ],

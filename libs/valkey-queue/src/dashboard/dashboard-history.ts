@@ -1,13 +1,11 @@
 import type { Provider } from '@nestjs/common';
+import { QueueHistory } from '../history/queue-history.service.js';
 
 /** DI token of the task history the dashboard searches, undefined while history is off. @internal */
 export const DASHBOARD_HISTORY = 'VALKEY_QUEUE_DASHBOARD_HISTORY';
 
 /** What the dashboard needs of `QueueHistory` (docs: task history in PostgreSQL). @internal */
-export interface HistorySource {
-  search(query: Record<string, unknown>): Promise<{ items: unknown[]; nextCursor?: string }>;
-  get(messageId: string): Promise<unknown>;
-}
+export type HistorySource = Pick<QueueHistory, 'search' | 'get'>;
 
 /** The 404 body of the history routes while no history is configured. */
 export const HISTORY_OFF = {
@@ -19,9 +17,12 @@ export const HISTORY_OFF = {
 } as const;
 
 /**
- * The seam to the task history: the one provider to change once `QueueHistory` exists, into
- * `{ provide: DASHBOARD_HISTORY, useFactory: (history?: QueueHistory) => history,
- *    inject: [{ token: QueueHistory, optional: true }] }`.
+ * The task history the dashboard searches: the app's `QueueHistory` when `history` is configured,
+ * otherwise undefined (the history routes then answer 404 with `HISTORY_OFF`).
  * @internal
  */
-export const historyProvider: Provider = { provide: DASHBOARD_HISTORY, useValue: undefined };
+export const historyProvider: Provider = {
+  provide: DASHBOARD_HISTORY,
+  useFactory: (history?: QueueHistory): HistorySource | undefined => (history?.enabled ? history : undefined),
+  inject: [{ token: QueueHistory, optional: true }],
+};

@@ -17,6 +17,8 @@ import {
   type Type,
 } from '@nestjs/common';
 import type { Observable } from 'rxjs';
+import { InvalidAdminArgumentError } from '../errors/invalid-admin-argument.error.js';
+import type { HistoryState } from '../history/history-record.interface.js';
 import { QueueAdmin } from '../admin/queue-admin.service.js';
 import { QueueScheduler } from '../scheduler/queue-scheduler.service.js';
 import { ScheduleControls } from '../scheduler/schedule-controls.js';
@@ -24,6 +26,7 @@ import { DASHBOARD_CSRF_HEADER, DASHBOARD_OPTIONS } from './dashboard.constants.
 import { DashboardData } from './dashboard-data.service.js';
 import { DASHBOARD_HISTORY, HISTORY_OFF, type HistorySource } from './dashboard-history.js';
 import {
+  badRequest,
   parseCursor,
   parseFilter,
   parseLimit,
@@ -232,17 +235,25 @@ export class DashboardRoutes {
   @Get('api/history')
   async historySearch(@Query() query: Query) {
     if (!this.history) throw new NotFoundException(HISTORY_OFF);
-    const { limit, cursor, queue, ...rest } = query;
+    const { limit, cursor, queue, state, id, ...rest } = query;
     const filter = parseFilter(rest);
-    return this.history.search({
-      ...(queue !== undefined ? { queue: parseQueue(queue) } : {}),
-      ...(filter.text ? { text: filter.text } : {}),
-      ...(filter.from ? { from: filter.from } : {}),
-      ...(filter.to ? { to: filter.to } : {}),
-      ...(filter.labels ? { labels: filter.labels } : {}),
-      limit: parseLimit(limit, 50, 500),
-      ...(cursor !== undefined ? { cursor: parseName(cursor, 'cursor') } : {}),
-    });
+    try {
+      return await this.history.search({
+        ...(queue !== undefined ? { queue: parseQueue(queue) } : {}),
+        ...(state !== undefined ? { state: parseName(state, 'state').split(',') as HistoryState[] } : {}),
+        ...(id !== undefined ? { id: parseName(id, 'id') } : {}),
+        ...(filter.text ? { text: filter.text } : {}),
+        ...(filter.from ? { from: filter.from } : {}),
+        ...(filter.to ? { to: filter.to } : {}),
+        ...(filter.labels ? { labels: filter.labels } : {}),
+        limit: parseLimit(limit, 50, 500),
+        ...(cursor !== undefined ? { cursor: parseName(cursor, 'cursor') } : {}),
+      });
+    } catch (error) {
+      // The history checks what the dashboard passes through (states, cursors): its 400, by field.
+      if (error instanceof InvalidAdminArgumentError) badRequest(error.argument, error.message);
+      throw error;
+    }
   }
 
   @Get('api/history/:id')

@@ -658,13 +658,156 @@ async function ownershipPage() {
   );
 }
 
-async function historyPage() {
+const HISTORY_STATES = ['waiting', 'delayed', 'active', 'succeeded', 'retrying', 'dead', 'broken', 'expired'];
+
+/** Task history search (PostgreSQL): filters in the query string, newest first, a cursor per page. */
+async function historyPage(params = new URLSearchParams()) {
+  if (!params.has('limit')) params.set('limit', '50');
+  let page;
   try {
-    const page = await api('/history?limit=50');
-    show(h('h1', null, 'History'), h('pre', null, JSON.stringify(page.items, null, 2)));
+    page = await api(`/history?${params}`);
   } catch (error) {
     show(h('h1', null, 'History'), h('p', { className: 'muted' }, error.message));
+    return;
   }
+  const field = (key, label, props = {}) =>
+    h('label', null, label, h('input', { name: key, value: params.get(key) ?? '', ...props }));
+  const state = h(
+    'select',
+    { name: 'state' },
+    ['', ...HISTORY_STATES].map((s) =>
+      h('option', { value: s, selected: params.get('state') === s }, s || 'any'),
+    ),
+  );
+  const form = h(
+    'form',
+    {
+      className: 'toolbar',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const next = new URLSearchParams();
+        for (const [key, value] of new FormData(form)) {
+          if (!value) continue;
+          if (key === 'label') {
+            const [k, ...v] = String(value).split('=');
+            next.set(`label.${k}`, v.join('='));
+          } else if (key === 'from' || key === 'to') next.set(key, new Date(String(value)).toISOString());
+          else next.set(key, String(value));
+        }
+        historyPage(next).catch(fail);
+      },
+    },
+    field('queue', 'Queue'),
+    h('label', null, 'State', state),
+    field('id', 'Message id'),
+    field('text', 'Error text'),
+    field('label', 'Label (key=value)'),
+    field('from', 'From', { type: 'datetime-local' }),
+    field('to', 'To', { type: 'datetime-local' }),
+    h('button', { type: 'submit' }, 'Search'),
+  );
+  const rows = page.items.map((r) =>
+    h(
+      'tr',
+      { 'data-history': r.id },
+      h('td', null, h('a', { href: `#/history/${q(r.id)}` }, r.id)),
+      h('td', null, r.queue),
+      h('td', null, h('span', { className: `chip state-${r.state}` }, r.state)),
+      h('td', { className: 'num' }, r.priority),
+      h('td', { className: 'num' }, r.attempts),
+      h(
+        'td',
+        null,
+        Object.entries(r.labels ?? {}).map(([k, v]) => h('span', { className: 'chip' }, `${k}=${v}`)),
+      ),
+      h('td', { className: 'bad' }, r.error ?? ''),
+      h('td', null, when(r.updatedAt)),
+    ),
+  );
+  const next = () => {
+    const more = new URLSearchParams(params);
+    more.set('cursor', page.nextCursor);
+    historyPage(more).catch(fail);
+  };
+  show(
+    h('h1', null, 'History'),
+    form,
+    h(
+      'table',
+      null,
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ['Message', 'Queue', 'State', 'Priority', 'Attempts', 'Labels', 'Last error', 'Updated'].map((c) =>
+            h('th', null, c),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        rows.length ? rows : h('tr', null, h('td', { colspan: 8, className: 'muted' }, 'No messages match.')),
+      ),
+    ),
+    page.nextCursor ? h('p', null, h('button', { onclick: next }, 'Next page')) : null,
+  );
+}
+
+/** One message's life: its row and every event in order. */
+async function historyRecordPage(id) {
+  const record = await api(`/history/${q(id)}`);
+  show(
+    h('h1', null, 'Message ', id),
+    h(
+      'dl',
+      { className: 'facts' },
+      [
+        ['Queue', record.queue],
+        ['State', record.state],
+        ['Priority', record.priority],
+        ['Attempts', record.attempts],
+        ['Created', when(record.createdAt)],
+        ['Updated', when(record.updatedAt)],
+        ['Duration', record.durationMs === undefined ? '–' : `${record.durationMs} ms`],
+        ['Last error', record.error ?? '–'],
+      ].flatMap(([term, value]) => [h('dt', null, term), h('dd', null, value)]),
+    ),
+    h('h2', null, 'Timeline'),
+    h(
+      'table',
+      null,
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ['When', 'Event', 'Attempt', 'Consumer', 'Error'].map((c) => h('th', null, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        record.events.map((e) =>
+          h(
+            'tr',
+            { 'data-event': e.type },
+            h('td', null, when(e.at)),
+            h('td', null, e.type),
+            h('td', { className: 'num' }, e.attempt ?? ''),
+            h('td', null, e.consumer ?? ''),
+            h('td', { className: 'bad' }, e.error ?? ''),
+          ),
+        ),
+      ),
+    ),
+    record.payload === undefined
+      ? null
+      : h('details', null, h('summary', null, 'Payload'), h('pre', null, record.payload)),
+  );
 }
 
 // ---------------------------------------------------------------- routing and live updates
@@ -681,6 +824,7 @@ async function route() {
     else if (parts[0] === 'queue' && parts[1]) await queuePage(parts[1]);
     else if (parts[0] === 'schedules') await schedulesPage();
     else if (parts[0] === 'ownership') await ownershipPage();
+    else if (parts[0] === 'history' && parts[1]) await historyRecordPage(parts[1]);
     else if (parts[0] === 'history') await historyPage();
     else await overview();
     document.body.dataset.ready = location.hash || '#/';
