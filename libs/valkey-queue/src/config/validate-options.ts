@@ -220,8 +220,11 @@ export function parseValkeyUrl(url: string): Partial<ConnectionOptions> | undefi
 
 function flatten(error: ValidationError, parent: string): InvalidOption[] {
   const path = parent ? `${parent}.${error.property}` : error.property;
+  // An unknown property may be a misspelt secret (`pasword`): its value is never shown.
+  const unknown = error.constraints !== undefined && 'whitelistValidation' in error.constraints;
+  const value = unknown && error.value !== undefined ? REDACTED : redact(error.property, error.value);
   const own: InvalidOption[] = error.constraints
-    ? [{ path, value: redact(error.property, error.value), expected: Object.values(error.constraints) }]
+    ? [{ path, value, expected: Object.values(error.constraints) }]
     : [];
   return [...own, ...(error.children ?? []).flatMap((child) => flatten(child, path))];
 }

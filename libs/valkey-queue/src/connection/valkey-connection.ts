@@ -5,6 +5,7 @@ import { defineLuaScripts } from '../lua/lua-scripts.js';
 import { ConnectionError } from '../errors/connection.error.js';
 import { errorMessage, withTimeout } from '../utils/with-timeout.util.js';
 import { backoff, createClient, type ValkeyClient } from './create-client.js';
+import { redactCredentials } from '../errors/redact-credentials.js';
 import { describeAddress } from './describe-address.js';
 import { detectServerCapabilities, type ServerCapabilities } from './server-capabilities.js';
 
@@ -193,6 +194,7 @@ export class ValkeyConnection implements OnModuleDestroy, OnApplicationShutdown 
   private watch(client: ValkeyClient, label: string): void {
     let failing = false;
     client.on('error', (error: unknown) => {
+      redactCredentials(error); // before anything logs it
       if (failing || this.closed) return;
       failing = true;
       this.logger.warn(
