@@ -80,6 +80,8 @@ async function main(): Promise<void> {
   process.on('message', (message: { type: string }) => {
     if (message.type === 'stop') stopping = true;
   });
+  // Never outlive the harness (it was killed, or stopped by Ctrl-C).
+  process.once('disconnect', () => process.exit(0));
   tellParent({ type: 'ready' });
   const gap = 1_000 / (config.rate ?? 20);
   // Four senders in parallel, so a stalled connection does not stop the whole producer.

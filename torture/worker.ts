@@ -141,6 +141,8 @@ async function main(): Promise<void> {
   });
   if (config.assignStreams) for (const stream of OWNED_STREAMS) await ownership.assign(stream, {});
   app.enableShutdownHooks();
+  // Never outlive the harness (it was killed, or stopped by Ctrl-C).
+  process.once('disconnect', () => process.exit(0));
   process.on('message', (message: { type: string }) => {
     if (message.type === 'stop')
       void app.close().finally(() => {

@@ -90,6 +90,11 @@ describe('validateOptions', () => {
     expect(urlError.message).toContain('http://user:[redacted]@h:1');
   });
 
+  it('reports a function where a list of nodes belongs as invalid options, not a TypeError', () => {
+    const error = invalid({ connection: { nodes: () => 1 } });
+    expect(error.issues.map((issue) => issue.path)).toContain('connection.nodes');
+  });
+
   it('never shows the value of an unknown field: it may be a misspelt secret', () => {
     const error = invalid({ connection: { host: 'h', pasword: 'hunter2' } });
     expect(error.issues).toEqual([
