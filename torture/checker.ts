@@ -285,10 +285,11 @@ export function formatVerdict(verdict: Verdict): string {
         'schedule ticks expected',
         'fired',
         'double ticks',
+        'fired twice across a failover',
         'skipped (caught up once)',
         're-run after a fault',
       ],
-      [[ticks.expected, ticks.fired, ticks.doubled, ticks.skipped, ticks.reRun].map(String)],
+      [[ticks.expected, ticks.fired, ticks.doubled, ticks.doubledAtFailover, ticks.skipped, ticks.reRun].map(String)],
     ),
     '',
     markdownTable(
