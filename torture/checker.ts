@@ -289,7 +289,11 @@ export function formatVerdict(verdict: Verdict): string {
         'skipped (caught up once)',
         're-run after a fault',
       ],
-      [[ticks.expected, ticks.fired, ticks.doubled, ticks.doubledAtFailover, ticks.skipped, ticks.reRun].map(String)],
+      [
+        [ticks.expected, ticks.fired, ticks.doubled, ticks.doubledAtFailover, ticks.skipped, ticks.reRun].map(
+          String,
+        ),
+      ],
     ),
     '',
     markdownTable(
