@@ -191,13 +191,14 @@ export function check(records: LedgerRecord[], server: ServerFindings): Verdict 
 
 /**
  * A second successful run of an idempotent handler is the documented window when a fault could have
- * cut the first run's ack: the process of the first run was killed or stopped, or a fault that hits
+ * cut the first run's ack: the process of either run was killed or stopped (a stopped holder that
+ * resumes runs the message its reclaimer runs too), or a fault that hits
  * every connection (server restart, failover, network) happened, between the first run's end and
  * the second run's end.
  */
 function explained(
   first: { t: number; pid: number },
-  second: { t: number },
+  second: { t: number; pid: number },
   faults: Extract<LedgerRecord, { type: 'fault' }>[],
 ): boolean {
   const from = first.t - EXPLAIN_SLACK_MS;
@@ -205,7 +206,7 @@ function explained(
     (fault) =>
       fault.from <= second.t &&
       fault.until >= from &&
-      (SHARED_FAULTS.test(fault.kind) || fault.pid === first.pid),
+      (SHARED_FAULTS.test(fault.kind) || fault.pid === first.pid || fault.pid === second.pid),
   );
 }
 
