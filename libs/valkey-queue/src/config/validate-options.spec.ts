@@ -90,6 +90,19 @@ describe('validateOptions', () => {
     expect(urlError.message).toContain('http://user:[redacted]@h:1');
   });
 
+  it('reports a function where a list of nodes belongs as invalid options, not a TypeError', () => {
+    const error = invalid({ connection: { nodes: () => 1 } });
+    expect(error.issues.map((issue) => issue.path)).toContain('connection.nodes');
+  });
+
+  it('never shows the value of an unknown field: it may be a misspelt secret', () => {
+    const error = invalid({ connection: { host: 'h', pasword: 'hunter2' } });
+    expect(error.issues).toEqual([
+      expect.objectContaining({ path: 'connection.pasword', value: '[redacted]' }),
+    ]);
+    expect(error.message).not.toContain('hunter2');
+  });
+
   it('rejects unknown fields, so typos never pass silently', () => {
     const error = invalid({ connection: { hots: 'typo' }, prefx: 'x' });
     expect(error.issues.map((issue) => issue.path).sort()).toEqual(['connection.hots', 'prefx']);

@@ -230,9 +230,15 @@ export function parseValkeyUrl(url: string): Partial<ConnectionOptions> | undefi
 }
 
 function flatten(error: ValidationError, parent: string): InvalidOption[] {
-  const path = parent ? `${parent}.${error.property}` : error.property;
+  // class-validator leaves `property` undefined on the child it reports for a nested value that is
+  // not an object or array at all (a function given as `nodes`): that issue belongs to the parent.
+  const property = (error.property as string | undefined) ?? '';
+  const path = parent && property ? `${parent}.${property}` : parent || property;
+  // An unknown property may be a misspelt secret (`pasword`): its value is never shown.
+  const unknown = error.constraints !== undefined && 'whitelistValidation' in error.constraints;
+  const value = unknown && error.value !== undefined ? REDACTED : redact(path, error.value);
   const own: InvalidOption[] = error.constraints
-    ? [{ path, value: redact(error.property, error.value), expected: Object.values(error.constraints) }]
+    ? [{ path, value, expected: Object.values(error.constraints) }]
     : [];
   return [...own, ...(error.children ?? []).flatMap((child) => flatten(child, path))];
 }

@@ -85,6 +85,9 @@ export function createClient(
     sentinelUsername: options.sentinelUsername,
     sentinelPassword: options.sentinelPassword,
     enableTLSForSentinelMode: Boolean(options.sentinels && options.tls),
+    // Reconnect as soon as the Sentinels announce a new primary (+switch-master): after a planned
+    // failover the old primary stays up, and accepts writes it later discards, until it is reconfigured.
+    failoverDetector: Boolean(options.sentinels),
     retryStrategy,
   });
 }

@@ -5,6 +5,7 @@ import { defineLuaScripts, historyScriptsOf, useHistoryScripts } from '../lua/lu
 import { ConnectionError } from '../errors/connection.error.js';
 import { errorMessage, withTimeout } from '../utils/with-timeout.util.js';
 import { backoff, createClient, type ValkeyClient } from './create-client.js';
+import { redactCredentials } from '../errors/redact-credentials.js';
 import { describeAddress } from './describe-address.js';
 import { detectServerCapabilities, type ServerCapabilities } from './server-capabilities.js';
 
@@ -196,6 +197,7 @@ export class ValkeyConnection implements OnModuleDestroy, OnApplicationShutdown 
   private watch(client: ValkeyClient, label: string): void {
     let failing = false;
     client.on('error', (error: unknown) => {
+      redactCredentials(error); // before anything logs it
       if (failing || this.closed) return;
       failing = true;
       this.logger.warn(
