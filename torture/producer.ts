@@ -63,9 +63,10 @@ async function sendOne(senders: Map<string, BoundQueueSender>): Promise<void> {
   }
   const payload: TorturePayload = { k, behaviour: behaviour() };
   const delay = rng.chance(kind.delayed) ? rng.int(1, kind.maxDelay) : undefined;
+  const priority = kind.prioritized && rng.chance(kind.prioritized) ? rng.int(1, 10) : undefined;
   ledger.record({ type: 'sent', k, kind: kind.name, behaviour: payload.behaviour });
   try {
-    const result = await senders.get(kind.name)!.send(payload, { delay, timeout: 10_000 });
+    const result = await senders.get(kind.name)!.send(payload, { delay, priority, timeout: 10_000 });
     ledger.record({ type: 'acked', k, kind: kind.name, id: result.id });
   } catch (error) {
     ledger.record({ type: 'failed', k, kind: kind.name, error: (error as Error).name ?? String(error) });

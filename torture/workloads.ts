@@ -20,6 +20,8 @@ export interface WorkloadKind {
   /** Share of messages sent with a delay (0..1), up to `maxDelay` ms. */
   delayed: number;
   maxDelay: number;
+  /** Share of messages sent with a random priority of 1..10 (0..1); the rest go at priority 0. */
+  prioritized?: number;
 }
 
 /** Handler timeout of every kind: `hang` messages sleep past it on their first attempt. */
@@ -37,14 +39,23 @@ const common: WorkerOptions = {
 };
 
 export const WORKLOADS: readonly WorkloadKind[] = [
-  { name: 'stream', transport: 'stream', worker: common, exactlyOnce: false, delayed: 0.1, maxDelay: 3_000 },
+  {
+    name: 'stream',
+    transport: 'stream',
+    worker: common,
+    exactlyOnce: false,
+    delayed: 0.1,
+    maxDelay: 3_000,
+    prioritized: 0.3,
+  },
   {
     name: 'stream-idempotent',
     transport: 'stream',
-    worker: { ...common, idempotent: true },
+    worker: { ...common, idempotent: true, priorityPolicy: { weighted: true } },
     exactlyOnce: true,
     delayed: 0.1,
     maxDelay: 3_000,
+    prioritized: 0.3,
   },
   {
     name: 'list',
@@ -61,6 +72,7 @@ export const WORKLOADS: readonly WorkloadKind[] = [
     exactlyOnce: true,
     delayed: 0.1,
     maxDelay: 3_000,
+    prioritized: 0.3,
   },
 ];
 
