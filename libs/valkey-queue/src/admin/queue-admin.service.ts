@@ -23,6 +23,7 @@ import {
 import { announce } from '../signals/announce.js';
 import { withListStats } from './list-stats.js';
 import { readQueueStats } from './queue-stats.reader.js';
+import { parkedOrderingKeys, releaseOrderingKey } from '../ordering/ordering-admin.js';
 
 /** Dead letters moved per redrive.lua call, so no single script runs long. */
 const REDRIVE_BATCH = 100;
@@ -116,6 +117,23 @@ export class QueueAdmin {
     const [stats] = await readQueueStats(this.client, [{ queue, keys }]);
     if (stats instanceof Error) throw stats;
     return withListStats(this.client, keys, stats);
+  }
+
+  /**
+   * Releases an ordering key parked by a dead message (workers with `orderedOnDead: 'park'`): its
+   * later messages run again, oldest first. Resolves false when the key was not parked.
+   * See docs/ordering.md.
+   */
+  async releaseOrderingKey(queue: string, orderingKey: string): Promise<boolean> {
+    return releaseOrderingKey(this.client, this.keys(queue), orderingKey);
+  }
+
+  /** Ordering keys parked by a dead message, oldest first (at most `count`, default 100). */
+  async parkedOrderingKeys(
+    queue: string,
+    options?: { count?: number },
+  ): Promise<{ orderingKey: string; parkedAt: Date }[]> {
+    return parkedOrderingKeys(this.client, this.keys(queue), options?.count);
   }
 
   private keys(queue: string): QueueKeys {

@@ -88,4 +88,6 @@ export class WorkerOptionsSchema extends WorkerDefaultsSchema {
   @IsOptional() @IsKeyNamer() queueNamer?: (queue: string) => string;
   @IsOptional() @IsClass() payload?: DtoClass;
   @IsOptional() @IsBoolean() noAck?: boolean;
+  @IsOptional() @IsInt() @Min(0) @Max(10_000) orderedConcurrency?: number;
+  @IsOptional() @IsIn(['continue', 'park']) orderedOnDead?: 'continue' | 'park';
 }

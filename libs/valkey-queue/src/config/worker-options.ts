@@ -50,6 +50,10 @@ export interface ResolvedWorkerOptions extends ResolvedWorkerDefaults {
   queueNamer?: (queue: string) => string;
   payload?: DtoClass;
   noAck: boolean;
+  /** Most ordering keys in work at once (docs/ordering.md); 0 turns ordered consumption off. */
+  orderedConcurrency?: number;
+  /** What a dead message does to the rest of its ordering key. */
+  orderedOnDead?: 'continue' | 'park';
 }
 
 /** The defaults of every worker option (docs/workers.md lists them). */

@@ -138,4 +138,17 @@ export interface WorkerOptions extends WorkerDefaults {
    * Failures are logged and counted, never retried or dead-lettered. @default false
    */
   noAck?: boolean;
+  /**
+   * Most ordering keys this instance works on at once (messages sent with an `orderingKey`, one
+   * message per key at a time across all instances; docs/ordering.md). Ordered and unordered
+   * handlers share `concurrency`. 0 turns ordered consumption off for this worker. Stream transport.
+   * @default concurrency
+   */
+  orderedConcurrency?: number;
+  /**
+   * What a dead message (retries exhausted) means for the later messages of its ordering key:
+   * `'continue'` runs the next one; `'park'` holds the key, later messages kept, until
+   * `QueueAdmin.releaseOrderingKey(queue, key)`. @default 'continue'
+   */
+  orderedOnDead?: 'continue' | 'park';
 }

@@ -1,6 +1,7 @@
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
 import { NotSupportedError } from '../errors/not-supported.error.js';
 import { labelsProblem } from '../envelope/labels.js';
+import { checkOrderingOptions } from './ordered-send.js';
 import { isPlainObject } from '../utils/objects.util.js';
 import type { SendOptions } from '../interfaces/send-options.interface.js';
 
@@ -16,6 +17,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'priority',
   'headers',
   'labels',
+  'orderingKey',
   'signal',
   'timeout',
 ]);
@@ -32,6 +34,8 @@ export interface CheckedSendOptions {
   headers?: Record<string, string>;
   /** Set only when there is at least one label (an empty object writes no field). */
   labels?: Record<string, string>;
+  /** Set when the message is ordered (docs/ordering.md). */
+  orderingKey?: string;
   signal?: AbortSignal;
   timeout?: number;
 }
@@ -60,6 +64,7 @@ export function checkSendOptions(
       );
     }
   }
+  const orderingKey = options.orderingKey === undefined ? undefined : checkOrderingOptions(options);
   if (options.priority !== undefined) {
     throw new NotSupportedError(
       'priority',
@@ -130,6 +135,7 @@ export function checkSendOptions(
     checked.signal = options.signal;
   }
   if (options.timeout !== undefined) checked.timeout = positiveMs('timeout', options.timeout);
+  if (orderingKey !== undefined) checked.orderingKey = orderingKey;
   return checked;
 }
 
