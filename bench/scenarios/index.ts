@@ -11,3 +11,4 @@ export { default as nestConsume } from './nest-consume.js';
 export { default as delayedLateness } from './delayed-lateness.js';
 export { default as clusterScaling } from './cluster-scaling.js';
 export { default as observabilityOverhead } from './observability-overhead.js';
+export { default as ordered } from './ordered.js';

@@ -1,4 +1,5 @@
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
+import type { SendOptions } from '../interfaces/send-options.interface.js';
 
 /** Longest ordering key, in UTF-8 bytes: it becomes part of a key name and of every ordering script call. */
 export const MAX_ORDERING_KEY_BYTES = 256;
@@ -17,4 +18,20 @@ export function checkOrderingKey(value: unknown): string {
     );
   }
   return value;
+}
+
+/**
+ * Checks `orderingKey` (returned) and what it cannot go with: a priority (an ordered key runs its messages in
+ * send order, which a priority would contradict). Throws `InvalidSendOptionsError`. @internal
+ */
+export function checkOrderingOptions(options: SendOptions): string {
+  const orderingKey = checkOrderingKey(options.orderingKey);
+  if (options.priority !== undefined && options.priority !== 0) {
+    throw new InvalidSendOptionsError(
+      'orderingKey',
+      options.orderingKey,
+      'no priority with an orderingKey (messages of one key run in send order)',
+    );
+  }
+  return orderingKey;
 }

@@ -1,7 +1,7 @@
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
 import { NotSupportedError } from '../errors/not-supported.error.js';
 import { labelsProblem } from '../envelope/labels.js';
-import { checkOrderingOptions } from './ordered-send.js';
+import { checkOrderingOptions } from '../ordering/ordering-key.js';
 import { isPlainObject } from '../utils/objects.util.js';
 import type { SendOptions } from '../interfaces/send-options.interface.js';
 

@@ -1,21 +1,50 @@
 import { encodeDelayedBody } from '../envelope/delayed-body.js';
 import { toStreamFields, type Envelope } from '../envelope/envelope.js';
 import { newMessageId } from '../envelope/message-id.js';
-import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
 import { NotSupportedError } from '../errors/not-supported.error.js';
-import { checkOrderingKey } from '../ordering/ordering-key.js';
-import type { SendOptions } from '../interfaces/send-options.interface.js';
 import { orderingKeysOf } from '../ordering/ordering-keys.js';
-import type { SendCall, SendCallSettings } from './build-send-call.js';
-import type { CheckedSendOptions } from './check-send-options.js';
-import type { QueueTarget } from './queue-target.js';
+import type { QueueKeys } from '../utils/keys.util.js';
+
+/** What an ordered call needs of the send settings (build-send-call.ts `SendCallSettings`). */
+interface OrderedCallSettings {
+  transport: 'stream' | 'list';
+  keys: Pick<QueueKeys, 'tag' | 'sent' | 'dedup'>;
+  queue: string;
+  idempotencyWindow: number;
+  dedupTtl: number;
+  headers: Record<string, string>;
+  ttl?: number;
+}
+
+/** What an ordered call needs of the checked options (check-send-options.ts `CheckedSendOptions`). */
+interface OrderedCallOptions {
+  orderingKey?: string;
+  delay?: number;
+  dueAt?: number;
+  ttl?: number;
+  dedupKey?: string;
+  dedupTtl?: number;
+  headers?: Record<string, string>;
+  labels?: Record<string, string>;
+}
+
+/** One `vqOrderedSend` call (a `SendCall` of mode 'ordered'). */
+interface OrderedCall {
+  queue: string;
+  mode: 'ordered';
+  envelopes: Envelope[];
+  args: (string | number | string[])[];
+}
 
 /**
  * Ordered messages live in per-key lists beside the stream, which list-transport consumers (and
  * valkeysender-format readers in other languages) never look at: refused there, nothing written.
  * @internal
  */
-export function assertOrderable(target: QueueTarget, options: CheckedSendOptions): void {
+export function assertOrderable(
+  target: { settings: { transport: 'stream' | 'list' } },
+  options: OrderedCallOptions,
+): void {
   if (options.orderingKey !== undefined && target.settings.transport === 'list') {
     throw new NotSupportedError(
       'orderingKey on the list transport',
@@ -31,11 +60,11 @@ export function assertOrderable(target: QueueTarget, options: CheckedSendOptions
  * @internal
  */
 export function buildOrderedCall(
-  settings: SendCallSettings,
+  settings: OrderedCallSettings,
   payloads: readonly string[],
-  options: CheckedSendOptions,
+  options: OrderedCallOptions,
   createdAt: number,
-): SendCall {
+): OrderedCall {
   const orderingKey = options.orderingKey as string;
   const headers = options.headers ? { ...settings.headers, ...options.headers } : settings.headers;
   const ttl = options.ttl ?? settings.ttl;
@@ -78,20 +107,4 @@ export function buildOrderedCall(
     ...data,
   ];
   return { queue: settings.queue, mode: 'ordered', envelopes, args };
-}
-
-/**
- * Checks `orderingKey` (returned) and what it cannot go with: a priority (an ordered key runs its messages in
- * send order, which a priority would contradict). Throws `InvalidSendOptionsError`. @internal
- */
-export function checkOrderingOptions(options: SendOptions): string {
-  const orderingKey = checkOrderingKey(options.orderingKey);
-  if (options.priority !== undefined && options.priority !== 0) {
-    throw new InvalidSendOptionsError(
-      'orderingKey',
-      options.orderingKey,
-      'no priority with an orderingKey (messages of one key run in send order)',
-    );
-  }
-  return orderingKey;
 }
