@@ -175,8 +175,10 @@ export class OrderedLane {
           await this.sleep(PAUSED_MS);
           continue;
         }
+        // Handlers finishing together free their slots together: one larger take, not many small ones.
+        if (free < this.limit) await new Promise((resolve) => setImmediate(resolve));
         this.woken = false; // this take sees whatever woke us
-        const taken = await this.source.take(free);
+        const taken = await this.source.take(Math.min(this.limit - this.held.active, this.host.freeSlots()));
         failures = 0;
         if (taken.reclaimed > 0) {
           this.deps.logger.warn(
