@@ -63,8 +63,9 @@ describe('per-key ordering across worker processes, one SIGKILLed (real Valkey)'
       maxRetries: 30,
       backoff: { type: 'fixed', delay: 5 },
     };
-    const config = { url: apps.valkey().url, queue, ledger, worker, failRate: 0.1, handlerMs: 2 };
-    const started = [0, 1, 2].map(() => startChild(config));
+    const config = { url: apps.valkey().url, queue, ledger, worker, failRate: 0.1 };
+    // The first instance (the victim) has slower handlers, so the kill finds it mid-run.
+    const started = [30, 2, 2].map((handlerMs) => startChild({ ...config, handlerMs }));
     children.push(...started.map(({ child }) => child));
     const pids = await Promise.all(started.map(({ ready }) => ready));
 

@@ -19,11 +19,17 @@ end
 
 local reply = { -1, reclaimed }
 local leaseUntil = now + tonumber(ARGV[2])
-for _, key in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))) do
-  redis.call('ZREM', KEYS[1], key)
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+local last = 0
+if #due > 0 then
+  -- One ZREM and one INCRBY for the whole page: tokens last - #due + 1 .. last, in order.
+  redis.call('ZREM', KEYS[1], unpack(due))
+  last = redis.call('INCRBY', KEYS[5], #due)
+end
+for index, key in ipairs(due) do
   local head = redis.call('LINDEX', ARGV[1] .. key, 0)
   if head then
-    local token = tostring(redis.call('INCR', KEYS[5]))
+    local token = tostring(last - #due + index)
     redis.call('HSET', KEYS[3], key, token)
     redis.call('ZADD', KEYS[2], leaseUntil, key)
     local deliveries = redis.call('HINCRBY', KEYS[4], key, 1)

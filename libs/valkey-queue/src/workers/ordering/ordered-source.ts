@@ -76,7 +76,7 @@ export class OrderedSource implements MessageSource {
       fence,
       listPrefix,
       this.options.claimIdle,
-      max,
+      Math.min(max, MAX_BATCH), // the script removes the page with one ZREM
     );
     const deliveries: RawDelivery[] = [];
     for (let index = 2; index + 3 < reply.length; index += 4) {
