@@ -5,7 +5,7 @@ import e2e from './jest.e2e.config.js';
 export default {
   ...e2e,
   displayName: 'e2e-cluster',
-  testMatch: ['sender', 'workers', 'scheduler', 'ownership', 'delayed'].map(
+  testMatch: ['sender', 'workers', 'scheduler', 'ownership', 'delayed', 'ordering'].map(
     (folder) => `<rootDir>/test/${folder}/**/*.e2e-spec.ts`,
   ),
   // Three child processes over a 10-tick window: it runs on standalone, and here it would add
