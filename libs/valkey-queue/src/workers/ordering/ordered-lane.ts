@@ -113,6 +113,11 @@ export class OrderedLane {
 
   /** Cuts the current wait short: a slot freed, a key became ready, or shutdown. */
   nudge(): void {
+    // A dormant lane ignores slot changes: it looks for ordered messages only on signals and timers.
+    if (this.active) this.wake();
+  }
+
+  private wake(): void {
     const wake = this.waking;
     this.waking = undefined;
     if (wake) wake();
@@ -122,7 +127,7 @@ export class OrderedLane {
   async stop(deadline: number): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
-    this.nudge();
+    this.wake();
     await this.loopDone;
     const running = this.held.running();
     await allSettledOrTimeout(
@@ -237,10 +242,10 @@ export class OrderedLane {
     this.listening = true;
     const ready = (): void => {
       this.active = true;
-      this.nudge();
+      this.wake();
     };
     // After a (re)subscription: look once (a dormant lane asks whether ordered messages exist).
-    const resync = (): void => this.nudge();
+    const resync = (): void => this.wake();
     this.deps.signals.listen(this.source.keys.ready, { message: ready, resync });
   }
 }
