@@ -6,7 +6,7 @@ export default {
   ...e2e,
   displayName: 'e2e-cluster',
   testMatch: [
-    ...['sender', 'workers', 'scheduler', 'ownership', 'delayed'].map(
+    ...['sender', 'workers', 'scheduler', 'ownership', 'delayed', 'ordering'].map(
       (folder) => `<rootDir>/test/${folder}/**/*.e2e-spec.ts`,
     ),
     // The dashboard's API: queue discovery SCANs every primary, figures are read per slot.

@@ -18,7 +18,7 @@ export const LAYERS = [
   ['interfaces'],
   ['config'],
   ['connection'],
-  ['signals', 'delayed'],
+  ['signals', 'delayed', 'ordering'],
   ['admin'],
   ['observability'],
   ['decorators'],

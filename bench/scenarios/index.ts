@@ -17,3 +17,4 @@ export {
   writerRate as historyWriter,
   searchLatency as historySearch,
 } from './history.js';
+export { default as ordered } from './ordered.js';

@@ -27,6 +27,7 @@ import { readQueueStats } from './queue-stats.reader.js';
 import { MessageBrowser } from './message-browser.js';
 import type { PeekedMessage, PeekOptions, PeekPage } from '../interfaces/peek.interface.js';
 import { InvalidAdminArgumentError } from '../errors/invalid-admin-argument.error.js';
+import { parkedOrderingKeys, releaseOrderingKey } from '../ordering/ordering-admin.js';
 
 /** Dead letters moved per redrive.lua call, so no single script runs long. */
 const REDRIVE_BATCH = 100;
@@ -179,6 +180,23 @@ export class QueueAdmin {
       throw new InvalidAdminArgumentError('entryIds', entryIds, 'stream entry ids (<ms>-<seq>)');
     }
     return entryIds.length === 0 ? 0 : this.client.xdel(dead, ...entryIds);
+  }
+
+  /**
+   * Releases an ordering key parked by a dead message (workers with `orderedOnDead: 'park'`): its
+   * later messages run again, oldest first. Resolves false when the key was not parked.
+   * See docs/ordering.md.
+   */
+  async releaseOrderingKey(queue: string, orderingKey: string): Promise<boolean> {
+    return releaseOrderingKey(this.client, this.keys(queue), orderingKey);
+  }
+
+  /** Ordering keys parked by a dead message, oldest first (at most `count`, default 100). */
+  async parkedOrderingKeys(
+    queue: string,
+    options?: { count?: number },
+  ): Promise<{ orderingKey: string; parkedAt: Date }[]> {
+    return parkedOrderingKeys(this.client, this.keys(queue), options?.count);
   }
 
   private keys(queue: string): QueueKeys {

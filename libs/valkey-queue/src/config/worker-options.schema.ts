@@ -108,4 +108,6 @@ export class WorkerOptionsSchema extends WorkerDefaultsSchema {
   @IsOptional() @IsClass() payload?: DtoClass;
   @IsOptional() @IsBoolean() noAck?: boolean;
   @IsOptional() @IsPriorityPolicy() priorityPolicy?: PriorityPolicy;
+  @IsOptional() @IsInt() @Min(0) @Max(10_000) orderedConcurrency?: number;
+  @IsOptional() @IsIn(['continue', 'park']) orderedOnDead?: 'continue' | 'park';
 }

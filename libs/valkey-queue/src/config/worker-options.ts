@@ -53,6 +53,10 @@ export interface ResolvedWorkerOptions extends ResolvedWorkerDefaults {
   noAck: boolean;
   /** How reads pick among priorities (`'strict'` unless the worker sets it). */
   priorityPolicy: PriorityPolicy;
+  /** Most ordering keys in work at once (docs/ordering.md); 0 turns ordered consumption off. */
+  orderedConcurrency?: number;
+  /** What a dead message does to the rest of its ordering key. */
+  orderedOnDead?: 'continue' | 'park';
 }
 
 /** The defaults of every worker option (docs/workers.md lists them). */

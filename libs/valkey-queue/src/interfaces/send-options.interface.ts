@@ -35,6 +35,13 @@ export interface SendOptions {
    */
   labels?: Record<string, string>;
   /**
+   * Messages with the same ordering key are handled strictly one at a time, in send order, across
+   * every worker instance of the group; other keys (and unordered messages) run in parallel.
+   * A non-empty string of at most 256 UTF-8 bytes; stream transport only; not with a `priority`.
+   * See docs/ordering.md. @default none (unordered)
+   */
+  orderingKey?: string;
+  /**
    * Aborts the send: while waiting for a rate-limit token it rejects with `RateLimitedError`;
    * later it rejects with the signal's reason (the write may already have landed).
    */

@@ -147,6 +147,19 @@ export interface WorkerOptions extends WorkerDefaults {
    * @default 'strict'
    */
   priorityPolicy?: PriorityPolicy;
+  /**
+   * Most ordering keys this instance works on at once (messages sent with an `orderingKey`, one
+   * message per key at a time across all instances; docs/ordering.md). Ordered and unordered
+   * handlers share `concurrency`. 0 turns ordered consumption off for this worker. Stream transport.
+   * @default concurrency
+   */
+  orderedConcurrency?: number;
+  /**
+   * What a dead message (retries exhausted) means for the later messages of its ordering key:
+   * `'continue'` runs the next one; `'park'` holds the key, later messages kept, until
+   * `QueueAdmin.releaseOrderingKey(queue, key)`. @default 'continue'
+   */
+  orderedOnDead?: 'continue' | 'park';
 }
 
 /** `WorkerOptions.priorityPolicy`: strict priority order, or shares weighted by priority + 1. */

@@ -79,6 +79,15 @@ export const LUA_SCRIPTS = {
   vqAssertOwner: { numberOfKeys: 2, lua: load('assert-owner.lua') },
   vqFencedWrite: { lua: load('fenced-write.lua') },
   vqLbsDeadLetter: { numberOfKeys: 2, lua: load('lbs-dead-letter.lua') },
+  // Per-key ordering (docs/ordering.md).
+  vqOrderedSend: { numberOfKeys: 5, lua: load('ordered-send.lua') },
+  vqOrderedTake: { numberOfKeys: 5, lua: load('ordered-take.lua') },
+  vqOrderedAck: { numberOfKeys: 5, lua: load('ordered-ack.lua') },
+  vqOrderedRetry: { numberOfKeys: 5, lua: load('ordered-retry.lua') },
+  vqOrderedDead: { numberOfKeys: 7, lua: load('ordered-dead.lua') },
+  vqOrderedRenew: { numberOfKeys: 2, lua: load('ordered-renew.lua') },
+  vqOrderedHandBack: { numberOfKeys: 3, lua: load('ordered-hand-back.lua') },
+  vqOrderedRelease: { numberOfKeys: 3, lua: load('ordered-release.lua') },
 } as const satisfies Record<string, { numberOfKeys?: number; lua: string }>;
 
 /** The line of fragments/history-event.lua that keeps history off; withHistory() turns it on. */
@@ -442,5 +451,85 @@ declare module 'ioredis' {
      * the dead-letter entry ids. Resolves one status per entry: 1 moved, 0 gone, -1 not an envelope.
      */
     vqRedrive(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<number[], Context>;
+    /**
+     * See ordered-send.lua. Keys: ready, holders, parked, marker, dedup; args as vqSend's, with the
+     * list prefix first and (ordering key, body) per message. Resolves as vqSend.
+     */
+    vqOrderedSend(
+      ready: string,
+      holders: string,
+      parked: string,
+      marker: string,
+      dedup: string,
+      ...args: (string | number | readonly (string | number)[])[]
+    ): Result<[0, number, number] | [1, string] | [2], Context>;
+    /** See ordered-take.lua. Resolves `[nextReadyMs | -1, reclaimed, (key, token, deliveries, body)...]`. */
+    vqOrderedTake(
+      ready: string,
+      leases: string,
+      holders: string,
+      takes: string,
+      fence: string,
+      listPrefix: string,
+      leaseMs: number,
+      max: number,
+    ): Result<(string | number)[], Context>;
+    /** vqOrderedTake with keys, tokens and bodies as bytes (bodies are split by byte length). */
+    vqOrderedTakeBuffer(
+      ready: string,
+      leases: string,
+      holders: string,
+      takes: string,
+      fence: string,
+      listPrefix: string,
+      leaseMs: number,
+      max: number,
+    ): Result<(Buffer | number)[], Context>;
+    /** See ordered-ack.lua. Args: list prefix, counter ('' = none), then (key, token) pairs. */
+    vqOrderedAck(
+      ready: string,
+      leases: string,
+      holders: string,
+      takes: string,
+      stats: string,
+      ...args: (string | number)[]
+    ): Result<number[], Context>;
+    /** See ordered-retry.lua. Args: list prefix, then (key, token, delay, attempt, firstAttempt) per key. */
+    vqOrderedRetry(
+      ready: string,
+      leases: string,
+      holders: string,
+      takes: string,
+      stats: string,
+      ...args: (string | number)[]
+    ): Result<number[], Context>;
+    /** See ordered-dead.lua. Args: list prefix, maxLen, park, then 7 values per key. */
+    vqOrderedDead(
+      ready: string,
+      leases: string,
+      holders: string,
+      takes: string,
+      dead: string,
+      stats: string,
+      parked: string,
+      ...args: (string | number)[]
+    ): Result<number[], Context>;
+    /** See ordered-renew.lua. Args: lease ms, then (key, token) pairs. Resolves the lost tokens. */
+    vqOrderedRenew(leases: string, holders: string, ...args: (string | number)[]): Result<string[], Context>;
+    /** See ordered-hand-back.lua. Args: list prefix, then (key, token) pairs. */
+    vqOrderedHandBack(
+      ready: string,
+      leases: string,
+      holders: string,
+      ...args: (string | number)[]
+    ): Result<number[], Context>;
+    /** See ordered-release.lua. Resolves 1 released, 0 not parked. */
+    vqOrderedRelease(
+      ready: string,
+      holders: string,
+      parked: string,
+      listPrefix: string,
+      key: string,
+    ): Result<number, Context>;
   }
 }

@@ -4,11 +4,12 @@ import { newMessageId } from '../envelope/message-id.js';
 import { priorityKey } from '../envelope/priority.js';
 import { toValkeysenderElement } from '../envelope/valkeysender-format.js';
 import type { QueueKeys } from '../utils/keys.util.js';
+import { buildOrderedCall } from './ordered-send.js';
 import type { CheckedSendOptions } from './check-send-options.js';
 import type { ListFormat, SenderTransport } from '../interfaces/sender-options.interface.js';
 
 /** How a call writes: appended now to the stream or list, or parked in the delayed set. */
-export type SendMode = 'stream' | 'list' | 'delayed';
+export type SendMode = 'stream' | 'list' | 'delayed' | 'ordered';
 
 /** Everything about one script call except the messages' data. @internal */
 export interface SendCallSettings {
@@ -68,6 +69,7 @@ export function buildSendCall(
   options: CheckedSendOptions,
   createdAt: number,
 ): SendCall {
+  if (options.orderingKey !== undefined) return buildOrderedCall(settings, payloads, options, createdAt);
   const delayed = options.delay !== undefined || options.dueAt !== undefined;
   const mode: SendMode = delayed ? 'delayed' : settings.transport;
   const headers = options.headers ? { ...settings.headers, ...options.headers } : settings.headers;

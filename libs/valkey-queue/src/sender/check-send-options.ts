@@ -1,6 +1,7 @@
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
 import { labelsProblem } from '../envelope/labels.js';
 import { isPriority, PRIORITY_RULE } from '../envelope/priority.js';
+import { checkOrderingOptions } from '../ordering/ordering-key.js';
 import { isPlainObject } from '../utils/objects.util.js';
 import type { SendOptions } from '../interfaces/send-options.interface.js';
 
@@ -16,6 +17,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'priority',
   'headers',
   'labels',
+  'orderingKey',
   'signal',
   'timeout',
 ]);
@@ -34,6 +36,8 @@ export interface CheckedSendOptions {
   priority?: number;
   /** Set only when there is at least one label (an empty object writes no field). */
   labels?: Record<string, string>;
+  /** Set when the message is ordered (docs/ordering.md). */
+  orderingKey?: string;
   signal?: AbortSignal;
   timeout?: number;
 }
@@ -61,6 +65,7 @@ export function checkSendOptions(
       );
     }
   }
+  const orderingKey = options.orderingKey === undefined ? undefined : checkOrderingOptions(options);
   const checked: CheckedSendOptions = {};
   if (options.priority !== undefined) {
     if (!isPriority(options.priority)) {
@@ -131,6 +136,7 @@ export function checkSendOptions(
     checked.signal = options.signal;
   }
   if (options.timeout !== undefined) checked.timeout = positiveMs('timeout', options.timeout);
+  if (orderingKey !== undefined) checked.orderingKey = orderingKey;
   return checked;
 }
 

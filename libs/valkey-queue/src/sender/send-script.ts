@@ -82,7 +82,23 @@ export class SendScript {
   call(call: SendCall, durability?: DurabilityOptions | false): Promise<SendReply> {
     const args = call.args as SendScriptArgs;
     let reply: Promise<SendReply>;
-    if (durability && !(this.inFlight > 0 && call.shareable)) {
+    if (call.mode === 'ordered') {
+      this.flush(); // gathered sends were called first: they must reach the socket first
+      reply = durability
+        ? writeThenWait<SendReply>(
+            this.client,
+            (pipeline) => pipeline.vqOrderedSend(...(call.args as SendScriptArgs)),
+            durability,
+          ).catch((error: unknown) => {
+            throw shortfallError(
+              error,
+              call.queue,
+              call.envelopes.map(({ id }) => id),
+              durability,
+            );
+          })
+        : (this.client.vqOrderedSend(...args) as Promise<SendReply>);
+    } else if (durability && !(this.inFlight > 0 && call.shareable)) {
       this.flush(); // gathered sends were called first: they must reach the socket first
       reply = this.durable(call, durability);
     } else if (this.inFlight === 0 && !durability) reply = this.direct(args);

@@ -16,6 +16,7 @@ import { buildSendCall, markAsRetry, type SendCall, type SendCallSettings } from
 import { CallDeadline, sleep } from './call-deadline.js';
 import { checkSendOptions, type CheckedSendOptions } from './check-send-options.js';
 import { PriorityAnnouncer } from '../signals/priority-announcer.js';
+import { assertOrderable } from './ordered-send.js';
 import { measureQueueSize } from './queue-size.js';
 import { assertDelayable, resolveQueueTarget, type QueueTarget } from './queue-target.js';
 import type { SendReply, SendScript } from './send-script.js';
@@ -74,6 +75,7 @@ export class SenderCore {
       const target = this.target(queue);
       options = checkSendOptions(rawOptions, 'send', now);
       assertDelayable(target, options);
+      assertOrderable(target, options);
       if (span) options = { ...options, headers: span.inject(options.headers) };
       const text = encodePayload(this.options.codec, payload, this.options.maxPayloadBytes);
       call = buildSendCall(target.settings, [text], options, now);
@@ -111,6 +113,7 @@ export class SenderCore {
       if (!Array.isArray(payloads)) throw new InvalidSendOptionsError('payloads', payloads, 'an array');
       options = checkSendOptions(rawOptions, 'sendBatch', createdAt);
       assertDelayable(target, options);
+      assertOrderable(target, options);
       if (span) options = { ...options, headers: span.inject(options.headers) };
       const { codec, maxPayloadBytes } = this.options;
       // Encode everything first: one bad payload must reject the batch before any chunk is written.
@@ -226,7 +229,8 @@ export class SenderCore {
       return [{ id: reply[1], queue, deduplicated: true }];
     }
     let scheduledFor: Date | undefined;
-    if (call.mode === 'delayed') {
+    if (call.mode === 'ordered' && reply[0] === 0 && reply[2] >= 0) scheduledFor = new Date(reply[2]);
+    else if (call.mode === 'delayed') {
       const due =
         reply[0] === 0 && reply[2] >= 0
           ? reply[2]

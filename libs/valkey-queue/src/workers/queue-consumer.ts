@@ -17,6 +17,7 @@ import { ListSource } from './list/list-source.js';
 import { StreamSource } from './stream/stream-source.js';
 import { PriorityStreamSource } from './priority/priority-stream-source.js';
 import { listenForPriorities } from './priority/priority-signals.js';
+import { OrderedLane } from './ordering/ordered-lane.js';
 import { abortableDelay, allSettledOrTimeout, bounded, envelopeIdOf } from './worker-timing.js';
 import type { InFlight, WorkerDefinition } from './worker-definition.js';
 
@@ -75,6 +76,8 @@ export class QueueConsumer implements QueueWorkerHandle {
   /** Messages delivered since the last trim: an idle worker does not trim (nothing to trim). */
   private untrimmed = 1;
   private readonly timers: ConsumerTimers;
+  /** Messages sent with an ordering key (stream transport; docs/ordering.md). */
+  private readonly lane?: OrderedLane;
 
   constructor(
     private readonly definition: WorkerDefinition,
@@ -100,9 +103,19 @@ export class QueueConsumer implements QueueWorkerHandle {
     this.timers = new ConsumerTimers(options, this.source, this.held, this.logger, (task) =>
       this.track(task),
     );
-    this.processor = new DeliveryProcessor(definition, this.sink, this.logger, (entry) =>
-      this.held.release(entry),
-    );
+    this.processor = new DeliveryProcessor(definition, this.sink, this.logger, (entry) => {
+      this.held.release(entry);
+      this.lane?.nudge();
+    });
+    if (options.transport === 'stream' && options.orderedConcurrency !== 0) {
+      const laneDeps = { connection: deps.connection, keys, signals: deps.signals, logger: this.logger };
+      this.lane = new OrderedLane(definition, laneDeps, {
+        freeSlots: () => options.concurrency - this.held.active - (this.lane?.running ?? 0),
+        paused: () => this.paused,
+        slotFreed: () => this.held.interrupt(),
+        track: (task) => this.track(task),
+      });
+    }
   }
 
   get name(): string {
@@ -121,7 +134,7 @@ export class QueueConsumer implements QueueWorkerHandle {
     return this.state !== 'idle';
   }
   get inFlight(): number {
-    return this.held.active;
+    return this.held.active + (this.lane?.running ?? 0);
   }
   /** The resolved options (for the orchestrator). @internal */
   get options(): WorkerDefinition['options'] {
@@ -154,6 +167,7 @@ export class QueueConsumer implements QueueWorkerHandle {
       this.logger.warn(`Cannot prepare queue '${options.queue}' yet: ${errorMessage(error)}; retrying`);
     }
     this.timers.start();
+    this.lane?.start();
     this.loopDone = this.loop();
   }
 
@@ -176,7 +190,7 @@ export class QueueConsumer implements QueueWorkerHandle {
           await this.source.prepare();
           this.prepared = true;
         }
-        const free = options.concurrency - this.held.active;
+        const free = options.concurrency - this.held.active - (this.lane?.running ?? 0);
         if (free <= 0) {
           await this.held.slotFreed(this.lifetime.signal);
           continue;
@@ -348,6 +362,7 @@ export class QueueConsumer implements QueueWorkerHandle {
     this.lifetime.abort();
     this.held.interrupt();
     this.timers.stopCleanup();
+    const laneStopped = this.lane?.stop(deadline);
     await this.stopReading();
     const running = this.held.running();
     await allSettledOrTimeout(
@@ -374,6 +389,7 @@ export class QueueConsumer implements QueueWorkerHandle {
     await bounded(Promise.all([...this.background]), left());
     await bounded(this.sink.drain(), left());
     this.timers.stopRefreshing();
+    await laneStopped;
     await this.source.close();
     this.held.clear();
     this.state = 'idle';

@@ -1,0 +1,33 @@
+--[[ fragment ordered-keys: the per-key lists of ordered messages (docs/ordering.md). Each ordering
+  key has a LIST `<list prefix><ordering key>` of elements `<due ms>;<body>` (body: the delayed-body
+  format), oldest first, which exists only while the key has messages. A key is in exactly one of:
+  the ready ZSET (key -> when its head may run), leased (holders HASH key -> fencing token, leases
+  ZSET key -> lease expiry), parked (parked HASH), or nowhere (its list is empty: it costs nothing).
+  List names are built here from the list prefix, which carries the queue's hash tag, so every
+  list lives in the slot of the script's declared keys. ]]
+
+-- The due time of a list's head element, or nil when the list is empty.
+local function headDue(list)
+  local head = redis.call('LINDEX', list, 0)
+  if not head then return nil end
+  return tonumber(string.sub(head, 1, string.find(head, ';', 1, true) - 1))
+end
+
+-- The body of an element (after `<due>;`).
+local function elementBody(element)
+  return string.sub(element, string.find(element, ';', 1, true) + 1)
+end
+
+-- Whether `token` is the key's current fencing token: a reclaimed or released holder's is not.
+local function holdsKey(holders, key, token)
+  return redis.call('HGET', holders, key) == token
+end
+
+-- Ends the key's lease, then makes it ready for its next message (no earlier than that message's
+-- due time), or leaves it nowhere when its list is empty (nothing is kept for an idle key).
+local function releaseKey(ready, leases, holders, list, key, now)
+  redis.call('ZREM', leases, key)
+  redis.call('HDEL', holders, key)
+  local due = headDue(list)
+  if due then redis.call('ZADD', ready, math.max(now, due), key) end
+end

@@ -1,0 +1,47 @@
+--[[ ordered-retry.lua: a failed head message stays the head of its key, so nothing later of that
+  key runs before it: its element is rewritten in place with the next attempt number (the stored
+  bytes, field by field: the payload is never decoded) and due `delay` ms after now, and the key is
+  made ready at that time. Stale tokens are skipped.
+  KEYS[1] ready ZSET   KEYS[2] leases ZSET   KEYS[3] holders HASH   KEYS[4] takes HASH
+  KEYS[5] stats HASH
+  ARGV[1] list prefix, then 5 values per key: ordering key, fencing token, delay ms, next attempt,
+  first attempt
+  Returns: one status per key: 1 scheduled | 0 skipped (stale token) ]]
+--#include server-clock
+--#include delayed-body
+--#include ordered-keys
+--#include batch-statuses
+
+local now = nowMs()
+local scheduled = 0
+local statuses = forEachItem(2, 5, function(i)
+  local key, token, delay = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  if not holdsKey(KEYS[3], key, token) then return false end
+  local list = ARGV[1] .. key
+  local head = redis.call('LINDEX', list, 0)
+  if head then
+    local replaced = { attempt = ARGV[i + 3], firstAttempt = ARGV[i + 4] }
+    local fields = decodeBody(elementBody(head)) or {}
+    local parts, seen = {}, {}
+    for j = 1, #fields, 2 do
+      local name, value = fields[j], fields[j + 1]
+      if replaced[name] then
+        value = replaced[name]
+        seen[name] = true
+      end
+      parts[#parts + 1] = encodeBodyField(name, value)
+    end
+    if not seen.attempt then parts[#parts + 1] = encodeBodyField('attempt', replaced.attempt) end
+    if not seen.firstAttempt then parts[#parts + 1] = encodeBodyField('firstAttempt', replaced.firstAttempt) end
+    redis.call('LSET', list, 0, (now + delay) .. ';' .. table.concat(parts))
+  end
+  redis.call('HDEL', KEYS[4], key)
+  releaseKey(KEYS[1], KEYS[2], KEYS[3], list, key, now)
+  scheduled = scheduled + 1
+  return true
+end)
+if scheduled > 0 then
+  redis.call('HINCRBY', KEYS[5], 'failed', scheduled)
+  redis.call('HINCRBY', KEYS[5], 'retried', scheduled)
+end
+return statuses

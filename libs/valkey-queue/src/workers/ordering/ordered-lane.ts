@@ -1,0 +1,251 @@
+import type { Logger } from '@nestjs/common';
+import type { ValkeyConnection } from '../../connection/valkey-connection.js';
+import type { QueueSignals } from '../../signals/queue-signals.js';
+import type { QueueKeys } from '../../utils/keys.util.js';
+import { errorMessage } from '../../utils/with-timeout.util.js';
+import { ConsumerTimers } from '../consumer-timers.js';
+import { DeliveryProcessor } from '../delivery-processor.js';
+import { InFlightSet } from '../in-flight-set.js';
+import { OutcomeSinkBatches } from '../outcome-sink.js';
+import { WorkerShutdownError } from '../../errors/worker-shutdown.error.js';
+import { allSettledOrTimeout, bounded } from '../worker-timing.js';
+import type { InFlight, WorkerDefinition } from '../worker-definition.js';
+import { OrderedSource } from './ordered-source.js';
+
+/** Shortest and longest wait between takes that found nothing due (signals cut the wait short). */
+const IDLE_MIN_MS = 5;
+const IDLE_MAX_MS = 1_000;
+/** While signals arrive, an idle lane may sleep this long: a send that readies a key publishes. */
+const SIGNALED_IDLE_MAX_MS = 5_000;
+/** A paused queue is re-checked this often. */
+const PAUSED_MS = 1_000;
+/** After the shutdown deadline aborts handlers, how long they may take to settle before we hand them back. */
+const ABORT_GRACE_MS = 1_000;
+/** Read errors back off up to this. */
+const MAX_ERROR_BACKOFF_MS = 30_000;
+
+/** What the lane needs from the consumer it runs beside. @internal */
+export interface LaneHost {
+  /** Slots the consumer's unordered handlers leave free now. */
+  freeSlots(): number;
+  /** The queue is paused (the consumer keeps this current). */
+  paused(): boolean;
+  /** One of the lane's handlers finished: the consumer may read again. */
+  slotFreed(): void;
+  /** Runs a task in the background (the consumer awaits them at shutdown). */
+  track(task: Promise<unknown>): void;
+}
+
+/** What a lane needs from the module. @internal */
+export interface LaneDeps {
+  connection: ValkeyConnection;
+  keys: QueueKeys;
+  signals: QueueSignals;
+  logger: Logger;
+}
+
+/**
+ * The ordered side of a stream worker (docs/ordering.md): takes ready ordering keys with fenced
+ * leases, runs each key's head message through the same processing as unordered messages
+ * (decoding, handler, timeout, retries, dead letters, hooks), and writes outcomes that pop the
+ * head and make the key ready again. One message per key at a time, across every instance.
+ * Dormant until the queue has ordered messages: a queue without them pays one EXISTS per claimIdle.
+ * @internal
+ */
+export class OrderedLane {
+  private readonly source: OrderedSource;
+  private readonly held = new InFlightSet();
+  private readonly sink: OutcomeSinkBatches;
+  private readonly processor: DeliveryProcessor;
+  private readonly timers: ConsumerTimers;
+  private readonly limit: number;
+  /** A dormant lane looks for ordered messages this often (and on every signal). */
+  private readonly claimIdle: number;
+  private state: 'idle' | 'running' | 'stopping' = 'idle';
+  private active = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private waking?: () => void;
+  /** A nudge came while not waiting. */
+  private woken = false;
+  private listening = false;
+
+  constructor(
+    definition: WorkerDefinition,
+    private readonly deps: LaneDeps,
+    private readonly host: LaneHost,
+  ) {
+    const { options } = definition;
+    // Every ordered message is acknowledged (its key waits for it): noAck and markers do not apply.
+    const laneOptions = { ...options, noAck: false, idempotent: false, consumerIdleCleanup: 0 };
+    const laneDefinition: WorkerDefinition = { ...definition, options: laneOptions };
+    this.claimIdle = options.claimIdle;
+    this.limit = Math.min(options.orderedConcurrency ?? options.concurrency, options.concurrency);
+    this.source = new OrderedSource(
+      deps.connection,
+      deps.keys,
+      laneOptions,
+      options.orderedOnDead ?? 'continue',
+    );
+    this.sink = new OutcomeSinkBatches(this.source, deps.logger, {
+      written: (entry) => this.held.written(entry),
+      retried: () => this.nudge(),
+    });
+    this.timers = new ConsumerTimers(laneOptions, this.source, this.held, deps.logger, host.track);
+    this.processor = new DeliveryProcessor(laneDefinition, this.sink, deps.logger, (entry) => {
+      this.held.release(entry);
+      this.nudge();
+      host.slotFreed();
+    });
+  }
+
+  /** Ordered handlers running now (they occupy the worker's concurrency slots). */
+  get running(): number {
+    return this.held.active;
+  }
+
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'running';
+    this.listen();
+    this.timers.start();
+    this.loopDone = this.loop();
+  }
+
+  /** Cuts the current wait short: a slot freed, a key became ready, or shutdown. */
+  nudge(): void {
+    // A dormant lane ignores slot changes: it looks for ordered messages only on signals and timers.
+    if (this.active) this.wake();
+  }
+
+  private wake(): void {
+    const wake = this.waking;
+    this.waking = undefined;
+    if (wake) wake();
+    else this.woken = true; // not waiting now: the next wait returns at once
+  }
+
+  async stop(deadline: number): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    this.wake();
+    await this.loopDone;
+    const running = this.held.running();
+    await allSettledOrTimeout(
+      running.map((entry) => entry.done),
+      deadline - Date.now(),
+    );
+    const unfinished = running.filter((entry) => entry.running);
+    if (unfinished.length > 0) {
+      for (const entry of unfinished) {
+        entry.abandoned = true;
+        entry.message?.abort(new WorkerShutdownError(this.deps.keys.tag));
+      }
+      await allSettledOrTimeout(
+        unfinished.map((entry) => entry.done),
+        ABORT_GRACE_MS,
+      );
+      // Keys whose handler is over go back at once; one still running keeps its lease until it
+      // expires (claimIdle), so no other worker starts that key while it may still run here.
+      const settled = unfinished.filter((entry) => !entry.running).map((entry) => entry.entryId);
+      await bounded(this.source.handBack(settled), ABORT_GRACE_MS);
+    }
+    await bounded(this.sink.drain(), Math.max(ABORT_GRACE_MS, deadline - Date.now()));
+    this.timers.stopCleanup();
+    this.timers.stopRefreshing();
+    await this.source.close();
+    this.held.clear();
+    this.state = 'idle';
+  }
+
+  private async loop(): Promise<void> {
+    const { claimIdle } = this;
+    let idleMs = IDLE_MIN_MS;
+    let failures = 0;
+    while (this.state === 'running') {
+      try {
+        if (!this.active) {
+          const inUse = await this.source.inUse();
+          this.active ||= inUse; // a signal may have come meanwhile
+          if (!this.active) {
+            await this.sleep(claimIdle);
+            continue;
+          }
+        }
+        const free = Math.min(this.limit - this.held.active, this.host.freeSlots());
+        if (free <= 0) {
+          await this.sleep(IDLE_MAX_MS);
+          continue;
+        }
+        if (this.host.paused()) {
+          await this.sleep(PAUSED_MS);
+          continue;
+        }
+        // Handlers finishing together free their slots together: one larger take, not many small ones.
+        if (free < this.limit) await new Promise((resolve) => setImmediate(resolve));
+        this.woken = false; // this take sees whatever woke us
+        const taken = await this.source.take(Math.min(this.limit - this.held.active, this.host.freeSlots()));
+        failures = 0;
+        if (taken.reclaimed > 0) {
+          this.deps.logger.warn(
+            `${taken.reclaimed} ordering keys of ${this.deps.keys.tag} were freed: their holder's lease expired`,
+          );
+        }
+        if (taken.deliveries.length > 0) {
+          idleMs = IDLE_MIN_MS;
+          this.dispatch(taken.deliveries);
+          continue;
+        }
+        const ceiling = this.deps.signals.live ? SIGNALED_IDLE_MAX_MS : IDLE_MAX_MS;
+        const untilReady = taken.nextReadyMs > 0 ? taken.nextReadyMs - Date.now() : ceiling;
+        await this.sleep(Math.max(1, Math.min(untilReady, idleMs, ceiling)));
+        idleMs = Math.min(idleMs * 2, ceiling);
+      } catch (error) {
+        if (this.state !== 'running') break;
+        failures += 1;
+        if (failures === 1)
+          this.deps.logger.warn(`Taking ordered messages failed: ${errorMessage(error)}; retrying`);
+        await this.sleep(Math.min(MAX_ERROR_BACKOFF_MS, 100 * 2 ** Math.min(failures - 1, 20)));
+      }
+    }
+  }
+
+  private dispatch(deliveries: Parameters<InFlightSet['hold']>[0]): void {
+    const batch = this.held.hold(deliveries);
+    for (const entry of batch) this.run(entry);
+  }
+
+  private run(entry: InFlight): void {
+    entry.done = this.processor.process(entry); // never rejects; releases the slot when over
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.state !== 'running' || this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waking = undefined;
+        resolve();
+      }, ms);
+      timer.unref();
+      this.waking = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** A send that makes the ready set non-empty publishes on its name: wake up. */
+  private listen(): void {
+    if (this.listening) return;
+    this.listening = true;
+    const ready = (): void => {
+      this.active = true;
+      this.wake();
+    };
+    // After a (re)subscription: look once (a dormant lane asks whether ordered messages exist).
+    const resync = (): void => this.wake();
+    this.deps.signals.listen(this.source.keys.ready, { message: ready, resync });
+  }
+}

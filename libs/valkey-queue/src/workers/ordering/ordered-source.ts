@@ -1,0 +1,216 @@
+import type { ValkeyConnection } from '../../connection/valkey-connection.js';
+import type { ResolvedWorkerOptions } from '../../config/worker-options.js';
+import { orderingKeysOf, type OrderingKeys } from '../../ordering/ordering-keys.js';
+import type { QueueKeys } from '../../utils/keys.util.js';
+import {
+  ACK_OUTCOME_COUNTER,
+  type AckItem,
+  type AckOutcome,
+  type ClaimPage,
+  type DeadItem,
+  type MessageSource,
+  type RawDelivery,
+  type RetryItem,
+} from '../message-source.interface.js';
+import { MAX_BATCH } from '../outcome-batcher.js';
+import { decodeStoredBody } from './ordered-body.js';
+
+/** What one take brought. */
+export interface OrderedTake {
+  /** One head message per leased key; `entryId` is the lease's fencing token. */
+  readonly deliveries: RawDelivery[];
+  /** When nothing was taken: when the earliest ready key is due (epoch ms, server clock), or -1. */
+  readonly nextReadyMs: number;
+  /** Keys freed because their holder's lease expired (a worker died). */
+  readonly reclaimed: number;
+}
+
+const NOTHING: ClaimPage = { deliveries: [], done: true, nothingPending: true };
+
+/**
+ * The per-key ordering transport of a worker (docs/ordering.md): takes ready keys with a fenced
+ * lease and hands over each key's head message; every outcome is a batched script that checks
+ * the lease's fencing token first, so a holder whose lease was reclaimed can no longer pop, retry
+ * or dead-letter anything. A delivery's `entryId` is its token. Uses the shared command connection
+ * (no blocking read: the lane waits on signals and timers). @internal
+ */
+export class OrderedSource implements MessageSource {
+  readonly keys: OrderingKeys;
+  /** Leases held, token -> ordering key, until their outcome is written or handed back. */
+  private readonly leased = new Map<string, string>();
+  private readonly park: '1' | '0';
+
+  constructor(
+    private readonly connection: ValkeyConnection,
+    private readonly queueKeys: QueueKeys,
+    private readonly options: ResolvedWorkerOptions,
+    onDead: 'continue' | 'park',
+  ) {
+    this.keys = orderingKeysOf(queueKeys);
+    this.park = onDead === 'park' ? '1' : '0';
+  }
+
+  private get client() {
+    return this.connection.client;
+  }
+
+  /** Keys currently leased by this worker. */
+  get leases(): number {
+    return this.leased.size;
+  }
+
+  async prepare(): Promise<void> {}
+
+  /** True when the queue has ordered messages or leases at all (one command). */
+  async inUse(): Promise<boolean> {
+    return (await this.client.exists(this.keys.ready, this.keys.leases)) > 0;
+  }
+
+  async take(max: number): Promise<OrderedTake> {
+    const { ready, leases, holders, takes, fence, listPrefix } = this.keys;
+    const reply = await this.client.vqOrderedTakeBuffer(
+      ready,
+      leases,
+      holders,
+      takes,
+      fence,
+      listPrefix,
+      this.options.claimIdle,
+      Math.min(max, MAX_BATCH), // the script removes the page with one ZREM
+    );
+    const deliveries: RawDelivery[] = [];
+    for (let index = 2; index + 3 < reply.length; index += 4) {
+      const key = (reply[index] as Buffer).toString('utf8');
+      const token = (reply[index + 1] as Buffer).toString('latin1');
+      const { fields, invalid } = decodeStoredBody(reply[index + 3] as Buffer);
+      this.leased.set(token, key);
+      const delivery = { entryId: token, fields, deliveries: Number(reply[index + 2]) };
+      deliveries.push(invalid === undefined ? delivery : { ...delivery, invalid });
+    }
+    return { deliveries, nextReadyMs: Number(reply[0]), reclaimed: Number(reply[1]) };
+  }
+
+  async read(count: number): Promise<RawDelivery[]> {
+    return (await this.take(count)).deliveries;
+  }
+
+  async interruptRead(): Promise<boolean> {
+    return true;
+  }
+
+  async ack(items: readonly AckItem[], outcome: AckOutcome): Promise<void> {
+    const { ready, leases, holders, takes, listPrefix } = this.keys;
+    const args: string[] = [listPrefix, ACK_OUTCOME_COUNTER[outcome]];
+    for (const item of items) args.push(this.keyOf(item.entryId), item.entryId);
+    await this.client.vqOrderedAck(ready, leases, holders, takes, this.queueKeys.stats, ...args);
+    this.forget(items);
+  }
+
+  async retry(items: readonly RetryItem[]): Promise<boolean[]> {
+    const { ready, leases, holders, takes, listPrefix } = this.keys;
+    const args: (string | number)[] = [listPrefix];
+    for (const item of items) {
+      args.push(this.keyOf(item.entryId), item.entryId, item.delayMs, item.attempt, item.firstAttempt);
+    }
+    const statuses = await this.client.vqOrderedRetry(
+      ready,
+      leases,
+      holders,
+      takes,
+      this.queueKeys.stats,
+      ...args,
+    );
+    this.forget(items);
+    return statuses.map((status) => Number(status) === 1);
+  }
+
+  async moveToDead(items: readonly DeadItem[]): Promise<boolean[]> {
+    const { ready, leases, holders, takes, parked, listPrefix } = this.keys;
+    const args: (string | number)[] = [listPrefix, this.options.deadLetterMaxLen, this.park];
+    for (const item of items) {
+      args.push(
+        this.keyOf(item.entryId),
+        item.entryId,
+        item.reason,
+        item.error,
+        item.attempts,
+        item.countFailure ? '1' : '0',
+        item.stack ?? '',
+      );
+    }
+    const { dead, stats } = this.queueKeys;
+    const statuses = await this.client.vqOrderedDead(
+      ready,
+      leases,
+      holders,
+      takes,
+      dead,
+      stats,
+      parked,
+      ...args,
+    );
+    this.forget(items);
+    return statuses.map((status) => Number(status) === 1);
+  }
+
+  /** Renews the leases of the given tokens; resolves those no longer current (reclaimed). */
+  async refresh(entryIds: readonly string[]): Promise<string[]> {
+    const lost: string[] = [];
+    for (let start = 0; start < entryIds.length; start += MAX_BATCH) {
+      const chunk = entryIds.slice(start, start + MAX_BATCH).filter((token) => this.leased.has(token));
+      if (chunk.length === 0) continue;
+      const args: (string | number)[] = [this.options.claimIdle];
+      for (const token of chunk) args.push(this.keyOf(token), token);
+      lost.push(...(await this.client.vqOrderedRenew(this.keys.leases, this.keys.holders, ...args)));
+    }
+    return lost;
+  }
+
+  async handBack(entryIds: readonly string[]): Promise<void> {
+    const { ready, leases, holders, listPrefix } = this.keys;
+    for (let start = 0; start < entryIds.length; start += MAX_BATCH) {
+      const chunk = entryIds.slice(start, start + MAX_BATCH).filter((token) => this.leased.has(token));
+      if (chunk.length === 0) continue;
+      const args: string[] = [listPrefix];
+      for (const token of chunk) {
+        args.push(this.keyOf(token), token);
+        this.leased.delete(token);
+      }
+      await this.client.vqOrderedHandBack(ready, leases, holders, ...args);
+    }
+  }
+
+  /** Expired leases are freed by every take: there is no separate sweep. */
+  async claimIdle(): Promise<ClaimPage> {
+    return NOTHING;
+  }
+
+  async claimOwn(): Promise<ClaimPage> {
+    return NOTHING;
+  }
+
+  async cleanupConsumers(): Promise<number> {
+    return 0;
+  }
+
+  async trimAcked(): Promise<number> {
+    return 0;
+  }
+
+  async countFailures(count: number): Promise<void> {
+    await this.client.hincrby(this.queueKeys.stats, 'failed', count);
+  }
+
+  async close(): Promise<void> {
+    this.leased.clear();
+  }
+
+  /** Their outcome is written: the tokens are no longer ours (kept until then, for a retried write). */
+  private forget(items: readonly { entryId: string }[]): void {
+    for (const item of items) this.leased.delete(item.entryId);
+  }
+
+  private keyOf(token: string): string {
+    return this.leased.get(token) ?? '';
+  }
+}

@@ -1,0 +1,303 @@
+import { useValkey } from '../utils/use-valkey.js';
+import { orderedKeysOf } from '../ordering/ordering-kit.js';
+import { keysOf, uniqueQueue } from '../workers/worker-test-kit.js';
+import { useScripts } from './lua-kit.js';
+
+/** A body in the stored format: `<byte length>:<value>` per field. */
+const body = (...fields: string[]): string =>
+  fields.map((field) => `${Buffer.byteLength(field)}:${field}`).join('');
+const envelope = (id: string, payload: string) =>
+  body('v', '1', 'id', id, 'payload', payload, 'headers', '{}', 'createdAt', '1', 'attempt', '1');
+
+describe('ordering scripts (real Valkey)', () => {
+  const valkey = useValkey();
+  const state = useScripts(
+    () => valkey().url,
+    () => {
+      const queue = uniqueQueue('ordered');
+      return { ...keysOf(queue), ordered: orderedKeysOf(queue) };
+    },
+  );
+
+  /** ordered-send.lua with an immediate send of (key, body) pairs. */
+  const send = (...pairs: string[]) => {
+    const { ordered, sent } = state.keys;
+    return state.client.vqOrderedSend(
+      ordered.ready,
+      ordered.holders,
+      ordered.parked,
+      sent('m'),
+      sent('m'),
+      ordered.listPrefix,
+      0,
+      0,
+      'm',
+      '',
+      '',
+      '',
+      '',
+      2,
+      0,
+      ...pairs,
+    );
+  };
+  const take = (max = 10, leaseMs = 10_000) => {
+    const { ready, leases, holders, takes, fence, listPrefix } = state.keys.ordered;
+    return state.client.vqOrderedTake(ready, leases, holders, takes, fence, listPrefix, leaseMs, max);
+  };
+  const ack = (...pairs: string[]) => {
+    const { ready, leases, holders, takes, listPrefix } = state.keys.ordered;
+    return state.client.vqOrderedAck(
+      ready,
+      leases,
+      holders,
+      takes,
+      state.keys.stats,
+      listPrefix,
+      'processed',
+      ...pairs,
+    );
+  };
+
+  it('send readies a key only when it had nothing waiting and is neither leased nor parked; take leases the head with a new token', async () => {
+    const { client, keys } = state;
+    await expect(
+      send('a', envelope('1', '"a1"'), 'a', envelope('2', '"a2"'), 'b', envelope('3', '"b1"')),
+    ).resolves.toEqual([0, 3, -1]);
+    await expect(client.zrange(keys.ordered.ready, '0', '-1')).resolves.toEqual(['a', 'b']);
+    await expect(client.llen(keys.ordered.list('a'))).resolves.toBe(2);
+    const reply = await take(1);
+    expect(reply.slice(0, 2)).toEqual([-1, 0]);
+    const [key, token, deliveries, head] = reply.slice(2) as [string, string, number, string];
+    expect([key, token, deliveries, head]).toEqual(['a', '1', 1, envelope('1', '"a1"')]);
+    await expect(client.hget(keys.ordered.holders, 'a')).resolves.toBe('1');
+    // While a is leased, a new message for it waits behind the lease, not in the ready set.
+    await send('a', envelope('4', '"a3"'));
+    await expect(client.zrange(keys.ordered.ready, '0', '-1')).resolves.toEqual(['b']);
+    // The next take gets b (a is leased), with a strictly greater token.
+    expect((await take(10)).slice(2, 4)).toEqual(['b', '2']);
+  });
+
+  it('ack pops the head and readies the key for its next message; the last ack leaves nothing behind', async () => {
+    const { client, keys } = state;
+    await send('a', envelope('1', '"a1"'), 'a', envelope('2', '"a2"'));
+    const [, , , token] = await take(1);
+    await expect(ack('a', String(token))).resolves.toEqual([1]);
+    await expect(client.lrange(keys.ordered.list('a'), 0, -1)).resolves.toHaveLength(1);
+    await expect(client.zrange(keys.ordered.ready, '0', '-1')).resolves.toEqual(['a']);
+    const [, , , second] = await take(1);
+    await expect(ack('a', String(second))).resolves.toEqual([1]);
+    const { ready, leases, holders, takes, list } = keys.ordered;
+    await expect(client.exists(ready, leases, holders, takes, list('a'))).resolves.toBe(0);
+    await expect(client.hget(keys.stats, 'processed')).resolves.toBe('2');
+  });
+
+  it('fencing: after a lease expires, the next take reclaims the key with a new token and the old holder can no longer ack, retry, dead-letter or renew', async () => {
+    const { client, keys } = state;
+    await send('a', envelope('1', '"a1"'), 'a', envelope('2', '"a2"'));
+    const [, , , stale] = await take(1, 1); // a 1 ms lease
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const reclaim = await take(1);
+    expect(reclaim.slice(0, 2)).toEqual([-1, 1]);
+    const [key, fresh, deliveries] = reclaim.slice(2);
+    expect([key, deliveries]).toEqual(['a', 2]); // the same head, its second delivery
+    expect(Number(fresh)).toBeGreaterThan(Number(stale));
+    const { ready, leases, holders, takes, listPrefix, parked } = keys.ordered;
+    await expect(ack('a', String(stale))).resolves.toEqual([0]);
+    await expect(
+      client.vqOrderedRetry(
+        ready,
+        leases,
+        holders,
+        takes,
+        keys.stats,
+        listPrefix,
+        'a',
+        String(stale),
+        10,
+        2,
+        1,
+      ),
+    ).resolves.toEqual([0]);
+    await expect(
+      client.vqOrderedDead(
+        ready,
+        leases,
+        holders,
+        takes,
+        keys.dead,
+        keys.stats,
+        parked,
+        listPrefix,
+        100,
+        '0',
+        'a',
+        String(stale),
+        'dead',
+        'boom',
+        1,
+        '1',
+        '',
+      ),
+    ).resolves.toEqual([0]);
+    await expect(client.vqOrderedRenew(leases, holders, 10_000, 'a', String(stale))).resolves.toEqual([
+      String(stale),
+    ]);
+    await expect(
+      client.vqOrderedHandBack(ready, leases, holders, listPrefix, 'a', String(stale)),
+    ).resolves.toEqual([0]);
+    // Nothing moved: both messages are still there and the fresh holder still holds the key.
+    await expect(client.llen(keys.ordered.list('a'))).resolves.toBe(2);
+    await expect(client.xlen(keys.dead)).resolves.toBe(0);
+    await expect(client.hget(holders, 'a')).resolves.toBe(String(fresh));
+    await expect(client.vqOrderedRenew(leases, holders, 10_000, 'a', String(fresh))).resolves.toEqual([]);
+    await expect(ack('a', String(fresh))).resolves.toEqual([1]);
+  });
+
+  it('retry rewrites the head in place (next attempt, stored bytes kept) and readies the key after the delay', async () => {
+    const { client, keys } = state;
+    const payload = '"\u00e9\u0000\ud83d\ude00"';
+    await send('a', envelope('1', payload), 'a', envelope('2', '"a2"'));
+    const [, , , token] = await take(1);
+    const { ready, leases, holders, takes, listPrefix } = keys.ordered;
+    await expect(
+      client.vqOrderedRetry(
+        ready,
+        leases,
+        holders,
+        takes,
+        keys.stats,
+        listPrefix,
+        'a',
+        String(token),
+        60_000,
+        2,
+        1,
+      ),
+    ).resolves.toEqual([1]);
+    const [head] = await client.lrange(keys.ordered.list('a'), 0, 0);
+    expect(head.slice(head.indexOf(';') + 1)).toBe(
+      body(
+        'v',
+        '1',
+        'id',
+        '1',
+        'payload',
+        payload,
+        'headers',
+        '{}',
+        'createdAt',
+        '1',
+        'attempt',
+        '2',
+        'firstAttempt',
+        '1',
+      ),
+    );
+    // Not due for a minute: nothing to take, and the take says when to look again.
+    const reply = await take(10);
+    expect(reply).toHaveLength(2);
+    expect(Number(reply[0])).toBeGreaterThan(Date.now() + 50_000);
+    await expect(client.hexists(holders, 'a')).resolves.toBe(0);
+    await expect(client.hgetall(keys.stats)).resolves.toEqual({ failed: '1', retried: '1' });
+  });
+
+  it("dead: the head goes to the dead-letter stream; 'continue' readies the next, 'park' holds the key until ordered-release.lua", async () => {
+    const { client, keys } = state;
+    const { ready, leases, holders, takes, listPrefix, parked } = keys.ordered;
+    const dead = (park: '0' | '1', key: string, token: string) =>
+      client.vqOrderedDead(
+        ready,
+        leases,
+        holders,
+        takes,
+        keys.dead,
+        keys.stats,
+        parked,
+        listPrefix,
+        100,
+        park,
+        key,
+        token,
+        'dead',
+        'boom',
+        3,
+        '1',
+        '',
+      );
+    await send(
+      'a',
+      envelope('1', '"a1"'),
+      'a',
+      envelope('2', '"a2"'),
+      'b',
+      envelope('3', '"b1"'),
+      'b',
+      envelope('4', '"b2"'),
+    );
+    const reply = await take(2);
+    const tokens = new Map([
+      [reply[2], String(reply[3])],
+      [reply[6], String(reply[7])],
+    ]);
+    await expect(dead('0', 'a', tokens.get('a')!)).resolves.toEqual([1]);
+    await expect(dead('1', 'b', tokens.get('b')!)).resolves.toEqual([1]);
+    const letters = await client.xrange(keys.dead, '-', '+');
+    expect(letters.map(([, fields]) => fields[fields.indexOf('sourceId') + 1])).toEqual(['a', 'b']);
+    expect(letters[0][1]).toEqual(
+      expect.arrayContaining(['payload', '"a1"', 'reason', 'dead', 'attempts', '3']),
+    );
+    await expect(client.zrange(ready, '0', '-1')).resolves.toEqual(['a']);
+    await expect(client.hkeys(parked)).resolves.toEqual(['b']);
+    // A parked key takes new messages but does not run them.
+    await send('b', envelope('5', '"b3"'));
+    await expect(client.zrange(ready, '0', '-1')).resolves.toEqual(['a']);
+    await expect(client.vqOrderedRelease(ready, holders, parked, listPrefix, 'a')).resolves.toBe(0);
+    await expect(client.vqOrderedRelease(ready, holders, parked, listPrefix, 'b')).resolves.toBe(1);
+    await expect(client.zrange(ready, '0', '-1')).resolves.toEqual(['a', 'b']);
+    await expect(client.lrange(keys.ordered.list('b'), 0, -1)).resolves.toHaveLength(2);
+    await expect(client.hgetall(keys.stats)).resolves.toEqual({ dead: '2', failed: '2' });
+  });
+
+  it('hand-back ends the lease and readies the key at once, its head unchanged', async () => {
+    const { client, keys } = state;
+    const { ready, leases, holders, listPrefix } = keys.ordered;
+    await send('a', envelope('1', '"a1"'));
+    const [, , , token] = await take(1);
+    await expect(
+      client.vqOrderedHandBack(ready, leases, holders, listPrefix, 'a', String(token)),
+    ).resolves.toEqual([1]);
+    await expect(client.exists(leases, holders)).resolves.toBe(0);
+    const again = await take(1);
+    expect(again.slice(2, 3)).toEqual(['a']);
+    expect(again[4]).toBe(2); // the delivery counted
+  });
+
+  it('a delayed send readies its key at the due time and says so', async () => {
+    const { client, keys } = state;
+    const { ordered, sent } = keys;
+    const reply = await client.vqOrderedSend(
+      ordered.ready,
+      ordered.holders,
+      ordered.parked,
+      sent('m'),
+      sent('m'),
+      ordered.listPrefix,
+      0,
+      0,
+      'm',
+      '',
+      '',
+      '',
+      60_000,
+      2,
+      0,
+      'a',
+      envelope('1', '"a1"'),
+    );
+    expect(reply[0]).toBe(0);
+    expect(Number(reply[2])).toBeGreaterThan(Date.now() + 50_000);
+    await expect(client.zscore(ordered.ready, 'a')).resolves.toBe(String(reply[2]));
+    expect(await take(1)).toHaveLength(2);
+  });
+});
