@@ -80,10 +80,16 @@ export class DashboardData {
     if (found === 0) throw new NotFoundException({ statusCode: 404, message: `No queue named '${queue}'` });
   }
 
-  /** One queue: its row, full stats, and every consumer of every group (idle time, pending). */
+  /**
+   * One queue: its row, full stats, every consumer of every group (idle time, pending), and the
+   * ordering keys parked by a dead message (the oldest 100).
+   */
   async queue(queue: string) {
     await this.assertQueue(queue);
-    const stats = await this.admin.stats(queue);
+    const [stats, parkedOrderingKeys] = await Promise.all([
+      this.admin.stats(queue),
+      this.admin.parkedOrderingKeys(queue, { count: 100 }),
+    ]);
     const { stream } = queueKeys(this.options.prefix, queue);
     const pipeline = this.client.pipeline();
     for (const group of stats.groups) pipeline.xinfo('CONSUMERS', stream, group.name);
@@ -96,7 +102,7 @@ export class DashboardData {
       });
       return { ...group, consumers };
     });
-    return { ...toQueueRow(stats, this.feed.ratesOf(queue)), stats, groups };
+    return { ...toQueueRow(stats, this.feed.ratesOf(queue)), stats, groups, parkedOrderingKeys };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { labelsProblem } from '../envelope/labels.js';
 import type { MessageState } from '../interfaces/peek.interface.js';
+import { checkOrderingKey } from '../ordering/ordering-key.js';
 import { assertQueueName } from '../utils/keys.util.js';
 
 /** The dashboard's 400: `{ statusCode, message, field }`, naming the parameter at fault. */
@@ -170,4 +171,14 @@ export function parseSelection(body: unknown): DeadLetterSelection {
     badRequest('filter', 'filter must be an object');
   }
   return { filter: parseFilter(filter as Record<string, unknown>, 'filter.') };
+}
+
+/** The body of a release: `{ key }`, an ordering key by the rules of `SendOptions.orderingKey`. */
+export function parseOrderingKey(body: unknown): string {
+  const key = (body as { key?: unknown } | undefined)?.key;
+  try {
+    return checkOrderingKey(key);
+  } catch (error) {
+    badRequest('key', (error as Error).message);
+  }
 }

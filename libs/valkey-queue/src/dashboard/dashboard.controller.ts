@@ -31,6 +31,7 @@ import {
   parseFilter,
   parseLimit,
   parseName,
+  parseOrderingKey,
   parseQueue,
   parseSelection,
   parseState,
@@ -152,6 +153,22 @@ export class DashboardRoutes {
     await this.admin.resume(name);
     this.audit(request, 'resumed queue', name);
     return { paused: false };
+  }
+
+  /** Releases an ordering key parked by a dead message (docs/ordering.md): body `{ key }`. */
+  @Post('api/queues/:queue/ordering/release')
+  @HttpCode(200)
+  async releaseOrderingKey(
+    @Param('queue') queue: string,
+    @Body() body: unknown,
+    @Req() request: DashboardRequest,
+  ) {
+    const name = parseQueue(queue);
+    const key = parseOrderingKey(body);
+    if (!(await this.admin.releaseOrderingKey(name, key)))
+      throw notFound(`Ordering key '${key}' is not parked`);
+    this.audit(request, 'released ordering key', name, { key });
+    return { released: true };
   }
 
   @Post('api/queues/:queue/dead-letters/redrive')

@@ -130,7 +130,7 @@ function table(headers, rows) {
 
 /** Replaces the page's content (null and false children are left out). */
 function show(...nodes) {
-  main.replaceChildren(...nodes.filter(Boolean));
+  main.replaceChildren(...nodes.flat().filter(Boolean));
 }
 
 const num = (field, value) => h('td', { className: 'num', 'data-field': field }, fmt(value));
@@ -375,6 +375,29 @@ async function queuePage(name) {
         ),
       ),
     ),
+    detail.parkedOrderingKeys.length
+      ? [
+          h('h2', null, 'Parked ordering keys'),
+          table(
+            ['Ordering key', 'Parked', ''],
+            detail.parkedOrderingKeys.map((p) =>
+              h(
+                'tr',
+                { 'data-parked': p.orderingKey },
+                h('td', null, p.orderingKey),
+                h('td', null, ago(p.parkedAt)),
+                h(
+                  'td',
+                  null,
+                  actionButton('Release', () =>
+                    post(`/queues/${q(name)}/ordering/release`, { key: p.orderingKey }),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ]
+      : null,
     h('h2', null, 'Messages'),
     find,
     found,
