@@ -153,6 +153,9 @@ describe('per-key ordering (real Valkey)', () => {
     await expect(admin.parkedOrderingKeys(parkQueue)).resolves.toEqual([
       { orderingKey: 'k', parkedAt: expect.any(Date) },
     ]);
+    await expect(admin.stats(parkQueue)).resolves.toMatchObject({
+      orderingKeys: { ready: 0, leased: 0, parked: 1 },
+    });
     await expect(admin.releaseOrderingKey(parkQueue, 'other')).resolves.toBe(false);
     await expect(admin.releaseOrderingKey(parkQueue, 'k')).resolves.toBe(true);
     await waitFor(async () => (await stats(client, parkQueue)).processed === 4, 'the released messages');

@@ -27,7 +27,7 @@ import { readQueueStats } from './queue-stats.reader.js';
 import { MessageBrowser } from './message-browser.js';
 import type { PeekedMessage, PeekOptions, PeekPage } from '../interfaces/peek.interface.js';
 import { InvalidAdminArgumentError } from '../errors/invalid-admin-argument.error.js';
-import { parkedOrderingKeys, releaseOrderingKey } from '../ordering/ordering-admin.js';
+import { orderingKeyCounts, parkedOrderingKeys, releaseOrderingKey } from '../ordering/ordering-admin.js';
 
 /** Dead letters moved per redrive.lua call, so no single script runs long. */
 const REDRIVE_BATCH = 100;
@@ -120,7 +120,11 @@ export class QueueAdmin {
     const keys = this.keys(queue);
     const [stats] = await readQueueStats(this.client, [{ queue, keys }]);
     if (stats instanceof Error) throw stats;
-    return withPriorityStats(this.client, keys, await withListStats(this.client, keys, stats));
+    const [withPriorities, orderingKeys] = await Promise.all([
+      withListStats(this.client, keys, stats).then((listed) => withPriorityStats(this.client, keys, listed)),
+      orderingKeyCounts(this.client, keys),
+    ]);
+    return { ...withPriorities, orderingKeys };
   }
 
   /**

@@ -49,6 +49,13 @@ export interface QueueStats {
    * stream or list (docs/key-layout.md, "Priorities").
    */
   waitingByPriority: Record<number, number>;
+  /**
+   * Ordering keys (`SendOptions.orderingKey`, docs/ordering.md): `ready` have messages waiting and
+   * no holder, `leased` are being worked on by an instance, `parked` are held after a dead message
+   * until released. Keys, not messages: counting every key's messages would read every key.
+   * Read by `QueueAdmin.stats()`; absent from the figures the metrics gauges read.
+   */
+  orderingKeys?: { ready: number; leased: number; parked: number };
   /** Messages delivered and not yet acknowledged, summed over the stream's consumer groups. */
   pending: number;
   /** Entries the slowest consumer group has not read yet (0 without a group). See `QueueGroupStats.lag`. */

@@ -46,3 +46,17 @@ export async function parkedOrderingKeys(
     .sort((a, b) => a.parkedAt.getTime() - b.parkedAt.getTime())
     .slice(0, count);
 }
+
+/** How many ordering keys are ready, leased and parked (`QueueStats.orderingKeys`): one pipeline. @internal */
+export async function orderingKeyCounts(
+  client: ValkeyClient,
+  keys: QueueKeys,
+): Promise<{ ready: number; leased: number; parked: number }> {
+  const { ready, leases, parked } = orderingKeysOf(keys);
+  const replies = (await client.pipeline().zcard(ready).zcard(leases).hlen(parked).exec()) ?? [];
+  const [readyCount, leasedCount, parkedCount] = replies.map(([error, count]) => {
+    if (error) throw error;
+    return Number(count);
+  });
+  return { ready: readyCount, leased: leasedCount, parked: parkedCount };
+}
