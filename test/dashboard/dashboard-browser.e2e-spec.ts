@@ -1,7 +1,6 @@
 import { jest } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { OnMessage, QueueScheduler, QueueSender, QueueWorker, type QueueMessage } from 'nestjs-valkey-queue';
@@ -11,11 +10,8 @@ import { testKeys } from '../admin/dead-letter-fixtures.js';
 import { rawClient } from '../utils/raw-client.js';
 import { useValkey } from '../utils/use-valkey.js';
 import { startDashboardApp, type DashboardApp } from './dashboard-app.js';
+import { chromium, closeChromium, launchChromium } from './browser-kit.js';
 
-/** Debian's chromium (`.ci/install-chromium.sh`), or CHROMIUM_PATH; never a downloaded browser. */
-const chromium = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-  (path): path is string => !!path && existsSync(path),
-);
 const ARTIFACTS = join(process.cwd(), 'test/.artifacts');
 const XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 1">';
 const IDLE = 'browser-idle';
@@ -86,31 +82,14 @@ class BrowserOrdersWorker {
       .get(QueueScheduler)
       .upsert({ name: 'browser-tick', every: 3_600_000, queue: TICKS, payload: { tick: true } });
 
-    const { default: puppeteer } = await import('puppeteer-core');
-    profile = mkdtempSync(join(tmpdir(), 'vq-chromium-'));
-    browser = await puppeteer.launch({
-      executablePath: chromium,
-      headless: true,
-      userDataDir: profile,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    ({ browser, profile } = await launchChromium());
     page = await browser.newPage();
     await page.setViewport({ width: 1366, height: 800 });
     page.on('dialog', (dialog) => void dialog.accept());
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await closeChromium(browser, profile);
     await dash?.close();
     client?.disconnect();
   });
@@ -145,6 +124,30 @@ class BrowserOrdersWorker {
       (globalThis as unknown as PageGlobals).document.getElementById('live')?.textContent?.startsWith('live'),
     );
     await shot('overview');
+  });
+
+  it('filters dead letters by reason and label from the form', async () => {
+    await open(`#/queue/${ORDERS}/dead`);
+    const row = `tr[data-dead="${failedId}"]`;
+    await page.waitForSelector(row);
+    const gone = (selector: string) =>
+      page.waitForFunction(
+        (missing) => !(globalThis as unknown as PageGlobals).document.querySelector(missing),
+        {},
+        selector,
+      );
+    await page.select('form.toolbar select[name="reason"]', 'broken');
+    await page.click('form.toolbar button[type="submit"]');
+    await gone(row);
+    await page.select('form.toolbar select[name="reason"]', 'dead');
+    await page.type('form.toolbar input[name="label"]', 'note=<b>bold</b>');
+    await page.click('form.toolbar button[type="submit"]');
+    await page.waitForSelector(row);
+  });
+
+  it('says on the history page how to turn the task history on', async () => {
+    await open('#/history');
+    expect(await text('main')).toContain('ValkeyQueueOptions.history');
   });
 
   it('shows a dead letter with its HTML as text, redrives it by a click, and the worker handles it', async () => {

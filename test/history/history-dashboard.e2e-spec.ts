@@ -1,4 +1,5 @@
 import { OnMessage, QueueSender, QueueWorker, type QueueMessage } from 'nestjs-valkey-queue';
+import { chromium, closeChromium, launchChromium } from '../dashboard/browser-kit.js';
 import { startDashboardApp, type DashboardApp } from '../dashboard/dashboard-app.js';
 import { useValkey } from '../utils/use-valkey.js';
 import { uniqueQueue, waitFor } from '../workers/worker-test-kit.js';
@@ -97,6 +98,40 @@ describe('dashboard history routes over the PostgreSQL history (real Valkey, rea
         status: 400,
         field: expect.stringContaining(field),
       });
+    }
+  });
+
+  (chromium ? it : it.skip)("in Chromium: searches by state and opens a message's timeline", async () => {
+    const { browser, profile } = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${dash.url}#/history`, { waitUntil: 'domcontentloaded' });
+      await page.waitForSelector(`tr[data-history="${ids.ok}"]`);
+      await page.type('form.toolbar input[name="queue"]', queue);
+      await page.select('form.toolbar select[name="state"]', 'dead');
+      await page.click('form.toolbar button[type="submit"]');
+      await page.waitForFunction(
+        (okRow) =>
+          !(
+            globalThis as unknown as { document: { querySelector(selector: string): unknown } }
+          ).document.querySelector(okRow),
+        {},
+        `tr[data-history="${ids.ok}"]`,
+      );
+      const failedRow = `tr[data-history="${ids.failed}"]`;
+      // The error is shown as text: its HTML never becomes elements.
+      expect(await page.$eval(`${failedRow} td.bad`, (cell) => cell.textContent)).toBe(
+        'card <b>declined</b>',
+      );
+      expect(await page.$(`${failedRow} td.bad b`)).toBeNull();
+      await page.click(`${failedRow} a`);
+      await page.waitForSelector('tr[data-event="dead"]');
+      const events = await page.$$eval('tr[data-event]', (rows) =>
+        rows.map((row) => row.getAttribute('data-event')),
+      );
+      expect(events).toEqual(['sent', 'started', 'dead']);
+    } finally {
+      await closeChromium(browser, profile);
     }
   });
 });

@@ -414,27 +414,36 @@ async function queuePage(name) {
   };
 }
 
-// ---------------------------------------------------------------- dead letters
-async function deadPage(name, params = new URLSearchParams()) {
-  const page = await api(`/queues/${q(name)}/dead-letters?${params}`);
-  const selected = new Set();
-  const field = (key, label, props = {}) =>
-    h('label', null, label, h('input', { name: key, value: params.get(key) ?? '', ...props }));
-  const reason = h(
-    'select',
-    { name: 'reason' },
-    ['', 'dead', 'broken', 'expired'].map((r) =>
-      h('option', { value: r, selected: params.get('reason') === r }, r || 'any'),
-    ),
-  );
-  const filterForm = h(
+// ---------------------------------------------------------------- filter forms
+/** Text, label and time filters, shared by the dead-letter and history pages. */
+const COMMON_FILTERS = [
+  { key: 'text', label: 'Text' },
+  { key: 'label', label: 'Label (key=value)' },
+  { key: 'from', label: 'From', type: 'datetime-local' },
+  { key: 'to', label: 'To', type: 'datetime-local' },
+];
+
+/**
+ * A filter form over `fields` ({ key, label, options?, type? }), filled from `params`. On submit it
+ * calls `search` with the new query: `label` as `label.<key>=<value>`, times as ISO strings.
+ */
+function filterForm(params, fields, submitText, search) {
+  const control = ({ key, options, type }) =>
+    options
+      ? h(
+          'select',
+          { name: key },
+          ['', ...options].map((o) => h('option', { value: o, selected: params.get(key) === o }, o || 'any')),
+        )
+      : h('input', { name: key, value: params.get(key) ?? '', type });
+  const form = h(
     'form',
     {
       className: 'toolbar',
       onsubmit: (event) => {
         event.preventDefault();
         const next = new URLSearchParams();
-        for (const [key, value] of new FormData(filterForm)) {
+        for (const [key, value] of new FormData(form)) {
           if (!value) continue;
           if (key === 'label') {
             const [k, ...v] = String(value).split('=');
@@ -442,15 +451,24 @@ async function deadPage(name, params = new URLSearchParams()) {
           } else if (key === 'from' || key === 'to') next.set(key, new Date(String(value)).toISOString());
           else next.set(key, String(value));
         }
-        deadPage(name, next).catch(fail);
+        search(next);
       },
     },
-    h('label', null, 'Reason', reason),
-    field('text', 'Text'),
-    field('label', 'Label (key=value)'),
-    field('from', 'From', { type: 'datetime-local' }),
-    field('to', 'To', { type: 'datetime-local' }),
-    h('button', { type: 'submit' }, 'Filter'),
+    fields.map((field) => h('label', null, field.label, control(field))),
+    h('button', { type: 'submit' }, submitText),
+  );
+  return form;
+}
+
+// ---------------------------------------------------------------- dead letters
+async function deadPage(name, params = new URLSearchParams()) {
+  const page = await api(`/queues/${q(name)}/dead-letters?${params}`);
+  const selected = new Set();
+  const filters = filterForm(
+    params,
+    [{ key: 'reason', label: 'Reason', options: ['dead', 'broken', 'expired'] }, ...COMMON_FILTERS],
+    'Filter',
+    (next) => deadPage(name, next).catch(fail),
   );
   const filterBody = () => {
     const filter = {};
@@ -522,7 +540,7 @@ async function deadPage(name, params = new URLSearchParams()) {
   );
   show(
     h('h1', null, 'Dead letters of ', h('a', { href: `#/queue/${q(name)}` }, name)),
-    filterForm,
+    filters,
     h(
       'div',
       { className: 'toolbar' },
@@ -693,41 +711,16 @@ async function historyPage(params = new URLSearchParams()) {
     show(h('h1', null, 'History'), h('p', { className: 'muted' }, error.message));
     return;
   }
-  const field = (key, label, props = {}) =>
-    h('label', null, label, h('input', { name: key, value: params.get(key) ?? '', ...props }));
-  const state = h(
-    'select',
-    { name: 'state' },
-    ['', ...HISTORY_STATES].map((s) =>
-      h('option', { value: s, selected: params.get('state') === s }, s || 'any'),
-    ),
-  );
-  const form = h(
-    'form',
-    {
-      className: 'toolbar',
-      onsubmit: (event) => {
-        event.preventDefault();
-        const next = new URLSearchParams();
-        for (const [key, value] of new FormData(form)) {
-          if (!value) continue;
-          if (key === 'label') {
-            const [k, ...v] = String(value).split('=');
-            next.set(`label.${k}`, v.join('='));
-          } else if (key === 'from' || key === 'to') next.set(key, new Date(String(value)).toISOString());
-          else next.set(key, String(value));
-        }
-        historyPage(next).catch(fail);
-      },
-    },
-    field('queue', 'Queue'),
-    h('label', null, 'State', state),
-    field('id', 'Message id'),
-    field('text', 'Error text'),
-    field('label', 'Label (key=value)'),
-    field('from', 'From', { type: 'datetime-local' }),
-    field('to', 'To', { type: 'datetime-local' }),
-    h('button', { type: 'submit' }, 'Search'),
+  const form = filterForm(
+    params,
+    [
+      { key: 'queue', label: 'Queue' },
+      { key: 'state', label: 'State', options: HISTORY_STATES },
+      { key: 'id', label: 'Message id' },
+      ...COMMON_FILTERS,
+    ],
+    'Search',
+    (next) => historyPage(next).catch(fail),
   );
   const rows = page.items.map((r) =>
     h(
