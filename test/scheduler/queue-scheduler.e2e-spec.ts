@@ -121,7 +121,9 @@ describe('QueueScheduler (real Valkey)', () => {
       timezone: 'Europe/Berlin',
       runs: 0,
       catchUp: 'one',
+      priority: 0,
     });
+    expect(info).not.toHaveProperty('labels');
     expect(info!.nextRunAt!.getTime()).toBeGreaterThan(Date.now());
 
     await expect(scheduler.remove(schedule.name)).resolves.toBe(true);

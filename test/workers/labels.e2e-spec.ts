@@ -183,6 +183,9 @@ describe.each(VARIANTS)('message labels on the $name transport (real Valkey)', (
       payload: { report: 'daily' },
       labels: { origin: 'schedule' },
     });
+    await expect(scheduler.list()).resolves.toContainEqual(
+      expect.objectContaining({ name, labels: { origin: 'schedule' } }),
+    );
     try {
       await expect(tick.promise).resolves.toMatchObject({ labels: { origin: 'schedule' } });
     } finally {

@@ -255,6 +255,7 @@ describe.each(TRANSPORTS)('message priorities on the $name transport (real Valke
       payload: 'tick',
       priority: 8,
     });
+    await expect(scheduler.list()).resolves.toContainEqual(expect.objectContaining({ name, priority: 8 }));
     try {
       await waitFor(() => seen.some(({ payload }) => payload === 'tick'), 'a schedule tick');
       tick.resolve(seen.find(({ payload }) => payload === 'tick')!.priority);

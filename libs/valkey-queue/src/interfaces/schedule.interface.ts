@@ -57,4 +57,8 @@ export interface ScheduleInfo {
   lastRunAt?: Date;
   /** Time of the next tick, or null when the schedule has ended. */
   nextRunAt: Date | null;
+  /** Priority of every tick message (0..10). */
+  priority: number;
+  /** Labels on every tick message, when the schedule has any. */
+  labels?: Record<string, string>;
 }

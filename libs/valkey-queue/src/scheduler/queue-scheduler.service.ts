@@ -293,7 +293,9 @@ function toScheduleInfo(
     catchUp: timing.catchUp,
     runs: Number(stored.runs ?? 0),
     nextRunAt: nextScore === null ? null : new Date(Number(nextScore)),
+    priority: parsePriority(stored.priority) ?? 0,
   };
+  if (stored.labels) info.labels = JSON.parse(stored.labels) as Record<string, string>;
   if (timing.cron !== undefined) info.cron = timing.cron;
   if (timing.every !== undefined) info.every = timing.every;
   if (timing.startAt !== undefined) info.startAt = new Date(timing.startAt);
