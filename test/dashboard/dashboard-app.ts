@@ -2,7 +2,12 @@ import { Module, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { ValkeyQueueModule, type ConnectionOptions, type HistoryOptions } from 'nestjs-valkey-queue';
+import {
+  ValkeyQueueModule,
+  type ConnectionOptions,
+  type HistoryOptions,
+  type MetricsOptions,
+} from 'nestjs-valkey-queue';
 import { ValkeyQueueDashboardModule, type ValkeyQueueDashboardOptions } from 'nestjs-valkey-queue/dashboard';
 
 export type Platform = 'express' | 'fastify';
@@ -26,9 +31,10 @@ export async function startDashboardApp(
     providers?: Type[];
     ownership?: string;
     history?: HistoryOptions;
+    metrics?: MetricsOptions;
   } = {},
 ): Promise<DashboardApp> {
-  const { prefix, providers = [], ownership, history, ...dashboard } = options;
+  const { prefix, providers = [], ownership, history, metrics, ...dashboard } = options;
   @Module({
     imports: [
       ValkeyQueueModule.forRoot({
@@ -36,6 +42,7 @@ export async function startDashboardApp(
         ...(prefix ? { prefix } : {}),
         ...(ownership ? { ownership: { service: ownership } } : {}),
         ...(history ? { history } : {}),
+        ...(metrics ? { metrics } : {}),
       }),
       ValkeyQueueDashboardModule.forRoot(dashboard),
     ],

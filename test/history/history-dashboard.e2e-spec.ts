@@ -34,6 +34,8 @@ describe('dashboard history routes over the PostgreSQL history (real Valkey, rea
     dash = await startDashboardApp('express', valkey().connection, {
       providers: [Worker],
       history: { postgres: { connectionString: postgres().url }, schema: uniqueSchema() },
+      // With metrics on, a second start of the history (its gauges registered twice) fails the boot.
+      metrics: { enabled: true },
     });
     const sender = dash.app.get(QueueSender);
     ids.ok = (await sender.send(queue, {})).id;

@@ -23,6 +23,11 @@ export const HISTORY_OFF = {
  */
 export const historyProvider: Provider = {
   provide: DASHBOARD_HISTORY,
-  useFactory: (history?: QueueHistory): HistorySource | undefined => (history?.enabled ? history : undefined),
+  // A view of two methods, not the service itself: Nest runs the lifecycle hooks of every provider's
+  // value, so handing out the service here would start its writer and gauges a second time.
+  useFactory: (history?: QueueHistory): HistorySource | undefined =>
+    history?.enabled
+      ? { search: (query) => history.search(query), get: (messageId) => history.get(messageId) }
+      : undefined,
   inject: [{ token: QueueHistory, optional: true }],
 };
