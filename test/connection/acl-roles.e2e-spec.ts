@@ -35,7 +35,7 @@ const ACL_ROLES = {
   admin:
     `${COMMON} ~{vq:* ~vq:* &{vq:* &vq:* ` +
     '+xlen +llen +zcard +xinfo|groups +xinfo|consumers +xinfo|stream +xrange +xrevrange +xpending +xadd +xdel ' +
-    '+lpush +lrange +zadd +zrange +zrangebyscore +zrem +hset +hget +hgetall +hdel +hincrby +set +get +del +exists',
+    '+lpush +lrange +zadd +zrange +zrangebyscore +zrem +hset +hget +hgetall +hdel +hincrby +hlen +set +get +del +exists',
   ownership:
     `${COMMON} ~{vq:own:* &{vq:own:* &__keyspace@*__:* &__keyevent@*__:* ` +
     '+xadd +xreadgroup +xack +xdel +xrange +xpending +xautoclaim +xclaim +xgroup|create +xgroup|createconsumer ' +
