@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { chown, readFile, rm } from 'node:fs/promises';
+import { chown, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inTempDir, onFreePort } from './launch.js';
+import { LocalServer } from './local-server.js';
 import { spawnUntilReady, type ServerProcess } from './server-process.js';
 import { ValkeyHarnessError, ValkeyStartupError } from './valkey-harness.error.js';
 import type { PostgresBinaries } from './find-postgres-binaries.js';
@@ -102,56 +103,21 @@ function spawnPostgres(
 }
 
 /** A PostgreSQL server run by the harness from local binaries. */
-class BinaryPostgres implements StartedPostgres {
+class BinaryPostgres extends LocalServer implements StartedPostgres {
   readonly source = 'binary';
   readonly url: string;
-  #server?: ServerProcess;
-  #stopping?: Promise<void>;
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     readonly port: number,
     server: ServerProcess,
     private readonly spawnServer: () => Promise<ServerProcess>,
   ) {
-    this.#server = server;
+    super(dir, server, 'PostgreSQL');
     this.url = `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`;
   }
 
-  get pid(): number | undefined {
-    return this.#server?.exited === false ? this.#server.pid : undefined;
-  }
-
-  stop(): Promise<void> {
-    this.#stopping ??= (async () => {
-      await this.#server?.terminate();
-      this.#server = undefined;
-      await rm(this.dir, { recursive: true, force: true });
-    })();
-    return this.#stopping;
-  }
-
-  async kill(): Promise<void> {
-    this.#assertNotStopped('kill');
-    await this.#server?.kill();
-    this.#server = undefined;
-  }
-
-  async restart(): Promise<void> {
-    this.#assertNotStopped('restart');
-    await this.#server?.terminate();
-    this.#server = undefined;
-    try {
-      this.#server = await this.spawnServer();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ValkeyHarnessError(`Could not restart PostgreSQL on port ${this.port}: ${reason}`, {
-        cause: error,
-      });
-    }
-  }
-
-  #assertNotStopped(action: string): void {
-    if (this.#stopping) throw new ValkeyHarnessError(`Cannot ${action}() a server after stop()`);
+  protected respawn(): Promise<ServerProcess> {
+    return this.spawnServer();
   }
 }
