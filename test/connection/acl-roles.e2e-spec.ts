@@ -46,51 +46,45 @@ const ACL_ROLES = {
 type Role = keyof typeof ACL_ROLES;
 const PASSWORD = 'acl-role-password';
 
+type Refusal = [string, ...string[]];
+const READ_AS_CONSUMER: Refusal = [
+  'reading the stream as a consumer',
+  'XREADGROUP',
+  'GROUP',
+  'default',
+  'me',
+  'STREAMS',
+  '{vq:orders}:stream',
+  '>',
+];
+const REFUSED_TO_ALL: Refusal[] = [
+  ['a key outside the prefix', 'SET', 'other:key', '1'],
+  ['flushing the server', 'FLUSHALL'],
+];
+
 /** What a role must be refused: `[what, command...]`, each run as that role on a raw connection. */
-const REFUSED: Record<Role, [string, ...string[]][]> = {
+const REFUSED: Record<Role, Refusal[]> = {
   sender: [
-    [
-      'reading the stream as a consumer',
-      'XREADGROUP',
-      'GROUP',
-      'default',
-      'me',
-      'STREAMS',
-      '{vq:orders}:stream',
-      '>',
-    ],
+    READ_AS_CONSUMER,
     ['acknowledging', 'XACK', '{vq:orders}:stream', 'default', '0-1'],
     ['deleting a queue', 'DEL', '{vq:orders}:stream'],
-    ['a key outside the prefix', 'SET', 'other:key', '1'],
-    ['flushing the server', 'FLUSHALL'],
+    ...REFUSED_TO_ALL,
     ['changing the configuration', 'CONFIG', 'SET', 'maxmemory', '1'],
   ],
   worker: [
-    ['a key outside the prefix', 'SET', 'other:key', '1'],
-    ['flushing the server', 'FLUSHALL'],
+    ...REFUSED_TO_ALL,
     ['changing the configuration', 'CONFIG', 'SET', 'maxmemory', '1'],
     ['listing keys', 'KEYS', '*'],
     ['changing users', 'ACL', 'SETUSER', 'intruder', 'on'],
   ],
   admin: [
-    [
-      'reading the stream as a consumer',
-      'XREADGROUP',
-      'GROUP',
-      'default',
-      'me',
-      'STREAMS',
-      '{vq:orders}:stream',
-      '>',
-    ],
-    ['a key outside the prefix', 'SET', 'other:key', '1'],
-    ['flushing the server', 'FLUSHALL'],
+    READ_AS_CONSUMER,
+    ...REFUSED_TO_ALL,
     ['changing the configuration', 'CONFIG', 'SET', 'maxmemory', '1'],
   ],
   ownership: [
     ['a queue key', 'XADD', '{vq:orders}:stream', '*', 'a', '1'],
-    ['a key outside the prefix', 'SET', 'other:key', '1'],
-    ['flushing the server', 'FLUSHALL'],
+    ...REFUSED_TO_ALL,
     ['changing the configuration', 'CONFIG', 'SET', 'notify-keyspace-events', 'KEA'],
   ],
 };

@@ -19,8 +19,8 @@ describe('ordering scripts (real Valkey)', () => {
     },
   );
 
-  /** ordered-send.lua with an immediate send of (key, body) pairs. */
-  const send = (...pairs: string[]) => {
+  /** ordered-send.lua with a send of (key, body) pairs, due `delay` ms from now ('' = now). */
+  const sendAfter = (delay: number | '', ...pairs: string[]) => {
     const { ordered, sent } = state.keys;
     return state.client.vqOrderedSend(
       ordered.ready,
@@ -35,12 +35,13 @@ describe('ordering scripts (real Valkey)', () => {
       '',
       '',
       '',
-      '',
+      delay,
       2,
       0,
       ...pairs,
     );
   };
+  const send = (...pairs: string[]) => sendAfter('', ...pairs);
   const take = (max = 10, leaseMs = 10_000) => {
     const { ready, leases, holders, takes, fence, listPrefix } = state.keys.ordered;
     return state.client.vqOrderedTake(ready, leases, holders, takes, fence, listPrefix, leaseMs, max);
@@ -275,26 +276,8 @@ describe('ordering scripts (real Valkey)', () => {
 
   it('a delayed send readies its key at the due time and says so', async () => {
     const { client, keys } = state;
-    const { ordered, sent } = keys;
-    const reply = await client.vqOrderedSend(
-      ordered.ready,
-      ordered.holders,
-      ordered.parked,
-      sent('m'),
-      sent('m'),
-      ordered.listPrefix,
-      0,
-      0,
-      'm',
-      '',
-      '',
-      '',
-      60_000,
-      2,
-      0,
-      'a',
-      envelope('1', '"a1"'),
-    );
+    const { ordered } = keys;
+    const reply = await sendAfter(60_000, 'a', envelope('1', '"a1"'));
     expect(reply[0]).toBe(0);
     expect(Number(reply[2])).toBeGreaterThan(Date.now() + 50_000);
     await expect(client.zscore(ordered.ready, 'a')).resolves.toBe(String(reply[2]));

@@ -196,6 +196,24 @@ describe('hostile input: 10 000 malformed entries among valid messages (real Val
     }
     return sent;
   };
+  /** Waits until all `total` messages of `queue` ended, each handled or broken. */
+  const waitUntilEnded = (queue: string, total: number, what: string): Promise<void> =>
+    waitFor(
+      async () => {
+        const counters = await stats(client, queue);
+        return (counters.processed ?? 0) + (counters.broken ?? 0) === total;
+      },
+      what,
+      60_000,
+      100,
+    );
+  /** The dead letters in `dead`, after checking there are `count` of them, all broken. */
+  const brokenLetters = async (dead: string, count: number) => {
+    const letters = await streamBytes(client, dead);
+    expect(letters).toHaveLength(count);
+    expect(letters.every((letter) => letter.text('reason') === 'broken')).toBe(true);
+    return letters;
+  };
 
   it('stream: each malformed entry is one broken dead letter with its fields byte for byte; each valid one is handled once', async () => {
     const queue = uniqueQueue('hostile-stream');
@@ -212,19 +230,8 @@ describe('hostile input: 10 000 malformed entries among valid messages (real Val
       async (index) => (await sender.send(queue, { valid: index })).id,
     );
 
-    const total = malformed.length + sent.length;
-    await waitFor(
-      async () => {
-        const counters = await stats(client, queue);
-        return (counters.processed ?? 0) + (counters.broken ?? 0) === total;
-      },
-      'every entry to end',
-      60_000,
-      100,
-    );
-    const letters = await streamBytes(client, keys.dead);
-    expect(letters).toHaveLength(malformed.length);
-    expect(letters.every((letter) => letter.text('reason') === 'broken')).toBe(true);
+    await waitUntilEnded(queue, malformed.length + sent.length, 'every entry to end');
+    const letters = await brokenLetters(keys.dead, malformed.length);
     const stored = (fields: Buffer[]): Buffer =>
       Buffer.concat(fields.flatMap((field) => [bytes(`${field.length}:`), field]));
     expect(hex(letters.map((letter) => stored(copiedFields(letter))))).toEqual(hex(malformed.map(stored)));
@@ -250,19 +257,8 @@ describe('hostile input: 10 000 malformed entries among valid messages (real Val
       async (index) => (await sender.send(queue, { valid: index })).id,
     );
 
-    const total = malformed.length + sent.length;
-    await waitFor(
-      async () => {
-        const counters = await stats(client, queue);
-        return (counters.processed ?? 0) + (counters.broken ?? 0) === total;
-      },
-      'every element to end',
-      60_000,
-      100,
-    );
-    const letters = await streamBytes(client, keys.dead);
-    expect(letters).toHaveLength(malformed.length);
-    expect(letters.every((letter) => letter.text('reason') === 'broken')).toBe(true);
+    await waitUntilEnded(queue, malformed.length + sent.length, 'every element to end');
+    const letters = await brokenLetters(keys.dead, malformed.length);
     // Elements that are not a JSON object are kept whole in `raw`, byte for byte.
     const isObject = (element: Buffer): boolean => {
       try {

@@ -20,20 +20,9 @@ local statuses = forEachItem(2, 5, function(i)
   local list = ARGV[1] .. key
   local head = redis.call('LINDEX', list, 0)
   if head then
-    local replaced = { attempt = ARGV[i + 3], firstAttempt = ARGV[i + 4] }
     local fields = decodeBody(elementBody(head)) or {}
-    local parts, seen = {}, {}
-    for j = 1, #fields, 2 do
-      local name, value = fields[j], fields[j + 1]
-      if replaced[name] then
-        value = replaced[name]
-        seen[name] = true
-      end
-      parts[#parts + 1] = encodeBodyField(name, value)
-    end
-    if not seen.attempt then parts[#parts + 1] = encodeBodyField('attempt', replaced.attempt) end
-    if not seen.firstAttempt then parts[#parts + 1] = encodeBodyField('firstAttempt', replaced.firstAttempt) end
-    redis.call('LSET', list, 0, (now + delay) .. ';' .. table.concat(parts))
+    local body = encodeNextAttempt(fields, ARGV[i + 3], ARGV[i + 4])
+    redis.call('LSET', list, 0, (now + delay) .. ';' .. body)
   end
   redis.call('HDEL', KEYS[4], key)
   releaseKey(KEYS[1], KEYS[2], KEYS[3], list, key, now)

@@ -24,23 +24,11 @@ local schedule = retrySchedule(KEYS[2], KEYS[3], KEYS[4])
 
 local statuses = forEachItem(4, 6, function(i)
   local entryId, id, delay = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local replaced = { attempt = ARGV[i + 3], firstAttempt = ARGV[i + 4] }
   local fallback = ARGV[i + 5]
   if not isPendingTo(KEYS[1], ARGV[1], entryId, ARGV[2]) then return false end
   local entry = redis.call('XRANGE', KEYS[1], entryId, entryId)[1]
   local fields = entry and entry[2] or decodeBody(fallback) or {}
-  local parts, seen = {}, {}
-  for j = 1, #fields, 2 do
-    local name, value = fields[j], fields[j + 1]
-    if replaced[name] then
-      value = replaced[name]
-      seen[name] = true
-    end
-    parts[#parts + 1] = encodeBodyField(name, value)
-  end
-  if not seen.attempt then parts[#parts + 1] = encodeBodyField('attempt', replaced.attempt) end
-  if not seen.firstAttempt then parts[#parts + 1] = encodeBodyField('firstAttempt', replaced.firstAttempt) end
-  schedule.add(id, now + tonumber(delay), table.concat(parts))
+  schedule.add(id, now + tonumber(delay), encodeNextAttempt(fields, ARGV[i + 3], ARGV[i + 4]))
   redis.call('XACK', KEYS[1], ARGV[1], entryId)
   if ARGV[3] == '1' then redis.call('XDEL', KEYS[1], entryId) end
   return true

@@ -1,10 +1,10 @@
 import { encodeDelayedBody } from '../envelope/delayed-body.js';
 import { toListElement, toStreamFields, type Envelope } from '../envelope/envelope.js';
-import { newMessageId } from '../envelope/message-id.js';
 import { priorityKey } from '../envelope/priority.js';
 import { toValkeysenderElement } from '../envelope/valkeysender-format.js';
 import type { QueueKeys } from '../utils/keys.util.js';
 import { buildOrderedCall } from './ordered-send.js';
+import { newEnvelopes } from './send-envelopes.js';
 import type { CheckedSendOptions } from './check-send-options.js';
 import type { ListFormat, SenderTransport } from '../interfaces/sender-options.interface.js';
 
@@ -72,26 +72,10 @@ export function buildSendCall(
   if (options.orderingKey !== undefined) return buildOrderedCall(settings, payloads, options, createdAt);
   const delayed = options.delay !== undefined || options.dueAt !== undefined;
   const mode: SendMode = delayed ? 'delayed' : settings.transport;
-  const headers = options.headers ? { ...settings.headers, ...options.headers } : settings.headers;
-  const ttl = options.ttl ?? settings.ttl;
-  const expiresAt = ttl === undefined ? undefined : createdAt + ttl;
-
-  const envelopes: Envelope[] = new Array<Envelope>(payloads.length);
+  const envelopes = newEnvelopes(settings, payloads, options, createdAt);
   const data: (string | string[])[] = new Array<string | string[]>(payloads.length);
-  for (let index = 0; index < payloads.length; index++) {
-    const envelope: Envelope = {
-      id: newMessageId(),
-      payload: payloads[index],
-      headers,
-      createdAt,
-      attempt: 1,
-    };
-    if (expiresAt !== undefined) envelope.expiresAt = expiresAt;
-    if (options.dedupKey !== undefined) envelope.dedupKey = options.dedupKey;
-    if (options.labels !== undefined) envelope.labels = options.labels;
-    if (options.priority !== undefined) envelope.priority = options.priority;
-    envelopes[index] = envelope;
-    data[index] = encodeForMode(mode, settings, envelope);
+  for (let index = 0; index < envelopes.length; index++) {
+    data[index] = encodeForMode(mode, settings, envelopes[index]);
   }
 
   const first = envelopes[0].id;

@@ -1,9 +1,10 @@
 import { encodeDelayedBody } from '../envelope/delayed-body.js';
 import { toStreamFields, type Envelope } from '../envelope/envelope.js';
-import { newMessageId } from '../envelope/message-id.js';
 import { NotSupportedError } from '../errors/not-supported.error.js';
 import { orderingKeysOf } from '../ordering/ordering-keys.js';
 import type { QueueKeys } from '../utils/keys.util.js';
+import type { CheckedSendOptions } from './check-send-options.js';
+import { newEnvelopes } from './send-envelopes.js';
 
 /** What an ordered call needs of the send settings (build-send-call.ts `SendCallSettings`). */
 interface OrderedCallSettings {
@@ -14,18 +15,6 @@ interface OrderedCallSettings {
   dedupTtl: number;
   headers: Record<string, string>;
   ttl?: number;
-}
-
-/** What an ordered call needs of the checked options (check-send-options.ts `CheckedSendOptions`). */
-interface OrderedCallOptions {
-  orderingKey?: string;
-  delay?: number;
-  dueAt?: number;
-  ttl?: number;
-  dedupKey?: string;
-  dedupTtl?: number;
-  headers?: Record<string, string>;
-  labels?: Record<string, string>;
 }
 
 /** One `vqOrderedSend` call (a `SendCall` of mode 'ordered'). */
@@ -43,7 +32,7 @@ interface OrderedCall {
  */
 export function assertOrderable(
   target: { settings: { transport: 'stream' | 'list' } },
-  options: OrderedCallOptions,
+  options: CheckedSendOptions,
 ): void {
   if (options.orderingKey !== undefined && target.settings.transport === 'list') {
     throw new NotSupportedError(
@@ -62,28 +51,13 @@ export function assertOrderable(
 export function buildOrderedCall(
   settings: OrderedCallSettings,
   payloads: readonly string[],
-  options: OrderedCallOptions,
+  options: CheckedSendOptions,
   createdAt: number,
 ): OrderedCall {
   const orderingKey = options.orderingKey as string;
-  const headers = options.headers ? { ...settings.headers, ...options.headers } : settings.headers;
-  const ttl = options.ttl ?? settings.ttl;
-  const envelopes: Envelope[] = new Array<Envelope>(payloads.length);
+  const envelopes = newEnvelopes(settings, payloads, options, createdAt);
   const data: string[] = [];
-  for (let index = 0; index < payloads.length; index++) {
-    const envelope: Envelope = {
-      id: newMessageId(),
-      payload: payloads[index],
-      headers,
-      createdAt,
-      attempt: 1,
-    };
-    if (ttl !== undefined) envelope.expiresAt = createdAt + ttl;
-    if (options.dedupKey !== undefined) envelope.dedupKey = options.dedupKey;
-    if (options.labels !== undefined) envelope.labels = options.labels;
-    envelopes[index] = envelope;
-    data.push(orderingKey, encodeDelayedBody(toStreamFields(envelope)));
-  }
+  for (const envelope of envelopes) data.push(orderingKey, encodeDelayedBody(toStreamFields(envelope)));
   const { keys } = settings;
   const ordering = orderingKeysOf(keys);
   const first = envelopes[0].id;

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chown, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chown, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deferred } from './deferred.js';
 import { inTempDir, onFreePort } from './launch.js';
-import { trackServerProcess } from './process-registry.js';
+import { LocalServer } from './local-server.js';
+import { spawnUntilReady, type ServerProcess } from './server-process.js';
 import { ValkeyHarnessError, ValkeyStartupError } from './valkey-harness.error.js';
 import type { PostgresBinaries } from './find-postgres-binaries.js';
 import type { StartedPostgres } from './start-postgres.types.js';
@@ -42,7 +42,7 @@ export async function startBinaryPostgres(
         '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off',
         '-c', 'max_connections=200', '-c', 'logging_collector=off',
       ]; // prettier-ignore
-      const spawnServer = (): Promise<PostgresProcess> =>
+      const spawnServer = (): Promise<ServerProcess> =>
         spawnPostgres(binaries.postgres, args, runAs, startupTimeout);
       return new BinaryPostgres(dir, port, await spawnServer(), spawnServer);
     });
@@ -82,137 +82,42 @@ function runToEnd(binary: string, args: string[], runAs: RunAs | undefined): Pro
   });
 }
 
-interface PostgresProcess {
-  readonly pid: number;
-  readonly exited: boolean;
-  /** SIGINT (fast shutdown), then wait for exit. */
-  terminate(): Promise<void>;
-  /** SIGKILL to the whole process group (postmaster and backends), then wait for the postmaster's exit. */
-  kill(): Promise<void>;
-}
-
-async function spawnPostgres(
+/**
+ * The postmaster in a process group of its own, so kill() reaches the backends too: orphaned backends
+ * would hold the shared memory and stop a restart. SIGINT is its fast shutdown.
+ */
+function spawnPostgres(
   binary: string,
   args: string[],
   runAs: RunAs | undefined,
   timeoutMs: number,
-): Promise<PostgresProcess> {
-  // A process group of its own, so kill() reaches the backends too: orphaned backends would hold the
-  // shared memory and stop a restart.
-  const child: ChildProcess = spawn(binary, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
+): Promise<ServerProcess> {
+  return spawnUntilReady(binary, args, {
+    readyLine: READY_LINE,
+    timeoutMs,
     detached: true,
     ...runAs,
+    stopSignal: 'SIGINT',
+    killGroup: true,
   });
-  const exit = deferred<void>();
-  const ready = deferred<void>();
-  let output = '';
-  child.once('exit', () => exit.resolve());
-  child.once('close', (code, signal) =>
-    ready.reject(
-      new ValkeyStartupError(`${binary} exited (${signal ?? `code ${code}`}) before it was ready`, output),
-    ),
-  );
-  child.once('error', (error) => {
-    exit.resolve();
-    ready.reject(new ValkeyStartupError(`Could not run ${binary}: ${error.message}`, output));
-  });
-  if (child.pid !== undefined) trackServerProcess(child);
-  const collect = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-MAX_OUTPUT_CHARS);
-    if (output.includes(READY_LINE)) ready.resolve();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const timer = setTimeout(
-    () => ready.reject(new ValkeyStartupError(`${binary} was not ready within ${timeoutMs} ms`, output)),
-    timeoutMs,
-  );
-  const hasExited = (): boolean => child.exitCode !== null || child.signalCode !== null;
-  const killGroup = async (): Promise<void> => {
-    if (hasExited()) return;
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      child.kill('SIGKILL');
-    }
-    await exit.promise;
-  };
-  try {
-    await ready.promise;
-  } catch (error) {
-    await killGroup();
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-  return {
-    pid: child.pid!,
-    get exited() {
-      return hasExited();
-    },
-    async terminate() {
-      if (hasExited()) return;
-      child.kill('SIGINT');
-      const fallback = setTimeout(() => void killGroup(), 10_000);
-      await exit.promise;
-      clearTimeout(fallback);
-    },
-    kill: killGroup,
-  };
 }
 
 /** A PostgreSQL server run by the harness from local binaries. */
-class BinaryPostgres implements StartedPostgres {
+class BinaryPostgres extends LocalServer implements StartedPostgres {
   readonly source = 'binary';
   readonly url: string;
-  #server?: PostgresProcess;
-  #stopping?: Promise<void>;
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     readonly port: number,
-    server: PostgresProcess,
-    private readonly spawnServer: () => Promise<PostgresProcess>,
+    server: ServerProcess,
+    private readonly spawnServer: () => Promise<ServerProcess>,
   ) {
-    this.#server = server;
+    super(dir, server, 'PostgreSQL');
     this.url = `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`;
   }
 
-  get pid(): number | undefined {
-    return this.#server?.exited === false ? this.#server.pid : undefined;
-  }
-
-  stop(): Promise<void> {
-    this.#stopping ??= (async () => {
-      await this.#server?.terminate();
-      this.#server = undefined;
-      await rm(this.dir, { recursive: true, force: true });
-    })();
-    return this.#stopping;
-  }
-
-  async kill(): Promise<void> {
-    this.#assertNotStopped('kill');
-    await this.#server?.kill();
-    this.#server = undefined;
-  }
-
-  async restart(): Promise<void> {
-    this.#assertNotStopped('restart');
-    await this.#server?.terminate();
-    this.#server = undefined;
-    try {
-      this.#server = await this.spawnServer();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ValkeyHarnessError(`Could not restart PostgreSQL on port ${this.port}: ${reason}`, {
-        cause: error,
-      });
-    }
-  }
-
-  #assertNotStopped(action: string): void {
-    if (this.#stopping) throw new ValkeyHarnessError(`Cannot ${action}() a server after stop()`);
+  protected respawn(): Promise<ServerProcess> {
+    return this.spawnServer();
   }
 }

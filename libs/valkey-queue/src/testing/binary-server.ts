@@ -1,11 +1,11 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inTempDir, onFreePort } from './launch.js';
+import { LocalServer } from './local-server.js';
 import { renderServerConfig } from './server-config.js';
 import { spawnServerProcess, type ServerProcess, type SpawnOptions } from './server-process.js';
 import type { StartedValkey, StartValkeyOptions, ValkeyTlsMaterial } from './start-valkey.types.js';
 import { generateTlsCertificates, type TlsCertificates } from './tls-certificates.js';
-import { ValkeyHarnessError } from './valkey-harness.error.js';
 
 /**
  * Starts `binary` on a free loopback port with a generated config in a fresh temp dir.
@@ -41,20 +41,18 @@ interface BinaryValkeyInit {
 }
 
 /** A server process run by the harness from a local binary. */
-class BinaryValkey implements StartedValkey {
+class BinaryValkey extends LocalServer implements StartedValkey {
   readonly source = 'binary';
   readonly host = '127.0.0.1';
   readonly port: number;
   readonly url: string;
   readonly password?: string;
   readonly tls?: ValkeyTlsMaterial;
-  #server?: ServerProcess;
-  #stopping?: Promise<void>;
   readonly #init: BinaryValkeyInit;
 
   constructor(init: BinaryValkeyInit) {
+    super(init.dir, init.server, 'the server');
     this.#init = init;
-    this.#server = init.server;
     this.port = init.port;
     this.url = `${init.tls ? 'rediss' : 'redis'}://${this.host}:${init.port}`;
     this.password = init.options.password;
@@ -64,46 +62,8 @@ class BinaryValkey implements StartedValkey {
     }
   }
 
-  get pid(): number | undefined {
-    return this.#server?.exited === false ? this.#server.pid : undefined;
-  }
-
-  stop(): Promise<void> {
-    this.#stopping ??= (async () => {
-      await this.#server?.terminate();
-      this.#server = undefined;
-      await rm(this.#init.dir, { recursive: true, force: true });
-    })();
-    return this.#stopping;
-  }
-
-  async kill(): Promise<void> {
-    this.#assertNotStopped('kill');
-    await this.#server?.kill();
-    this.#server = undefined;
-  }
-
-  async restart(): Promise<void> {
-    this.#assertNotStopped('restart');
-    await this.#server?.terminate();
-    this.#server = undefined;
-    const { binary, configFile, startupTimeout } = this.#init;
-    try {
-      this.#server = await spawnServerProcess(
-        binary,
-        configFile,
-        startupTimeout,
-        spawnOptions(this.#init.options),
-      );
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ValkeyHarnessError(`Could not restart the server on port ${this.port}: ${reason}`, {
-        cause: error,
-      });
-    }
-  }
-
-  #assertNotStopped(action: string): void {
-    if (this.#stopping) throw new ValkeyHarnessError(`Cannot ${action}() a server after stop()`);
+  protected respawn(): Promise<ServerProcess> {
+    const { binary, configFile, startupTimeout, options } = this.#init;
+    return spawnServerProcess(binary, configFile, startupTimeout, spawnOptions(options));
   }
 }

@@ -18,9 +18,9 @@ export interface ServerProcess {
   readonly exited: boolean;
   /** What it printed (the last 64 KiB). */
   output(): string;
-  /** SIGTERM, then wait for exit (SIGKILL if it takes longer than 10 s). No-op once exited. */
+  /** SIGTERM (or its stop signal), then wait for exit (SIGKILL after 10 s). No-op once exited. */
   terminate(): Promise<void>;
-  /** SIGKILL, then wait for exit. No-op once exited. */
+  /** SIGKILL (to its process group if so configured), then wait for exit. No-op once exited. */
   kill(): Promise<void>;
 }
 
@@ -38,16 +38,49 @@ export interface SpawnOptions {
  * Runs `binary configFile ...args` and resolves once the server logs that it is ready.
  * Rejects with a {@link ValkeyStartupError} carrying the output if it exits first or `timeoutMs` passes.
  */
-export async function spawnServerProcess(
+export function spawnServerProcess(
   binary: string,
   configFile: string,
   timeoutMs: number,
   { args = [], readyLine = READY_LINE, ownProcessGroup = false }: SpawnOptions = {},
 ): Promise<ServerProcess> {
-  const child = spawn(binary, [configFile, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: ownProcessGroup,
-  });
+  return spawnUntilReady(binary, [configFile, ...args], { readyLine, timeoutMs, detached: ownProcessGroup });
+}
+
+/** How {@link spawnUntilReady} runs a process, recognises it as ready and stops it. */
+export interface ReadyProcessOptions {
+  /** The log text that means "ready". */
+  readyLine: string;
+  timeoutMs: number;
+  /** Run it in a process group of its own. @default false */
+  detached?: boolean;
+  /** The OS account to run it as. @default the current one */
+  uid?: number;
+  gid?: number;
+  /** What `terminate()` sends first. @default 'SIGTERM' */
+  stopSignal?: NodeJS.Signals;
+  /** SIGKILL the whole process group (a `detached` one), not just the process. @default false */
+  killGroup?: boolean;
+}
+
+/**
+ * Runs `binary ...args` and resolves once it logs `readyLine`.
+ * Rejects with a {@link ValkeyStartupError} carrying the output if it exits first or `timeoutMs` passes.
+ */
+export async function spawnUntilReady(
+  binary: string,
+  args: string[],
+  {
+    readyLine,
+    timeoutMs,
+    detached = false,
+    uid,
+    gid,
+    stopSignal = 'SIGTERM',
+    killGroup = false,
+  }: ReadyProcessOptions,
+): Promise<ServerProcess> {
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached, uid, gid });
   const exit = deferred<void>();
   let output = '';
   const ready = deferred<void>();
@@ -74,40 +107,55 @@ export async function spawnServerProcess(
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
 
+  const server = serverProcess(child, exit.promise, () => output, stopSignal, killGroup);
   const timer = setTimeout(() => {
     ready.reject(new ValkeyStartupError(`${binary} was not ready within ${timeoutMs} ms`, output));
   }, timeoutMs);
   try {
     await ready.promise;
   } catch (error) {
-    child.kill('SIGKILL');
-    await exit.promise;
+    await server.kill();
     throw error;
   } finally {
     clearTimeout(timer);
   }
-  return serverProcess(child, exit.promise, () => output);
+  return server;
 }
 
-function serverProcess(child: ChildProcess, exit: Promise<void>, output: () => string): ServerProcess {
+function serverProcess(
+  child: ChildProcess,
+  exit: Promise<void>,
+  output: () => string,
+  stopSignal: NodeJS.Signals,
+  killGroup: boolean,
+): ServerProcess {
   const hasExited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  const kill = async (): Promise<void> => {
+    if (hasExited()) return;
+    try {
+      // A negative PID signals the whole group; if the group is gone, the process alone.
+      if (killGroup) process.kill(-child.pid!, 'SIGKILL');
+      else child.kill('SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+    await exit;
+  };
   return {
-    pid: child.pid!,
+    get pid() {
+      return child.pid!;
+    },
     get exited() {
       return hasExited();
     },
     output,
     async terminate() {
       if (hasExited()) return;
-      child.kill('SIGTERM');
-      const fallback = setTimeout(() => child.kill('SIGKILL'), TERMINATE_GRACE_MS);
+      child.kill(stopSignal);
+      const fallback = setTimeout(() => void kill(), TERMINATE_GRACE_MS);
       await exit;
       clearTimeout(fallback);
     },
-    async kill() {
-      if (hasExited()) return;
-      child.kill('SIGKILL');
-      await exit;
-    },
+    kill,
   };
 }

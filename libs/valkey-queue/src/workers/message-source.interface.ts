@@ -65,6 +65,14 @@ export interface DeadItem {
   readonly fields: readonly string[];
 }
 
+/**
+ * A dead item's values in the order move-to-dead.lua, list-move-to-dead.lua and ordered-dead.lua
+ * take them after its entry: reason, error, attempts, count-a-failure flag, stack.
+ */
+export function deadLetterArgs(item: DeadItem): (string | number)[] {
+  return [item.reason, item.error, item.attempts, item.countFailure ? '1' : '0', item.stack ?? ''];
+}
+
 /** A page of reclaimed copies. */
 export interface ClaimPage {
   readonly deliveries: RawDelivery[];

@@ -20,3 +20,21 @@ end
 local function encodeBodyField(name, value)
   return #name .. ':' .. name .. #value .. ':' .. value
 end
+
+-- The body of a message's next attempt: its fields in order, with `attempt` and `firstAttempt`
+-- replaced (or added at the end when absent).
+local function encodeNextAttempt(fields, attempt, firstAttempt)
+  local replaced = { attempt = attempt, firstAttempt = firstAttempt }
+  local parts, seen = {}, {}
+  for j = 1, #fields, 2 do
+    local name, value = fields[j], fields[j + 1]
+    if replaced[name] then
+      value = replaced[name]
+      seen[name] = true
+    end
+    parts[#parts + 1] = encodeBodyField(name, value)
+  end
+  if not seen.attempt then parts[#parts + 1] = encodeBodyField('attempt', attempt) end
+  if not seen.firstAttempt then parts[#parts + 1] = encodeBodyField('firstAttempt', firstAttempt) end
+  return table.concat(parts)
+end

@@ -14,7 +14,7 @@ import type {
   RawDelivery,
   RetryItem,
 } from '../message-source.interface.js';
-import { ACK_OUTCOME_COUNTER } from '../message-source.interface.js';
+import { ACK_OUTCOME_COUNTER, deadLetterArgs } from '../message-source.interface.js';
 import { MAX_BATCH } from '../outcome-batcher.js';
 import type { ResolvedWorkerOptions } from '../../config/worker-options.js';
 import { listElementFields, nextListElement } from '../../envelope/list-element.js';
@@ -201,11 +201,7 @@ export class ListSource implements MessageSource {
     const sent = this.known(items, (item, element) =>
       args.push(
         element,
-        item.reason,
-        item.error,
-        item.attempts,
-        item.countFailure ? '1' : '0',
-        item.stack ?? '',
+        ...deadLetterArgs(item),
         // No fields for an element that is not UTF-8 text: the script keeps its bytes whole in `raw`.
         isUtf8(element) ? encodeDelayedBody(item.fields) : '',
       ),

@@ -4,6 +4,7 @@ import { orderingKeysOf, type OrderingKeys } from '../../ordering/ordering-keys.
 import type { QueueKeys } from '../../utils/keys.util.js';
 import {
   ACK_OUTCOME_COUNTER,
+  deadLetterArgs,
   type AckItem,
   type AckOutcome,
   type ClaimPage,
@@ -128,15 +129,7 @@ export class OrderedSource implements MessageSource {
     const { ready, leases, holders, takes, parked, listPrefix } = this.keys;
     const args: (string | number)[] = [listPrefix, this.options.deadLetterMaxLen, this.park];
     for (const item of items) {
-      args.push(
-        this.keyOf(item.entryId),
-        item.entryId,
-        item.reason,
-        item.error,
-        item.attempts,
-        item.countFailure ? '1' : '0',
-        item.stack ?? '',
-      );
+      args.push(this.keyOf(item.entryId), item.entryId, ...deadLetterArgs(item));
     }
     const { dead, stats } = this.queueKeys;
     const statuses = await this.client.vqOrderedDead(

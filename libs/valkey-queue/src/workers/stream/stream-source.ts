@@ -18,7 +18,7 @@ import type {
   RawDelivery,
   RetryItem,
 } from '../message-source.interface.js';
-import { ACK_OUTCOME_COUNTER } from '../message-source.interface.js';
+import { ACK_OUTCOME_COUNTER, deadLetterArgs } from '../message-source.interface.js';
 import { MAX_BATCH } from '../outcome-batcher.js';
 import { recordStarted } from '../record-started.js';
 import type { ResolvedWorkerOptions } from '../../config/worker-options.js';
@@ -225,15 +225,7 @@ export class StreamSource implements MessageSource {
     const { group, consumer, deadLetterMaxLen } = this.options;
     const args: (string | number)[] = [group, consumer, this.flags.del, deadLetterMaxLen, this.flags.noAck];
     for (const item of items) {
-      args.push(
-        item.entryId,
-        item.reason,
-        item.error,
-        item.attempts,
-        item.countFailure ? '1' : '0',
-        item.stack ?? '',
-        encodeDelayedBody(item.fields),
-      );
+      args.push(item.entryId, ...deadLetterArgs(item), encodeDelayedBody(item.fields));
     }
     const statuses = await this.client.vqMoveToDead(
       this.keys.stream,
