@@ -4,6 +4,7 @@ import { raisedPriorityKeys } from '../envelope/priority.js';
 import type { QueueStats } from '../interfaces/queue-stats.interface.js';
 import type { QueueKeys } from '../utils/keys.util.js';
 import { toQueueStats } from './queue-stats.parser.js';
+import { readQueueStats, type StatsTarget } from './queue-stats.reader.js';
 
 type Reply = [error: Error | null, result: unknown];
 
@@ -79,4 +80,21 @@ export async function withPriorityStats(
     streamLength: stats.streamLength + entries,
     waitingByPriority,
   };
+}
+
+/**
+ * The figures of many queues with their raised priorities (the dashboard's overview and live feed,
+ * the metrics gauges): `readQueueStats` in one pipelined round trip, then `withPriorityStats` per
+ * queue, sent together by auto-pipelining: one round trip more, however many queues. @internal
+ */
+export async function readQueueStatsWithPriorities(
+  client: ValkeyClient,
+  targets: readonly StatsTarget[],
+): Promise<(QueueStats | Error)[]> {
+  const stats = await readQueueStats(client, targets);
+  return Promise.all(
+    stats.map((result, index) =>
+      result instanceof Error ? result : withPriorityStats(client, targets[index].keys, result),
+    ),
+  );
 }

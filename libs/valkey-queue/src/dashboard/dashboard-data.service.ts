@@ -11,7 +11,7 @@ import { ownershipKeys, queueKeys } from '../utils/keys.util.js';
 import { VALKEY_QUEUE_CLIENT, VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import { MAX_ACTION_IDS, type DeadLetterFilter, type DeadLetterSelection } from './dashboard-input.js';
 import { LiveFeed } from './live-feed.service.js';
-import { overviewStats } from './overview-stats.js';
+import { readQueueStatsWithPriorities } from '../admin/priority-stats.js';
 import { toQueueRow, type QueueRow } from './queue-row.js';
 
 type StreamEntry = [entryId: string, fields: string[]];
@@ -49,7 +49,7 @@ export class DashboardData {
     const names = await this.feed.directory.names({ fresh: cursor === undefined });
     const start = cursor === undefined ? 0 : names.findIndex((name) => name > cursor);
     const slice = start < 0 ? [] : names.slice(start, start + limit);
-    const results = await overviewStats(
+    const results = await readQueueStatsWithPriorities(
       this.client,
       slice.map((queue) => ({ queue, keys: queueKeys(this.options.prefix, queue) })),
     );

@@ -20,7 +20,7 @@ import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import { DASHBOARD_OPTIONS } from './dashboard.constants.js';
 import type { ResolvedDashboardOptions } from './dashboard-options.interface.js';
 import { QueueDirectory } from './queue-directory.js';
-import { overviewStats } from './overview-stats.js';
+import { readQueueStatsWithPriorities } from '../admin/priority-stats.js';
 import { outTotal, stockOf, toQueueRow, type QueueRow } from './queue-row.js';
 
 /** Samples kept per queue for the sparklines. */
@@ -117,7 +117,7 @@ export class LiveFeed implements BeforeApplicationShutdown {
   async refresh(): Promise<LiveSnapshot> {
     const names = (await this.directory.names()).slice(0, MAX_LIVE_QUEUES);
     const targets = names.map((queue) => ({ queue, keys: queueKeys(this.queueOptions.prefix, queue) }));
-    const results = await overviewStats(this.client, targets);
+    const results = await readQueueStatsWithPriorities(this.client, targets);
     const at = Date.now();
     const queues: QueueRow[] = [];
     const history: LiveSnapshot['history'] = {};

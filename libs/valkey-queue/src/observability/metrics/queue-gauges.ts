@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { Gauge, Registry } from 'prom-client';
-import { withPriorityStats } from '../../admin/priority-stats.js';
-import { readQueueStats, type StatsTarget } from '../../admin/queue-stats.reader.js';
+import { readQueueStatsWithPriorities } from '../../admin/priority-stats.js';
+import type { StatsTarget } from '../../admin/queue-stats.reader.js';
 import type { ValkeyClient } from '../../connection/create-client.js';
 import type { QueueStats } from '../../interfaces/queue-stats.interface.js';
 import type { BreakerState } from '../../interfaces/sender-options.interface.js';
@@ -153,22 +153,15 @@ export class QueueGauges {
       .sort()
       .map((queue) => ({ queue, keys: queueKeys(keyPrefix, queue) }));
     try {
-      const stats = await withTimeout(
-        (async () => {
-          const results = await readQueueStats(client, targets);
-          // While the connection is down, commands fail one by one rather than the whole pipeline.
-          const failed = results.find((result): result is Error => result instanceof Error);
-          if (failed) throw failed;
-          // Raised priorities live in keys of their own; one more call per queue, sent together.
-          return Promise.all(
-            (results as QueueStats[]).map((result, index) =>
-              withPriorityStats(client, targets[index].keys, result),
-            ),
-          );
-        })(),
+      const results = await withTimeout(
+        readQueueStatsWithPriorities(client, targets),
         timeoutMs,
         'Reading queue stats',
       );
+      // While the connection is down, commands fail one by one rather than the whole pipeline.
+      const failed = results.find((result): result is Error => result instanceof Error);
+      if (failed) throw failed;
+      const stats = results as QueueStats[];
       if (this.failing) this.logger.log('Reading queue stats for metrics works again');
       this.failing = false;
       return { up: true, stats };
