@@ -1,5 +1,5 @@
 import { Logger, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
-import { Cluster, type Redis } from 'ioredis';
+import { Cluster, type Redis, type RedisOptions } from 'ioredis';
 import type { ResolvedConnectionOptions } from '../config/validate-options.js';
 import { defineLuaScripts, historyScriptsOf, useHistoryScripts } from '../lua/lua-scripts.js';
 import { ConnectionError } from '../errors/connection.error.js';
@@ -251,6 +251,10 @@ async function closeClient(client: ValkeyClient): Promise<void> {
 /** Makes a client reject commands while it is disconnected, including those already waiting. */
 function failFast(client: ValkeyClient): void {
   client.options.enableOfflineQueue = false;
+  // A subscriber that reconnects now would re-SUBSCRIBE by itself, and with no offline queue that
+  // command can be refused before the socket is writable: a rejection nobody awaits. Shutting
+  // down, no channel needs listening to again. (A cluster's subscriber is one of its own.)
+  if (!client.isCluster) (client.options as RedisOptions).autoResubscribe = false;
   rejectQueuedCommands(client);
 }
 
