@@ -6,4 +6,7 @@ export default {
   displayName: 'e2e',
   testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/apps/**/test/**/*.e2e-spec.ts'],
   testTimeout: 60_000,
+  // A suite that leaves a handle open (a socket or timer of a server it stopped) must not hold the
+  // run, and CI with it, after the last test: the results are final by then.
+  forceExit: true,
 };

@@ -241,6 +241,10 @@ async function closeClient(client: ValkeyClient): Promise<void> {
   }
   await withTimeout(ended, QUIT_TIMEOUT_MS, 'Closing the connection').catch(() => undefined);
   if (statusOf(client) !== 'end') rejectQueuedCommands(client);
+  // QUIT ends the data connection but not the Sentinel subscribers that follow +switch-master
+  // (ioredis's failover detector): they would reconnect forever and keep the process alive.
+  // disconnect() on the ended client closes them.
+  if (!client.isCluster && (client.options as RedisOptions).sentinels) client.disconnect();
 }
 
 /**
