@@ -126,6 +126,6 @@ describe('DelayedPromoter (real Valkey)', () => {
     await instance.close();
     instances.splice(instances.indexOf(instance), 1);
     await ioTurn();
-    expectNoNewHandles(before);
+    await expectNoNewHandles(before);
   });
 });

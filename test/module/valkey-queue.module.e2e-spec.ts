@@ -206,7 +206,7 @@ describe('ValkeyQueueModule (real Valkey)', () => {
       await moduleRef.close();
       expect([connection.client.status, reader.status, other.status]).toEqual(['end', 'end', 'end']);
       await ioTurn();
-      expectNoNewHandles(before);
+      await expectNoNewHandles(before);
     });
 
     it('a failed bootstrap releases every connection and timer it opened, without close()', async () => {
@@ -238,7 +238,7 @@ describe('ValkeyQueueModule (real Valkey)', () => {
           .flatMap((line) => /\bname=(vq:\S*)/.exec(line)?.[1] ?? []);
       await expect(openNames()).resolves.toEqual([]);
       await ioTurn();
-      expectNoNewHandles(before);
+      await expectNoNewHandles(before);
       await moduleRef.close(); // still allowed, and changes nothing
       await checker.quit();
     });
