@@ -133,6 +133,10 @@ function show(...nodes) {
   main.replaceChildren(...nodes.flat().filter(Boolean));
 }
 
+/** A message's labels as `key=value` chips. */
+const labelChips = (labels) =>
+  Object.entries(labels ?? {}).map(([k, v]) => h('span', { className: 'chip' }, `${k}=${v}`));
+
 const num = (field, value) => h('td', { className: 'num', 'data-field': field }, fmt(value));
 
 // ---------------------------------------------------------------- overview
@@ -241,11 +245,7 @@ function messageRows(items) {
         m.dueAt ? h('div', { className: 'muted' }, `due ${when(m.dueAt)}`) : null,
       ),
       h('td', { className: 'num' }, m.attempt),
-      h(
-        'td',
-        null,
-        Object.entries(m.labels ?? {}).map(([k, v]) => h('span', { className: 'chip' }, `${k}=${v}`)),
-      ),
+      h('td', null, labelChips(m.labels)),
       h(
         'td',
         null,
@@ -498,11 +498,7 @@ async function deadPage(name, params = new URLSearchParams()) {
       h('td', null, d.reason),
       h('td', { className: 'bad' }, d.error),
       h('td', { className: 'num' }, d.attempts),
-      h(
-        'td',
-        null,
-        Object.entries(d.labels ?? {}).map(([k, v]) => h('span', { className: 'chip' }, `${k}=${v}`)),
-      ),
+      h('td', null, labelChips(d.labels)),
       h('td', null, ago(d.failedAt)),
       h(
         'td',
@@ -607,11 +603,7 @@ async function delayedPage(name, cursor) {
           h('td', null, m.id),
           h('td', null, when(m.dueAt)),
           h('td', { className: 'num' }, m.attempt),
-          h(
-            'td',
-            null,
-            Object.entries(m.labels ?? {}).map(([k, v]) => h('span', { className: 'chip' }, `${k}=${v}`)),
-          ),
+          h('td', null, labelChips(m.labels)),
           h(
             'td',
             null,
@@ -731,11 +723,7 @@ async function historyPage(params = new URLSearchParams()) {
       h('td', null, h('span', { className: `chip state-${r.state}` }, r.state)),
       h('td', { className: 'num' }, r.priority),
       h('td', { className: 'num' }, r.attempts),
-      h(
-        'td',
-        null,
-        Object.entries(r.labels ?? {}).map(([k, v]) => h('span', { className: 'chip' }, `${k}=${v}`)),
-      ),
+      h('td', null, labelChips(r.labels)),
       h('td', { className: 'bad' }, r.error ?? ''),
       h('td', null, when(r.updatedAt)),
     ),
