@@ -9,6 +9,7 @@ import {
 } from 'nestjs-valkey-queue';
 import { filter, firstValueFrom } from 'rxjs';
 import { appendAll, deadLetterFields, testEnvelope, testKeys } from '../admin/dead-letter-fixtures.js';
+import { pollUntil } from '../sender/sender-fixtures.js';
 import { rawClient } from '../utils/raw-client.js';
 import { useValkey } from '../utils/use-valkey.js';
 import { PLATFORMS, readEvents, startDashboardApp, type DashboardApp } from './dashboard-app.js';
@@ -194,7 +195,13 @@ describe.each(PLATFORMS)('dashboard JSON API on %s (real Valkey)', (platform) =>
     await expect(client.zscore(keys.delayed, cancelled.id)).resolves.toBeNull();
     await expect(client.hexists(`${keys.delayed}:bodies`, cancelled.id)).resolves.toBe(0);
     expect((await post(`${dash.api}/queues/${queue}/delayed/${later.id}/promote`)).status).toBe(200);
-    await expect(client.zscore(keys.delayed, later.id)).resolves.toBe('0');
+    // Promoting makes it due now; the app's own promoter then moves it to the waiting stream.
+    const promoted = await pollUntil(
+      async () => (await json(await fetch(`${dash.api}/queues/${queue}/messages/${later.id}`))).body,
+      (body) => (body as { state?: string }).state === 'waiting',
+    );
+    expect(promoted).toMatchObject({ id: later.id, state: 'waiting', payload: { n: 2 } });
+    await expect(client.zscore(keys.delayed, later.id)).resolves.toBeNull();
   });
 
   it('filters dead letters, redrives one, selected or all matching, and deletes', async () => {
