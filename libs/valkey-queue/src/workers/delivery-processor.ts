@@ -111,11 +111,10 @@ export class DeliveryProcessor {
       } catch (error) {
         return await this.broken(entry, envelope, asError(error));
       }
-      const message = { envelope, payload, attempt, runs };
       if (!options.noAck && runs > options.maxRetries + 1) {
         // Every earlier delivery of this copy ended without an outcome: the worker died each time.
         const error = new DeliveryLimitError(runs - 1, raw.deliveries - 1);
-        return await this.dead(entry, message, runs - 1, error, false);
+        return await this.dead(entry, { envelope, payload, attempt, runs }, runs - 1, error, false);
       }
       const received = new ReceivedMessage(envelope, options.queue, payload, attempt, raw.entryId);
       entry.message = received;
@@ -141,7 +140,7 @@ export class DeliveryProcessor {
         metrics?.processed.inc();
         return this.sink.ack(entry, 'processed', envelope.id);
       }
-      return await this.failed(entry, message, error);
+      return await this.failed(entry, { envelope, payload, attempt, runs }, error);
     } catch (error) {
       this.logger.error(`Unexpected failure processing ${entry.entryId}: ${asError(error).message}`);
     } finally {

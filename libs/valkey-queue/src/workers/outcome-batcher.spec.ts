@@ -51,6 +51,30 @@ describe('OutcomeBatcher', () => {
     expect(sizes).toEqual([7]);
   });
 
+  it('after take(), leaves items added later for the next take() instead of writing them a turn early', async () => {
+    const writes: number[][] = [];
+    const batcher = new OutcomeBatcher<{ n: number }>(
+      'acks',
+      async (items) => void writes.push(items.map(({ n }) => n)),
+      () => undefined,
+      logger,
+      true, // the read loop takes the items first, as for processed acks
+    );
+    batcher.add({ n: 1 });
+    await nextTurn();
+    expect(batcher.take()).toEqual([{ n: 1 }]);
+    // A reply that comes back within one turn: its outcome is added before the first write would have run.
+    batcher.add({ n: 2 });
+    await nextTurn();
+    expect(writes).toEqual([]);
+    expect(batcher.take()).toEqual([{ n: 2 }]);
+    // Items nobody takes are still written, two turns after they were added.
+    batcher.add({ n: 3 });
+    await nextTurn();
+    await nextTurn();
+    expect(writes).toEqual([[3]]);
+  });
+
   it('keeps at most one write in flight, and coalesces what arrives meanwhile', async () => {
     const writes: number[][] = [];
     let release!: () => void;

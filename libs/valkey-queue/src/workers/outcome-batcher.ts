@@ -21,6 +21,8 @@ export class OutcomeBatcher<T extends object> {
   private readonly failures = new Map<T, number>();
   private flushing?: Promise<void>;
   private scheduled = false;
+  /** Counts cancelled schedules: a scheduled write runs only if none came since. */
+  private turn = 0;
   private retryTimer?: NodeJS.Timeout;
   private failing = false;
 
@@ -50,6 +52,8 @@ export class OutcomeBatcher<T extends object> {
    */
   take(): T[] {
     if (this.queue.length === 0 || this.retryTimer) return [];
+    // The write scheduled for these items is void: items added later get a write (and turn) of their own.
+    this.cancelScheduled();
     if (this.queue.length > MAX_BATCH) {
       const items = this.queue.splice(0, MAX_BATCH);
       this.schedule();
@@ -95,11 +99,23 @@ export class OutcomeBatcher<T extends object> {
   private schedule(): void {
     if (this.scheduled || this.flushing || this.retryTimer) return;
     this.scheduled = true;
+    const turn = this.turn;
     const run = (): void => {
+      if (turn !== this.turn) return; // cancelled: take() had the items
       this.scheduled = false;
       void this.flush();
     };
     setImmediate(this.extraTurn ? () => setImmediate(run) : run);
+  }
+
+  /**
+   * Voids the scheduled write. Without this, a write scheduled for items `take()` already had would
+   * fire a turn later and write the items added since, before the read loop could take them.
+   */
+  private cancelScheduled(): void {
+    if (!this.scheduled) return;
+    this.scheduled = false;
+    this.turn += 1;
   }
 
   private flush(): Promise<void> {

@@ -251,13 +251,18 @@ export class QueueConsumer implements QueueWorkerHandle {
    */
   private async maintain(): Promise<boolean> {
     const { noAck, trimAcked, deleteOnAck } = this.definition.options;
-    const nothingPending = noAck ? false : await this.sweep();
-    if (trimAcked && !deleteOnAck && this.untrimmed > 0) {
-      this.untrimmed = 0;
-      const removed = await this.source.trimAcked();
-      if (removed > 0) this.logger.debug(`Trimmed ${removed} acknowledged entries of '${this.queue}'`);
-    }
+    // Together (one write): a trim never removes a pending entry, so it cannot take what a sweep claims.
+    const [nothingPending] = await Promise.all([
+      noAck ? false : this.sweep(),
+      trimAcked && !deleteOnAck && this.untrimmed > 0 ? this.trim() : undefined,
+    ]);
     return nothingPending;
+  }
+
+  private async trim(): Promise<void> {
+    this.untrimmed = 0;
+    const removed = await this.source.trimAcked();
+    if (removed > 0) this.logger.debug(`Trimmed ${removed} acknowledged entries of '${this.queue}'`);
   }
 
   /**

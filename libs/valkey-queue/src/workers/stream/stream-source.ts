@@ -66,14 +66,21 @@ export class StreamSource implements MessageSource {
   }
 
   async prepare(): Promise<void> {
-    this.markLive = !(await this.connection.capabilities()).idleCountsReadAttempts;
-    await this.ensureGroup();
-    if (this.options.deleteOnAck) {
-      const groups = (await this.client.call('XINFO', 'GROUPS', this.keys.stream)) as unknown[][];
-      const names = groups.map((group) => String(group[group.indexOf('name') + 1]));
-      if (names.length > 1) throw new DeleteOnAckRefusedError(this.options.queue, names);
+    // The read connection opens while the group is made: start-up waits for the longer, not the sum.
+    const opening = this.blockingClient();
+    try {
+      this.markLive = !(await this.connection.capabilities()).idleCountsReadAttempts;
+      await this.ensureGroup();
+      if (this.options.deleteOnAck) {
+        const groups = (await this.client.call('XINFO', 'GROUPS', this.keys.stream)) as unknown[][];
+        const names = groups.map((group) => String(group[group.indexOf('name') + 1]));
+        if (names.length > 1) throw new DeleteOnAckRefusedError(this.options.queue, names);
+      }
+    } catch (error) {
+      await opening.catch(() => undefined); // open (or failed) before the caller closes this source
+      throw error;
     }
-    await this.blockingClient();
+    await opening;
   }
 
   async read(count: number, blockMs: number): Promise<RawDelivery[]> {
