@@ -110,7 +110,10 @@ describe('history writer SIGKILLed mid-batch: every event reaches PostgreSQL exa
     // Second process, same consumer name: it resumes those entries, and waits on the lock too.
     const second = await startWriterProcess(podName, config('writer-2'));
     children.push(second);
-    await waitFor(async () => (await waitingOnLock('writer-2')) > 0, 'the second writer inside a transaction');
+    await waitFor(
+      async () => (await waitingOnLock('writer-2')) > 0,
+      'the second writer inside a transaction',
+    );
     // Valkey refuses writes for a while: the second writer commits, then cannot ack. Killed there.
     await client.client('PAUSE', 60_000, 'WRITE');
     await lock.query('COMMIT');

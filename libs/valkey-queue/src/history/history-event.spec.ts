@@ -94,7 +94,24 @@ describe('placeStarted', () => {
 });
 
 describe('parseHistoryEntries', () => {
-  const packed = ['e', 'succeeded', 'id', 'a', 'attempt', '1', 'e', 'succeeded', 'id', 'b', 'e', 'started', 'id', 'c', 'consumer', 'w1'];
+  const packed = [
+    'e',
+    'succeeded',
+    'id',
+    'a',
+    'attempt',
+    '1',
+    'e',
+    'succeeded',
+    'id',
+    'b',
+    'e',
+    'started',
+    'id',
+    'c',
+    'consumer',
+    'w1',
+  ];
 
   it('reads every event of a packed entry, each with its own id in stream order', () => {
     const events = parseHistoryEntries('1700000000123-4', packed);
@@ -117,13 +134,13 @@ describe('parseHistoryEntries', () => {
     ]);
   });
 
-  it('skips fields before the first event and events without a message, keeping the others\' ids', () => {
+  it("skips fields before the first event and events without a message, keeping the others' ids", () => {
     const events = parseHistoryEntries('5-0', ['x', 'y', 'e', 'sent', 'e', 'sent', 'id', 'm']);
     expect(events.map((event) => event.eventId)).toEqual(['5-0.00001']);
     expect(parseHistoryEntries('5-0', ['id', 'm'])).toEqual([]);
   });
 
-  it('gives the events of one entry the entry\'s order key', () => {
+  it("gives the events of one entry the entry's order key", () => {
     expect(eventOrder('1700000000123-4')).toBe('1700000000123000000000004');
     expect(eventOrder('1700000000123-4.00002')).toBe('1700000000123000000000004');
   });
