@@ -79,6 +79,13 @@ export function parseHistoryEntries(entryId: string, fields: readonly string[]):
   return events;
 }
 
+/** How many events one history stream entry packs (its `e` fields). */
+export function countHistoryEvents(fields: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'e') count += 1;
+  return count;
+}
+
 /** Reads one event (the fields of one event of an entry); undefined for fields that are not an event. */
 export function parseHistoryEntry(eventId: string, fields: readonly string[]): HistoryEvent | undefined {
   const record: Record<string, string> = {};

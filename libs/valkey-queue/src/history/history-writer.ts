@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import type { HistoryPool } from '../interfaces/history-options.interface.js';
 import { queueHashTag } from '../utils/keys.util.js';
-import { parseHistoryEntries, type HistoryEvent } from './history-event.js';
+import { countHistoryEvents, parseHistoryEntries, type HistoryEvent } from './history-event.js';
 import { writeHistoryBatch } from './history-sink.js';
 
 /** The consumer group every app instance's writer shares, per history stream. */
@@ -18,6 +18,8 @@ const MAX_BACKOFF_MS = 5_000;
 /** Entries pending this long to another writer are taken over (that writer is presumed dead). */
 const CLAIM_IDLE_MS = 30_000;
 const DISCOVER_EVERY_MS = 5_000;
+/** Entries read to count (or estimate) the events waiting in a stream. */
+const BACKLOG_SAMPLE = 20;
 
 type StreamEntries = [id: string, fields: string[]][];
 
@@ -102,8 +104,22 @@ export class HistoryWriter {
   /** Events waiting in Valkey, over every watched queue. */
   async backlog(): Promise<number> {
     let total = 0;
-    for (const { key } of this.queues.values()) total += await this.client.xlen(key);
+    for (const { key } of this.queues.values()) total += await this.backlogOf(key);
     return total;
+  }
+
+  /**
+   * Events waiting in one history stream: counted exactly up to BACKLOG_SAMPLE entries; beyond,
+   * estimated as its length times the mean events of its newest entries (an entry packs many).
+   */
+  private async backlogOf(key: string): Promise<number> {
+    const [length, newest] = await Promise.all([
+      this.client.xlen(key),
+      this.client.xrevrange(key, '+', '-', 'COUNT', BACKLOG_SAMPLE) as Promise<StreamEntries>,
+    ]);
+    if (newest.length === 0) return 0;
+    const events = newest.reduce((sum, [, fields]) => sum + countHistoryEvents(fields), 0);
+    return length <= newest.length ? events : Math.round((length * events) / newest.length);
   }
 
   /** Drains every watched stream until each is empty once (returns the events); for tests and shutdown. */
