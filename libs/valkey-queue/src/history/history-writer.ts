@@ -8,7 +8,7 @@ import { writeHistoryBatch } from './history-sink.js';
 /** The consumer group every app instance's writer shares, per history stream. */
 export const HISTORY_GROUP = 'history-writer';
 /** Events per transaction (about: a batch holds whole entries, and an entry packs many events). */
-const BATCH = 1_000;
+const BATCH = 2_000;
 /** Entries read at most at once (single-event entries). */
 const MAX_ENTRIES = 1_000;
 /** Transactions one writer runs at once on one stream (the pool holds 4 connections). */
