@@ -70,6 +70,7 @@ export class HistoryWriter {
       if (!/BUSYGROUP/.test(String(error))) throw error;
     }
     this.queues.set(queue, { key, ownPending: true });
+    this.wake?.(); // drain it now, not after the idle pause
   }
 
   /** Queues with a history stream (created by any instance), found by SCAN on every primary. */
