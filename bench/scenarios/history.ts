@@ -119,8 +119,8 @@ const writerRate = defineScenario({
   warmup: false,
   notes:
     'Events per second (msg/s = events/s): one writer; the stream holds entries of 50 events (a send or ' +
-    'an ack of 50 messages, as the scripts pack them); batches of about 1,000 events per transaction (one ' +
-    'multi-row INSERT of events, one upsert of message rows), acked and deleted after commit.',
+    'an ack of 50 messages, as the scripts pack them); batches of about 2,000 events, each one statement (a ' +
+    'multi-row INSERT of events and an upsert of message rows in one CTE), acked and deleted after commit.',
 });
 
 const SEARCH_ROWS = (quick: boolean): number => (quick ? 20_000 : 1_000_000);
