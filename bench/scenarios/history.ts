@@ -45,22 +45,33 @@ const consumeWithHistory = defineScenario({
   contenders: [{ ...prefilledQueueWorker(100), name: '@QueueWorker history off' }, historyOnWorker()],
   ratios: [{ of: '@QueueWorker history on', to: '@QueueWorker history off', target: 0.8 }],
   notes:
-    'The consume-c100 workload; with history on, the reader appends a started event per message (one ' +
-    'pipeline per read) and ack.lua a succeeded event per message, and the writer drains them into ' +
-    'PostgreSQL in the same process meanwhile (not waited for).',
+    'The consume-c100 workload; with history on, the reader appends the started events of each read in ' +
+    'one history entry and ack.lua the succeeded events of each ack in one entry, and the writer drains ' +
+    'them into PostgreSQL in the same process meanwhile (not waited for; PostgreSQL on the same machine).',
 });
 
-/** Pre-fills one queue's history stream with `size` events (sent then succeeded per message). */
+/** Events per history entry in the writer's input: a send or an ack of 50 messages (one script call each). */
+const EVENTS_PER_ENTRY = 50;
+
+/**
+ * Pre-fills one queue's history stream with `size` events, as the scripts write them: per 50
+ * messages, one entry of their `sent` events, then one of their `succeeded` events.
+ */
 async function fillHistory(context: BenchContext, queue: string, size: number): Promise<void> {
   const client = await openRawClient(context);
   const key = `{vq:${queue}}:history`;
   const labels = '{"tenant":"acme"}';
-  for (let start = 0; start < size; start += 1_000) {
+  const entry = (type: string, first: number): string[] =>
+    Array.from({ length: EVENTS_PER_ENTRY }, (_, i) => ['e', type, 'id', `m-${first + i}`, 'attempt', '1', 'labels', labels]).flat(); // prettier-ignore
+  for (let start = 0; start < size; start += 20 * EVENTS_PER_ENTRY) {
     const pipeline = client.pipeline();
-    for (let index = start; index < Math.min(size, start + 1_000); index += 1) {
-      const id = `m-${Math.floor(index / 2)}`;
-      if (index % 2 === 0) pipeline.xadd(key, '*', 'e', 'sent', 'id', id, 'attempt', '1', 'labels', labels);
-      else pipeline.xadd(key, '*', 'e', 'succeeded', 'id', id, 'attempt', '1', 'labels', labels);
+    for (
+      let index = start;
+      index < Math.min(size, start + 20 * EVENTS_PER_ENTRY);
+      index += 2 * EVENTS_PER_ENTRY
+    ) {
+      pipeline.xadd(key, '*', ...entry('sent', index / 2));
+      pipeline.xadd(key, '*', ...entry('succeeded', index / 2));
     }
     await pipeline.exec();
   }
@@ -107,8 +118,9 @@ const writerRate = defineScenario({
   limits: [{ contender: 'history writer', metric: 'throughput', min: 20_000 }],
   warmup: false,
   notes:
-    'Events per second (msg/s = events/s): one writer, batches of 1,000 events per transaction (one ' +
-    'multi-row INSERT of events, one upsert of message rows), acked and deleted after commit.',
+    'Events per second (msg/s = events/s): one writer; the stream holds entries of 50 events (a send or ' +
+    'an ack of 50 messages, as the scripts pack them); batches of about 2,000 events, each one statement (a ' +
+    'multi-row INSERT of events and an upsert of message rows in one CTE), acked and deleted after commit.',
 });
 
 const SEARCH_ROWS = (quick: boolean): number => (quick ? 20_000 : 1_000_000);

@@ -6,13 +6,24 @@ import { useValkey } from '../utils/use-valkey.js';
 import { delayedBody, deliver, envelopeFields, serverNow } from '../workers/worker-test-kit.js';
 import { scriptKeys } from './lua-kit.js';
 
-/** The history stream entries of a queue, as records without the entry ids. */
-async function events(client: Redis, tag: string): Promise<Record<string, string>[]> {
-  const entries = await client.xrange(`${tag}:history`, '-', '+');
-  return entries.map(([, fields]) =>
-    Object.fromEntries(fields.flatMap((_, i) => (i % 2 ? [] : [[fields[i], fields[i + 1]]]))),
-  );
+/** The events of one history entry (an entry packs one or more, each from its own `e` field). */
+function unpack(fields: string[]): Record<string, string>[] {
+  const unpacked: Record<string, string>[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === 'e') unpacked.push({});
+    unpacked[unpacked.length - 1][fields[i]] = fields[i + 1];
+  }
+  return unpacked;
 }
+
+/** The history stream entries of a queue, each as its events (records without the entry ids). */
+async function entries(client: Redis, tag: string): Promise<Record<string, string>[][]> {
+  return (await client.xrange(`${tag}:history`, '-', '+')).map(([, fields]) => unpack(fields));
+}
+
+/** The history events of a queue, in stream order. */
+const events = async (client: Redis, tag: string): Promise<Record<string, string>[]> =>
+  (await entries(client, tag)).flat();
 
 describe('fragment history-event: scripts append history events only in their history variant (real Valkey)', () => {
   const valkey = useValkey();
@@ -96,6 +107,47 @@ describe('fragment history-event: scripts append history events only in their hi
       },
     ]);
     expect(Number(recorded[2].due)).toBeLessThanOrEqual(now);
+  });
+
+  it('packs the events of one script call into one history entry: an ack of two entries is one XADD', async () => {
+    const { keys } = await lifecycle(recording);
+    const perEntry = (await entries(recording, keys.tag)).map((packed) => packed.map((event) => event.e));
+    expect(perEntry).toEqual([
+      ['sent'],
+      ['deduplicated'],
+      ['delayed'],
+      ['promoted'],
+      ['succeeded', 'succeeded'],
+      ['broken'],
+    ]);
+  });
+
+  it('packs a multi-message send, and a promotion of many, into one entry each', async () => {
+    const keys = scriptKeys(`history-${randomUUID()}`);
+    const messages = ['a', 'b', 'c'].map((id) => envelopeFields('p', { id }));
+    const width = messages[0].length;
+    await recording.vqSend(keys.stream, keys.delayed, keys.bodies, keys.sent('a'), keys.dedup('a'), 'stream', 0, 0, 'a', '', 0, '', '', width, 0, ...messages.flat()); // prettier-ignore
+    const later = ['x', 'y'].flatMap((id) => [id, delayedBody(envelopeFields('p', { id }))]);
+    await recording.vqSend(keys.stream, keys.delayed, keys.bodies, keys.sent('x'), keys.dedup('x'), 'delayed', 0, 0, 'x', '', 0, '', 0, 2, 0, ...later); // prettier-ignore
+    await recording.vqPromoteDue(keys.delayed, keys.bodies, keys.stream, keys.dead, 10, 'stream');
+    const perEntry = (await entries(recording, keys.tag)).map((packed) =>
+      packed.map((event) => `${event.e} ${event.id}`),
+    );
+    expect(perEntry).toEqual([
+      ['sent a', 'sent b', 'sent c'],
+      ['delayed x', 'delayed y'],
+      ['promoted x', 'promoted y'],
+    ]);
+  });
+
+  it('splits a packed entry before it outgrows a script call (a send of 1,000 messages)', async () => {
+    const keys = scriptKeys(`history-${randomUUID()}`);
+    const messages = Array.from({ length: 1_000 }, (_, i) => envelopeFields('p', { id: `m${i}` }));
+    await recording.vqSend(keys.stream, keys.delayed, keys.bodies, keys.sent('m0'), keys.dedup('m0'), 'stream', 0, 0, 'm0', '', 0, '', '', messages[0].length, 0, ...messages.flat()); // prettier-ignore
+    const packed = await entries(recording, keys.tag);
+    expect(packed.length).toBeGreaterThan(1);
+    expect(packed.length).toBeLessThan(10);
+    expect(packed.flat().map((event) => event.id)).toEqual(messages.map((_, i) => `m${i}`));
   });
 
   it('adds the payload to sent events in the payloads variant', async () => {

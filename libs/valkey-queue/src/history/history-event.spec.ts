@@ -1,4 +1,4 @@
-import { parseHistoryEntry } from './history-event.js';
+import { eventOrder, parseHistoryEntries, parseHistoryEntry } from './history-event.js';
 import { placeStarted } from './history-query.js';
 
 describe('parseHistoryEntry', () => {
@@ -90,5 +90,58 @@ describe('placeStarted', () => {
       'started',
       'succeeded',
     ]);
+  });
+});
+
+describe('parseHistoryEntries', () => {
+  const packed = [
+    'e',
+    'succeeded',
+    'id',
+    'a',
+    'attempt',
+    '1',
+    'e',
+    'succeeded',
+    'id',
+    'b',
+    'e',
+    'started',
+    'id',
+    'c',
+    'consumer',
+    'w1',
+  ];
+
+  it('reads every event of a packed entry, each with its own id in stream order', () => {
+    const events = parseHistoryEntries('1700000000123-4', packed);
+    expect(events.map(({ eventId, messageId, type }) => [eventId, messageId, type])).toEqual([
+      ['1700000000123-4', 'a', 'succeeded'],
+      ['1700000000123-4.00001', 'b', 'succeeded'],
+      ['1700000000123-4.00002', 'c', 'started'],
+    ]);
+    expect(events.map((event) => event.atMs)).toEqual([1700000000123, 1700000000123, 1700000000123]);
+    expect(events[0].attempt).toBe(1);
+    expect(events[1].attempt).toBeUndefined();
+    expect(events[2].detail).toEqual({ consumer: 'w1' });
+    const ids = events.map((event) => event.eventId);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
+  it('reads a single-event entry (format 1) as before: its id is the entry id', () => {
+    expect(parseHistoryEntries('5-0', ['e', 'sent', 'id', 'm'])).toEqual([
+      parseHistoryEntry('5-0', ['e', 'sent', 'id', 'm']),
+    ]);
+  });
+
+  it("skips fields before the first event and events without a message, keeping the others' ids", () => {
+    const events = parseHistoryEntries('5-0', ['x', 'y', 'e', 'sent', 'e', 'sent', 'id', 'm']);
+    expect(events.map((event) => event.eventId)).toEqual(['5-0.00001']);
+    expect(parseHistoryEntries('5-0', ['id', 'm'])).toEqual([]);
+  });
+
+  it("gives the events of one entry the entry's order key", () => {
+    expect(eventOrder('1700000000123-4')).toBe('1700000000123000000000004');
+    expect(eventOrder('1700000000123-4.00002')).toBe('1700000000123000000000004');
   });
 });

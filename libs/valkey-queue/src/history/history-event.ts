@@ -53,7 +53,40 @@ function decodeBody(body: string): Record<string, string> | undefined {
   return record;
 }
 
-/** Reads a history stream entry; undefined for an entry that is not an event (never written by us). */
+/**
+ * The events of one history stream entry. An entry packs one or more events, each starting at its
+ * own `e` field (lua/fragments/history-event.lua); the first event's id is the entry id, the k-th
+ * one's `<entry id>.<k>` (k zero-padded, so ids sort in stream order), the same on every read, so a
+ * redelivered entry dedups. Fields before the first `e`, and events without a message, are skipped.
+ */
+export function parseHistoryEntries(entryId: string, fields: readonly string[]): HistoryEvent[] {
+  const events: HistoryEvent[] = [];
+  let start = -1;
+  let index = 0;
+  const take = (end: number): void => {
+    if (start < 0) return;
+    const eventId = index === 0 ? entryId : `${entryId}.${String(index).padStart(5, '0')}`;
+    const event = parseHistoryEntry(eventId, fields.slice(start, end));
+    index += 1;
+    if (event) events.push(event);
+  };
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] !== 'e') continue;
+    take(i);
+    start = i;
+  }
+  take(fields.length);
+  return events;
+}
+
+/** How many events one history stream entry packs (its `e` fields). */
+export function countHistoryEvents(fields: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'e') count += 1;
+  return count;
+}
+
+/** Reads one event (the fields of one event of an entry); undefined for fields that are not an event. */
 export function parseHistoryEntry(eventId: string, fields: readonly string[]): HistoryEvent | undefined {
   const record: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i]] = fields[i + 1];
@@ -103,8 +136,13 @@ function parseLabels(text: string | undefined): Record<string, string> | undefin
   }
 }
 
-/** A numeric sort key of a stream id (`ms-seq`), exact as a decimal string. */
+/**
+ * A numeric sort key of the stream entry an event came in (`ms-seq`, or `ms-seq.k` for the k-th
+ * event of a packed entry), exact as a decimal string. Events of one entry share it: a batch holds
+ * whole entries, in stream order, so their order within the entry is applied by the batch itself.
+ */
 export const eventOrder = (eventId: string): string => {
-  const [ms, seq] = eventId.split('-');
-  return `${ms}${seq.padStart(12, '0')}`;
+  const [ms, rest] = eventId.split('-');
+  const dot = rest.indexOf('.');
+  return `${ms}${(dot < 0 ? rest : rest.slice(0, dot)).padStart(12, '0')}`;
 };

@@ -1,10 +1,6 @@
 import type { HistoryPool } from '../interfaces/history-options.interface.js';
 import { eventOrder, FINAL_TYPES, STATE_AFTER, type HistoryEvent } from './history-event.js';
 
-interface InsertedRow {
-  event_id: string;
-}
-
 /** What one batch changes of one message row. */
 interface MessageChange {
   id: string;
@@ -21,11 +17,14 @@ interface MessageChange {
 }
 
 /**
- * Writes one batch of one queue's events in one transaction: the events with a multi-row INSERT ...
- * ON CONFLICT DO NOTHING on (queue, event id), then the message rows from only the events that were
- * new, so a batch written twice (a writer that crashed before its XACK) changes nothing the second
- * time. Message rows take the state of their latest event by stream order, whatever order batches
- * arrive in. @internal
+ * Writes one batch of one queue's events in ONE statement (so one round trip and one transaction):
+ * the events with a multi-row INSERT ... ON CONFLICT DO NOTHING on (queue, event id), and the message
+ * rows of the messages with an event that was new (a data-modifying CTE), so a batch written twice (a
+ * writer that crashed before its XACK) adds nothing the second time. A message's change is computed
+ * from all its events in the batch: applying one again is a no-op (the upsert keeps whichever state
+ * has the later stream order), so events already written that share a batch with new ones do no harm.
+ * Message rows take the state of their latest event by stream order, whatever order batches arrive
+ * in. Returns the events written now. @internal
  */
 export async function writeHistoryBatch(
   pool: HistoryPool,
@@ -35,15 +34,22 @@ export async function writeHistoryBatch(
   payloadBytes = Infinity,
 ): Promise<number> {
   if (events.length === 0) return 0;
+  const changes = messageChanges(events, payloadBytes);
   const client = await pool.connect();
   quietOnServerLoss(client);
   let broken: unknown;
   try {
-    await client.query('BEGIN');
     const { rows } = await client.query(
-      `INSERT INTO ${schema}.events (queue, event_id, at_ms, message_id, type, attempt, error, detail)
-       SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::text[], $8::jsonb[])
-       ON CONFLICT DO NOTHING RETURNING event_id`,
+      `WITH inserted AS (
+         INSERT INTO ${schema}.events (queue, event_id, at_ms, message_id, type, attempt, error, detail)
+         SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::text[], $8::jsonb[])
+         ON CONFLICT DO NOTHING RETURNING message_id
+       ), upserted AS (${upsertMessagesSql(schema, 8)}
+           WHERE c.id IN (SELECT message_id FROM inserted)
+           ${upsertMessagesConflict}
+         RETURNING 1
+       )
+       SELECT count(*)::int AS written FROM inserted`,
       [
         queue,
         events.map((event) => event.eventId),
@@ -53,22 +59,15 @@ export async function writeHistoryBatch(
         events.map((event) => event.attempt ?? null),
         events.map((event) => event.error ?? null),
         events.map((event) => (event.detail ? JSON.stringify(event.detail) : null)),
+        ...messageColumns(changes),
       ],
     );
-    const inserted = new Set((rows as InsertedRow[]).map((row) => row.event_id));
-    const changes = messageChanges(
-      events.filter((event) => inserted.has(event.eventId)),
-      payloadBytes,
-    );
-    if (changes.length > 0) await upsertMessages(client, schema, queue, changes);
-    await client.query('COMMIT');
-    return inserted.size;
+    return (rows[0] as { written: number }).written;
   } catch (error) {
     broken = error;
-    await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    // A connection that failed mid-transaction is discarded, not returned to the pool.
+    // A connection that failed mid-statement is discarded, not returned to the pool.
     client.release(broken === undefined ? undefined : true);
   }
 }
@@ -114,28 +113,27 @@ function messageChanges(events: readonly HistoryEvent[], payloadBytes: number): 
   return [...byMessage.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-async function upsertMessages(
-  client: Awaited<ReturnType<HistoryPool['connect']>>,
-  schema: string,
-  queue: string,
-  changes: readonly MessageChange[],
-): Promise<void> {
-  // A row first seen through an event that sets no state (a duplicate's) starts as waiting.
-  // `started` is recorded outside the scripts (record-started.ts), so it may land after the outcome
-  // of an attempt handled quickly (the outcome went on another connection): it never reopens a
-  // finished message nor one waiting for its retry.
-  const settled = [...SETTLED].map((state) => `'${state}'`).join(', ');
-  const newer = `excluded.last_event > m.last_event AND NOT (excluded.state = 'active' AND m.state IN (${settled}))`;
-  await client.query(
-    `INSERT INTO ${schema}.messages AS m
+// A row first seen through an event that sets no state (a duplicate's) starts as waiting.
+// `started` is recorded outside the scripts (record-started.ts), so it may land after the outcome
+// of an attempt handled quickly (the outcome went on another connection): it never reopens a
+// finished message nor one waiting for its retry.
+const settled = [...SETTLED].map((state) => `'${state}'`).join(', ');
+const newer = `excluded.last_event > m.last_event AND NOT (excluded.state = 'active' AND m.state IN (${settled}))`;
+
+/** The message upsert's INSERT ... SELECT (its parameters after the first `offset`); a WHERE may follow. */
+const upsertMessagesSql = (schema: string, offset: number): string => {
+  const $ = (index: number): string => `$${offset + index}`;
+  return `INSERT INTO ${schema}.messages AS m
        (queue, id, state, priority, labels, attempts, created_ms, updated_ms, finished_ms, error, error_lower,
         last_event, payload)
      SELECT $1, id, coalesce(state, 'waiting'), coalesce(priority, 0), coalesce(labels, '{}'), attempts,
             created_ms, updated_ms, finished_ms, error, lower(error), last_event, payload
-       FROM unnest($2::text[], $3::text[], $4::int[], $5::jsonb[], $6::int[], $7::bigint[], $8::bigint[],
-                   $9::bigint[], $10::text[], $11::numeric[], $12::bytea[])
-         AS c(id, state, priority, labels, attempts, created_ms, updated_ms, finished_ms, error, last_event, payload)
-     ON CONFLICT (queue, id) DO UPDATE SET
+       FROM unnest(${$(1)}::text[], ${$(2)}::text[], ${$(3)}::int[], ${$(4)}::jsonb[], ${$(5)}::int[], ${$(6)}::bigint[], ${$(7)}::bigint[],
+                   ${$(8)}::bigint[], ${$(9)}::text[], ${$(10)}::numeric[], ${$(11)}::bytea[])
+         AS c(id, state, priority, labels, attempts, created_ms, updated_ms, finished_ms, error, last_event, payload)`;
+};
+
+const upsertMessagesConflict = `ON CONFLICT (queue, id) DO UPDATE SET
        state = CASE WHEN ${newer} THEN excluded.state ELSE m.state END,
        updated_ms = CASE WHEN ${newer} THEN excluded.updated_ms ELSE m.updated_ms END,
        last_event = greatest(m.last_event, excluded.last_event),
@@ -146,23 +144,22 @@ async function upsertMessages(
        finished_ms = CASE WHEN ${newer} THEN excluded.finished_ms ELSE m.finished_ms END,
        error = coalesce(CASE WHEN ${newer} THEN excluded.error END, m.error),
        error_lower = coalesce(CASE WHEN ${newer} THEN excluded.error_lower END, m.error_lower),
-       payload = coalesce(m.payload, excluded.payload)`,
-    [
-      queue,
-      changes.map((change) => change.id),
-      changes.map((change) => change.state ?? null),
-      changes.map((change) => change.priority ?? null),
-      changes.map((change) => (change.labels ? JSON.stringify(change.labels) : null)),
-      changes.map((change) => change.attempts),
-      changes.map((change) => change.createdMs),
-      changes.map((change) => change.updatedMs),
-      changes.map((change) => change.finishedMs ?? null),
-      changes.map((change) => change.error ?? null),
-      changes.map((change) => change.lastEvent),
-      changes.map((change) => change.payload ?? null),
-    ],
-  );
-}
+       payload = coalesce(m.payload, excluded.payload)`;
+
+/** The 11 array parameters of upsertMessagesSql, in order. */
+const messageColumns = (changes: readonly MessageChange[]): unknown[] => [
+  changes.map((change) => change.id),
+  changes.map((change) => change.state ?? null),
+  changes.map((change) => change.priority ?? null),
+  changes.map((change) => (change.labels ? JSON.stringify(change.labels) : null)),
+  changes.map((change) => change.attempts),
+  changes.map((change) => change.createdMs),
+  changes.map((change) => change.updatedMs),
+  changes.map((change) => change.finishedMs ?? null),
+  changes.map((change) => change.error ?? null),
+  changes.map((change) => change.lastEvent),
+  changes.map((change) => change.payload ?? null),
+];
 
 const quietClients = new WeakSet<object>();
 

@@ -2,12 +2,15 @@ import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import type { HistoryPool } from '../interfaces/history-options.interface.js';
 import { queueHashTag } from '../utils/keys.util.js';
-import { parseHistoryEntry, type HistoryEvent } from './history-event.js';
+import { countHistoryEvents, parseHistoryEntries, type HistoryEvent } from './history-event.js';
 import { writeHistoryBatch } from './history-sink.js';
 
 /** The consumer group every app instance's writer shares, per history stream. */
 export const HISTORY_GROUP = 'history-writer';
-const BATCH = 1_000;
+/** Events per transaction (about: a batch holds whole entries, and an entry packs many events). */
+const BATCH = 2_000;
+/** Entries read at most at once (single-event entries). */
+const MAX_ENTRIES = 1_000;
 /** Transactions one writer runs at once on one stream (the pool holds 4 connections). */
 const WRITES_IN_FLIGHT = 3;
 const IDLE_POLL_MS = 200;
@@ -15,6 +18,8 @@ const MAX_BACKOFF_MS = 5_000;
 /** Entries pending this long to another writer are taken over (that writer is presumed dead). */
 const CLAIM_IDLE_MS = 30_000;
 const DISCOVER_EVERY_MS = 5_000;
+/** Entries read to count (or estimate) the events waiting in a stream. */
+const BACKLOG_SAMPLE = 20;
 
 type StreamEntries = [id: string, fields: string[]][];
 
@@ -36,6 +41,8 @@ export class HistoryWriter {
   private wake?: () => void;
   private lastDiscovery = 0;
   private lastClaim = 0;
+  /** Events per stream entry lately (entries pack the events of one script call): sizes the reads. */
+  private eventsPerEntry = 1;
   /** Total events written by this instance (not counting duplicates skipped). */
   written = 0;
   /** The last PostgreSQL error, cleared by the next successful batch. */
@@ -63,6 +70,7 @@ export class HistoryWriter {
       if (!/BUSYGROUP/.test(String(error))) throw error;
     }
     this.queues.set(queue, { key, ownPending: true });
+    this.wake?.(); // drain it now, not after the idle pause
   }
 
   /** Queues with a history stream (created by any instance), found by SCAN on every primary. */
@@ -97,11 +105,25 @@ export class HistoryWriter {
   /** Events waiting in Valkey, over every watched queue. */
   async backlog(): Promise<number> {
     let total = 0;
-    for (const { key } of this.queues.values()) total += await this.client.xlen(key);
+    for (const { key } of this.queues.values()) total += await this.backlogOf(key);
     return total;
   }
 
-  /** Drains every watched stream until each is empty once; for tests and shutdown. */
+  /**
+   * Events waiting in one history stream: counted exactly up to BACKLOG_SAMPLE entries; beyond,
+   * estimated as its length times the mean events of its newest entries (an entry packs many).
+   */
+  private async backlogOf(key: string): Promise<number> {
+    const [length, newest] = await Promise.all([
+      this.client.xlen(key),
+      this.client.xrevrange(key, '+', '-', 'COUNT', BACKLOG_SAMPLE) as Promise<StreamEntries>,
+    ]);
+    if (newest.length === 0) return 0;
+    const events = newest.reduce((sum, [, fields]) => sum + countHistoryEvents(fields), 0);
+    return length <= newest.length ? events : Math.round((length * events) / newest.length);
+  }
+
+  /** Drains every watched stream until each is empty once (returns the events); for tests and shutdown. */
   async drainOnce(): Promise<number> {
     let total = 0;
     for (const [queue, state] of this.queues) total += await this.drainQueue(queue, state);
@@ -118,7 +140,7 @@ export class HistoryWriter {
           this.prepare = undefined;
         }
         await this.housekeeping();
-        moved = await this.drainOnce();
+        moved = await this.drainOnce(); // events
         if (this.lastError) this.logger.log('PostgreSQL is back: history writing resumed');
         this.lastError = undefined;
         backoff = IDLE_POLL_MS;
@@ -145,7 +167,7 @@ export class HistoryWriter {
       this.lastClaim = now;
       for (const state of this.queues.values()) {
         const [, claimed] = (await this.client.xautoclaim(
-          state.key, HISTORY_GROUP, this.consumer, CLAIM_IDLE_MS, '0-0', 'COUNT', BATCH, 'JUSTID',
+          state.key, HISTORY_GROUP, this.consumer, CLAIM_IDLE_MS, '0-0', 'COUNT', MAX_ENTRIES, 'JUSTID',
         )) as [string, string[]]; // prettier-ignore
         if (claimed.length > 0) state.ownPending = true;
       }
@@ -166,8 +188,9 @@ export class HistoryWriter {
       // Our own pending entries first (a batch whose commit failed), alone; then new ones.
       if (state.ownPending) await settle();
       const from = state.ownPending ? '0' : '>';
+      const count = Math.max(1, Math.min(MAX_ENTRIES, Math.round(BATCH / this.eventsPerEntry)));
       const reply = (await this.client.xreadgroup(
-        'GROUP', HISTORY_GROUP, this.consumer, 'COUNT', BATCH, 'STREAMS', state.key, from,
+        'GROUP', HISTORY_GROUP, this.consumer, 'COUNT', count, 'STREAMS', state.key, from,
       )) as [string, StreamEntries][] | null; // prettier-ignore
       const entries = reply?.[0]?.[1] ?? [];
       if (entries.length === 0) {
@@ -175,25 +198,29 @@ export class HistoryWriter {
         state.ownPending = false;
         continue;
       }
-      total += entries.length;
-      const write = this.writeBatch(queue, state.key, entries).catch((error: unknown) => {
+      const events = entries.flatMap(([id, fields]) => (fields ? parseHistoryEntries(id, fields) : []));
+      total += events.length;
+      this.eventsPerEntry = Math.max(1, events.length / entries.length);
+      const write = this.writeBatch(queue, state.key, entries, events).catch((error: unknown) => {
         state.ownPending = true;
         failure ??= error;
       });
       inFlight.add(write);
       void write.finally(() => inFlight.delete(write));
       if (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
-      if (entries.length < BATCH && !state.ownPending) break;
+      if (entries.length < count && !state.ownPending) break;
     }
     await settle();
     return total;
   }
 
-  /** Writes one batch in one transaction, then acks and deletes its entries. */
-  private async writeBatch(queue: string, key: string, entries: StreamEntries): Promise<void> {
-    const events = entries
-      .map(([id, fields]) => (fields ? parseHistoryEntry(id, fields) : undefined))
-      .filter((event): event is HistoryEvent => event !== undefined);
+  /** Writes one batch (the events of `entries`) in one transaction, then acks and deletes its entries. */
+  private async writeBatch(
+    queue: string,
+    key: string,
+    entries: StreamEntries,
+    events: readonly HistoryEvent[],
+  ): Promise<void> {
     this.written += await writeHistoryBatch(this.pool, this.schema, queue, events, this.payloadBytes);
     const ids = entries.map(([id]) => id);
     await this.client

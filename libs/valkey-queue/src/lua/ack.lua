@@ -21,10 +21,12 @@ if ttl > 0 then writeMarkers(3, #ids, ttl) end
 local acked = #ids
 if ARGV[5] ~= '1' then acked = redis.call('XACK', KEYS[1], ARGV[1], unpack(ids)) end
 if historyStreamOf(KEYS[1]) then
+  beginHistoryBatch() -- one history entry for the whole ack
   for _, entryId in ipairs(ids) do
     local entry = redis.call('XRANGE', KEYS[1], entryId, entryId)[1]
     if entry then recordEntryHistory(KEYS[1], 'succeeded', entry[2]) end
   end
+  flushHistory()
 end
 if ARGV[2] == '1' then redis.call('XDEL', KEYS[1], unpack(ids)) end
 if ARGV[4] ~= '' and acked > 0 then redis.call('HINCRBY', KEYS[2], ARGV[4], acked) end

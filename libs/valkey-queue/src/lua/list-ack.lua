@@ -17,6 +17,7 @@ if ttl > 0 then writeMarkers(4, #ARGV - 2, ttl) end
 
 local forgetDelivery = deliveryForgetter(KEYS[3])
 local removed = 0
+beginHistoryBatch()
 for i = 3, #ARGV do
   if redis.call('LREM', KEYS[1], -1, ARGV[i]) > 0 then
     removed = removed + 1
@@ -24,5 +25,6 @@ for i = 3, #ARGV do
     recordElementHistory(KEYS[1], 'succeeded', ARGV[i])
   end
 end
+flushHistory()
 if ARGV[2] ~= '' and removed > 0 then redis.call('HINCRBY', KEYS[2], ARGV[2], removed) end
 return removed

@@ -33,6 +33,7 @@ end
 local now = nowMs()
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
 local promoted = 0
+beginHistoryBatch()
 for _, id in ipairs(due) do
   local body = redis.call('HGET', KEYS[2], id)
   redis.call('ZREM', KEYS[1], id)
@@ -55,5 +56,6 @@ for _, id in ipairs(due) do
     end
   end
 end
+flushHistory()
 local next = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return { promoted, next[2] and tonumber(next[2]) or -1, now }

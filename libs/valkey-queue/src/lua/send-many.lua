@@ -15,6 +15,7 @@
 
 local mode, markerTtl, width = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[5])
 local statuses, n = {}, 0
+beginHistoryBatch()
 for i = 6, #ARGV, width do
   n = n + 1
   if markerTtl > 0 and redis.call('EXISTS', KEYS[n + 1]) == 1 then
@@ -31,6 +32,7 @@ for i = 6, #ARGV, width do
     statuses[n] = 0
   end
 end
+flushHistory()
 if ARGV[3] == 'MAXLEN' then
   redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[4])
 elseif ARGV[3] == 'MINID' then

@@ -37,6 +37,7 @@ end
 
 local mode, width, first, last = ARGV[1], tonumber(ARGV[9]), 11, #ARGV
 local due = -1
+beginHistoryBatch()
 if mode == 'stream' then
   for i = first, last, width do
     redis.call('XADD', KEYS[1], '*', unpack(ARGV, i, i + width - 1))
@@ -65,6 +66,7 @@ else
   -- pcall: a user whose ACL denies the channel still sends; its instances poll instead.
   if not head or due < tonumber(head) then redis.pcall('PUBLISH', KEYS[2], due) end
 end
+flushHistory()
 
 if dedupTtl > 0 then redis.call('SET', KEYS[5], ARGV[4], 'PX', dedupTtl) end
 if markerTtl > 0 then redis.call('SET', KEYS[4], '1', 'PX', markerTtl) end

@@ -5,7 +5,8 @@ import type { RawDelivery } from './message-source.interface.js';
 
 /**
  * Appends a `started` history event per delivered message, with history on (the client runs the
- * history scripts), in one pipeline that nobody waits for. Unlike the other events it is not
+ * history scripts): all of one read's events packed in one history entry (one XADD, see
+ * lua/fragments/history-event.lua), that nobody waits for. Unlike the other events it is not
  * written atomically with a change: a read changes nothing a crash could lose (an unacknowledged
  * delivery is redelivered, and then recorded again), so a missing or repeated `started` is
  * harmless. @internal
@@ -18,7 +19,7 @@ export function recordStarted(
 ): void {
   if (deliveries.length === 0 || !usesHistoryScripts(client)) return;
   const stream = `${keys.tag}:history`;
-  const pipeline = client.pipeline();
+  const events: string[] = [];
   for (const { fields } of deliveries) {
     let id: string | undefined;
     let attempt = '';
@@ -26,7 +27,7 @@ export function recordStarted(
       if (fields[index] === 'id') id = fields[index + 1];
       else if (fields[index] === 'attempt') attempt = fields[index + 1];
     }
-    if (id) pipeline.xadd(stream, '*', 'e', 'started', 'id', id, 'attempt', attempt, 'consumer', consumer);
+    if (id) events.push('e', 'started', 'id', id, 'attempt', attempt, 'consumer', consumer);
   }
-  pipeline.exec().catch(() => undefined);
+  if (events.length > 0) client.xadd(stream, '*', ...events).catch(() => undefined);
 }

@@ -9,9 +9,49 @@
   in the same cluster slot as that key (the history writer finds these streams by SCAN).
   Event fields: `e` type, `id` envelope id, then optional `attempt`, `error`, `labels`, `priority`,
   `due`, `of` (the message a duplicate matched), `raw` (a broken entry's fields, in the delayed-body
-  format). The time is the event entry's id (server clock). ]]
+  format). The time is the event entry's id (server clock).
+  Packing (format 2): a script that records many events opens a batch (beginHistoryBatch) and ends it
+  (flushHistory): its events then go into ONE entry, each starting at its own `e` field (field names
+  repeat), so an ack of 50 messages costs one XADD. A single-event entry (format 1) is the same
+  format with one event; the writer reads both. ]]
 local historyOn = false
 local historyPayloads = false
+-- While a batch is open: stream name -> the flat field list of its pending events.
+local historyBatch = false
+-- Flush a stream's packed entry at this many fields (unpack's stack limit is about 8,000 values).
+local HISTORY_PACK_FIELDS = 4000
+
+-- Appends the events in `fields` (flat name/value list) to `stream`: now, or at flushHistory().
+local function appendHistory(stream, fields)
+  if not historyBatch then
+    redis.call('XADD', stream, '*', unpack(fields))
+    return
+  end
+  local pending = historyBatch[stream]
+  if not pending then
+    pending = {}
+    historyBatch[stream] = pending
+  end
+  for j = 1, #fields do pending[#pending + 1] = fields[j] end
+  if #pending >= HISTORY_PACK_FIELDS then
+    redis.call('XADD', stream, '*', unpack(pending))
+    historyBatch[stream] = {}
+  end
+end
+
+-- Packs the events recorded from now until flushHistory() into one entry per stream.
+local function beginHistoryBatch()
+  if historyOn then historyBatch = {} end
+end
+
+-- Writes the packed entries of the open batch (call before the script returns) and closes it.
+local function flushHistory()
+  if not historyBatch then return end
+  for stream, pending in pairs(historyBatch) do
+    if #pending > 0 then redis.call('XADD', stream, '*', unpack(pending)) end
+  end
+  historyBatch = false
+end
 
 -- The history stream of the queue `key` belongs to, or false when history is off. A key outside the
 -- library's layout (a list named by a queueNamer) has no history stream: nothing would drain it.
@@ -24,7 +64,7 @@ end
 -- Appends one event about message `id`; `...` are more field/value pairs (values never nil).
 local function recordHistory(key, event, id, ...)
   local stream = historyStreamOf(key)
-  if stream then redis.call('XADD', stream, '*', 'e', event, 'id', id, ...) end
+  if stream then appendHistory(stream, { 'e', event, 'id', id, ... }) end
 end
 
 -- Appends one event about the message whose envelope fields are `fields` (flat name/value array):
@@ -43,7 +83,7 @@ local function recordEntryHistory(key, event, fields, ...)
   end
   local extra = { ... }
   for j = 1, #extra do event_fields[#event_fields + 1] = extra[j] end
-  redis.call('XADD', stream, '*', unpack(event_fields))
+  appendHistory(stream, event_fields)
 end
 
 -- A dead letter: the reason (dead | broken | expired) is the event. A broken entry keeps its raw
