@@ -10,6 +10,7 @@ import {
   type Context,
   type Link,
   type Span,
+  type SpanOptions,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
@@ -35,6 +36,47 @@ export function activeTracer(): Tracer | undefined {
   if (provider === NOOP_PROVIDER) return undefined;
   if (cached?.provider !== provider) cached = { provider, tracer: provider.getTracer(TRACER_NAME) };
   return cached.tracer;
+}
+
+/** The span names and creation attributes of one queue, built once: every message would otherwise allocate them. */
+interface QueueSpanNames {
+  send: string;
+  /** The options of a single send's span (the SDK copies what it keeps, so they can be shared). */
+  sendOptions: SpanOptions;
+  process: string;
+  processAttributes: Attributes;
+}
+
+/** Bounded, as an app may name queues at run time. */
+const MAX_CACHED_QUEUES = 1024;
+const namesByQueue = new Map<string, QueueSpanNames>();
+
+function namesOf(queue: string): QueueSpanNames {
+  let names = namesByQueue.get(queue);
+  if (names) return names;
+  // Samplers see what they may choose by (system, destination, operation), so these are set at creation.
+  names = {
+    send: `send ${queue}`,
+    sendOptions: {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        [attr.MESSAGING_SYSTEM]: attr.MESSAGING_SYSTEM_VALKEY,
+        [attr.MESSAGING_DESTINATION_NAME]: queue,
+        [attr.MESSAGING_OPERATION_TYPE]: 'send',
+        [attr.MESSAGING_OPERATION_NAME]: 'send',
+      },
+    },
+    process: `process ${queue}`,
+    processAttributes: {
+      [attr.MESSAGING_SYSTEM]: attr.MESSAGING_SYSTEM_VALKEY,
+      [attr.MESSAGING_DESTINATION_NAME]: queue,
+      [attr.MESSAGING_OPERATION_TYPE]: 'process',
+      [attr.MESSAGING_OPERATION_NAME]: 'process',
+    },
+  };
+  if (namesByQueue.size >= MAX_CACHED_QUEUES) namesByQueue.clear();
+  namesByQueue.set(queue, names);
+  return names;
 }
 
 /** A span the library started, with its context. @internal */
@@ -87,16 +129,16 @@ export class QueueSpan {
 export function startSendSpan(queue: string, messages: number): QueueSpan | undefined {
   const tracer = activeTracer();
   if (!tracer) return undefined;
-  const attributes: Attributes = {
-    [attr.MESSAGING_SYSTEM]: attr.MESSAGING_SYSTEM_VALKEY,
-    [attr.MESSAGING_DESTINATION_NAME]: queue,
-    [attr.MESSAGING_OPERATION_TYPE]: 'send',
-    [attr.MESSAGING_OPERATION_NAME]: 'send',
-  };
-  if (messages !== 1) attributes[attr.MESSAGING_BATCH_MESSAGE_COUNT] = messages;
+  const names = namesOf(queue);
+  const options: SpanOptions =
+    messages === 1
+      ? names.sendOptions
+      : {
+          kind: SpanKind.PRODUCER,
+          attributes: { ...names.sendOptions.attributes, [attr.MESSAGING_BATCH_MESSAGE_COUNT]: messages },
+        };
   const parent = context.active();
-  const span = tracer.startSpan(`send ${queue}`, { kind: SpanKind.PRODUCER, attributes }, parent);
-  return new QueueSpan(span, parent);
+  return new QueueSpan(tracer.startSpan(names.send, options, parent), parent);
 }
 
 /** Who consumes: for the consumer span's attributes. @internal */
@@ -118,18 +160,10 @@ export function startProcessSpan(message: QueueMessage, target: ConsumerTarget):
   const links: Link[] | undefined = producer ? [{ context: producer }] : undefined;
   // Samplers see what they may choose by (system, destination, operation); the rest is set only on
   // spans that record, since an SDK sampling a few percent of traces would discard it for the others.
+  const names = namesOf(message.queue);
   const span = tracer.startSpan(
-    `process ${message.queue}`,
-    {
-      kind: SpanKind.CONSUMER,
-      links,
-      attributes: {
-        [attr.MESSAGING_SYSTEM]: attr.MESSAGING_SYSTEM_VALKEY,
-        [attr.MESSAGING_DESTINATION_NAME]: message.queue,
-        [attr.MESSAGING_OPERATION_TYPE]: 'process',
-        [attr.MESSAGING_OPERATION_NAME]: 'process',
-      },
-    },
+    names.process,
+    { kind: SpanKind.CONSUMER, links, attributes: names.processAttributes },
     parent,
   );
   if (span.isRecording()) {
