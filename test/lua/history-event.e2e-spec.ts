@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { defineLuaScripts, useHistoryScripts } from '../../libs/valkey-queue/src/lua/lua-scripts.js';
+import {
+  defineLuaScripts,
+  useHistoryScripts,
+  usesHistoryScripts,
+} from '../../libs/valkey-queue/src/lua/lua-scripts.js';
 import { rawClient } from '../utils/raw-client.js';
 import { useValkey } from '../utils/use-valkey.js';
 import { delayedBody, deliver, envelopeFields, serverNow } from '../workers/worker-test-kit.js';
@@ -61,7 +65,11 @@ describe('fragment history-event: scripts append history events only in their hi
     await client.xadd(keys.stream, '*', 'v', '1', 'payload', '{bad');
     const delivered = await deliver(client, keys.stream, 'g', 'c1');
     const [okEntry, laterEntry, brokenEntry] = delivered;
-    await client.vqAck(2, keys.stream, keys.stats, 'g', '0', 0, 'processed', '0', okEntry, laterEntry);
+    // With history the caller passes the first entry's event fields as read; the second is read by the script.
+    const acked = usesHistoryScripts(client)
+      ? [okEntry, 6, 'id', 'ok-1', 'attempt', '1', 'labels', '{"tenant":"acme"}', laterEntry, -1]
+      : [okEntry, laterEntry];
+    await client.vqAck(2, keys.stream, keys.stats, 'g', '0', 0, 'processed', '0', ...acked);
     await client.vqMoveToDead(
       keys.stream,
       keys.dead,
@@ -120,6 +128,49 @@ describe('fragment history-event: scripts append history events only in their hi
       ['succeeded', 'succeeded'],
       ['broken'],
     ]);
+  });
+
+  it('records an ack from the event fields the caller passes, bytes untouched, without reading the entries', async () => {
+    const keys = scriptKeys(`history-${randomUUID()}`);
+    const labels = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]); // not UTF-8: passed and recorded as bytes
+    const stored = [...envelopeFields('p', { id: 'm1' }), 'labels', labels, 'priority', '5'];
+    await recording.xadd(keys.stream, '*', ...stored);
+    await recording.xadd(keys.stream, '*', ...envelopeFields('p', { id: 'm2' }));
+    const [first, second] = await deliver(recording, keys.stream, 'g', 'c1');
+    await recording.config('RESETSTAT');
+    const passed = ['id', 'm1', 'attempt', '1', 'labels', labels, 'priority', '5'];
+    await expect(
+      recording.vqAck(
+        2,
+        keys.stream,
+        keys.stats,
+        'g',
+        '0',
+        0,
+        'processed',
+        '0',
+        first,
+        passed.length,
+        ...passed,
+        second,
+        2,
+        'id',
+        'm2',
+      ),
+    ).resolves.toBe(2);
+    expect(await recording.info('commandstats')).not.toContain('cmdstat_xrange:');
+    const [[, recorded]] = await recording.xrangeBuffer(`${keys.tag}:history`, '-', '+');
+    expect(recorded.map(String)).toEqual([
+      'e',
+      'succeeded',
+      ...passed.map(String),
+      'e',
+      'succeeded',
+      'id',
+      'm2',
+    ]);
+    expect(recorded[7]).toEqual(labels);
+    await expect(recording.xpending(keys.stream, 'g')).resolves.toEqual([0, null, null, null]);
   });
 
   it('packs a multi-message send, and a promotion of many, into one entry each', async () => {

@@ -34,6 +34,8 @@ export interface AckItem {
   readonly entryId: string;
   /** Envelope id ('' when unknown): the idempotency marker to write for 'processed'. */
   readonly id: string;
+  /** The copy as read, when at hand: its history event is then taken from these fields. */
+  readonly raw?: Pick<RawDelivery, 'fields' | 'invalid'>;
 }
 
 /** A failed copy to acknowledge and re-schedule with the next attempt number. */

@@ -5,7 +5,7 @@ import { unblockByName } from '../../connection/unblock-by-name.js';
 import { markLiveArgs } from '../../connection/server-capabilities.js';
 import type { ValkeyConnection } from '../../connection/valkey-connection.js';
 import { encodeDelayedBody } from '../../envelope/delayed-body.js';
-import { defineLuaScripts } from '../../lua/lua-scripts.js';
+import { defineLuaScripts, usesHistoryScripts } from '../../lua/lua-scripts.js';
 import { DeleteOnAckRefusedError } from '../../errors/delete-on-ack-refused.error.js';
 import type { QueueKeys } from '../../utils/keys.util.js';
 import { errorMessage } from '../../utils/with-timeout.util.js';
@@ -30,6 +30,7 @@ import {
   withInvalid,
   type ClaimedEntry,
 } from './stream-replies.js';
+import { ackEntryArgs } from './ack-entry-args.js';
 
 const NO_ENTRIES: ReadonlyMap<string, string> = new Map();
 
@@ -99,7 +100,7 @@ export class StreamSource implements MessageSource {
     if (!(client instanceof Redis) || client.status !== 'ready' || !this.scriptsOnBlocking) return undefined;
     // Both commands leave in one write; each settles on its own reply (the ack before the read blocks).
     client.stream.cork();
-    const acked = client.vqAck(...this.ackArgs(acks, 'processed')).then(() => undefined);
+    const acked = client.vqAck(...this.ackArgs(acks, 'processed', client)).then(() => undefined);
     this.sendMarkLive(client);
     const reply = client.call('XREADGROUP', ...this.readArgs(count, blockMs));
     process.nextTick(() => client.stream.uncork());
@@ -186,10 +187,15 @@ export class StreamSource implements MessageSource {
   }
 
   async ack(items: readonly AckItem[], outcome: AckOutcome): Promise<void> {
-    await this.client.vqAck(...this.ackArgs(items, outcome));
+    await this.client.vqAck(...this.ackArgs(items, outcome, this.client));
   }
 
-  private ackArgs(items: readonly AckItem[], outcome: AckOutcome): [number, ...(string | number)[]] {
+  /** `client`: the connection the call goes to; its scripts decide the entry arguments' layout. */
+  private ackArgs(
+    items: readonly AckItem[],
+    outcome: AckOutcome,
+    client: ValkeyClient,
+  ): [number, ...(string | number)[]] {
     const markers =
       outcome === 'processed' && this.options.idempotent ? items.map((item) => this.keys.done(item.id)) : [];
     return [
@@ -202,7 +208,7 @@ export class StreamSource implements MessageSource {
       markers.length > 0 ? this.options.processedTtl : 0,
       ACK_OUTCOME_COUNTER[outcome],
       this.flags.noAck,
-      ...items.map((item) => item.entryId),
+      ...ackEntryArgs(items, usesHistoryScripts(client)),
     ];
   }
 
