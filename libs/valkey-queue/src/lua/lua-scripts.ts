@@ -154,7 +154,7 @@ declare module 'ioredis' {
      * group, deleteOnAck '1'|'0', markerTtl, counter field ('' = none), noAck '1'|'0', entry ids.
      * Resolves the number acknowledged.
      */
-    vqAck(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    vqAck(numberOfKeys: number, ...keysAndArgs: (string | Buffer | number)[]): Result<number, Context>;
     /**
      * See retry.lua. Args: group, consumer, deleteOnAck, then per entry: entry id, envelope id,
      * delay ms, next attempt, first attempt, fallback body. Resolves one status per entry (1 scheduled, 0 skipped).
