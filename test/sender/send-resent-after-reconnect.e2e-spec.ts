@@ -1,6 +1,6 @@
 import type { TestingModule } from '@nestjs/testing';
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
-import { QueueSender } from 'nestjs-valkey-queue';
+import { QueueSender, type SenderDefaults } from 'nestjs-valkey-queue';
 import type { Redis } from 'ioredis';
 import { rawClient } from '../utils/raw-client.js';
 import { describeStandalone } from '../utils/topology.js';
@@ -61,31 +61,35 @@ describeStandalone('one proxy in front of one server')(
     const valkey = useValkey();
     let redis: Redis;
     let proxy: ReplySwallowingProxy;
-    let moduleRef: TestingModule;
+    let moduleRef: TestingModule | undefined;
 
     beforeAll(async () => {
       redis = rawClient(valkey().url);
       proxy = await ReplySwallowingProxy.start(valkey().host, valkey().port);
-      moduleRef = await bootSender(
-        proxy.url,
-        { circuitBreaker: false },
-        {},
-        { connection: { url: proxy.url } },
-      );
+    });
+    afterEach(async () => {
+      await moduleRef?.close();
+      moduleRef = undefined;
     });
     afterAll(async () => {
-      await moduleRef.close();
       await proxy.close();
       await redis.quit();
     });
 
-    it('is appended once: ioredis resends the unanswered script as it was, and the marker stops it', async () => {
-      const sender = moduleRef.get(QueueSender);
+    /** Sends once while the reply is swallowed, cuts the connection once the script ran, returns the entries. */
+    async function sendThroughCut(sender: SenderDefaults): Promise<number> {
+      moduleRef = await bootSender(
+        proxy.url,
+        { circuitBreaker: false, ...sender },
+        {},
+        { connection: { url: proxy.url } },
+      );
+      const queueSender = moduleRef.get(QueueSender);
       const queue = newQueue();
-      await sender.send(newQueue(), 'warm-up'); // the script is loaded: the send below is one EVALSHA
+      await queueSender.send(newQueue(), 'warm-up'); // the script is loaded: the send below is one EVALSHA
       proxy.swallowReplies = true;
 
-      const sending = sender.send(queue, 'once');
+      const sending = queueSender.send(queue, 'once');
       // The script ran at the server; its reply is lost with the connection.
       const deadline = Date.now() + 5_000;
       while ((await redis.xlen(layout(queue).stream)) === 0) {
@@ -97,7 +101,15 @@ describeStandalone('one proxy in front of one server')(
 
       const result = await sending;
       expect(result.deduplicated).toBe(false);
-      await expect(redis.xlen(layout(queue).stream)).resolves.toBe(1);
+      return redis.xlen(layout(queue).stream);
+    }
+
+    it('is appended once: ioredis resends the unanswered script as it was, and the marker stops it', async () => {
+      await expect(sendThroughCut({})).resolves.toBe(1);
+    });
+
+    it('is appended once by a sender that never retries (maxRetries: 0): the resend is not its own', async () => {
+      await expect(sendThroughCut({ maxRetries: 0 })).resolves.toBe(1);
     });
   },
 );
