@@ -8,5 +8,6 @@ export default {
     '<rootDir>/libs/**/*.spec.ts',
     '<rootDir>/apps/**/src/**/*.spec.ts',
     '<rootDir>/scripts/**/*.spec.ts',
+    '<rootDir>/torture/**/*.spec.ts',
   ],
 };

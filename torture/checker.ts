@@ -1,4 +1,5 @@
 import type { LedgerRecord } from './ledger.js';
+import { checkOrdering, type OrderingSummary } from './ordering-check.js';
 import { TICK_EVERY, WORKLOADS } from './workloads.js';
 
 /** What the harness read from Valkey at the end. */
@@ -37,6 +38,7 @@ export interface Verdict {
     skipped: number;
   };
   ownership: { streams: number; tokens: number; fencedWrites: number; doubleHolders: number };
+  ordering: OrderingSummary;
   faults: Map<string, number>;
   failures: string[];
 }
@@ -160,6 +162,8 @@ export function check(records: LedgerRecord[], server: ServerFindings): Verdict 
     doubleHolders,
   };
 
+  const ordering = checkOrdering(records, (first, second) => explained(first, second, faults));
+
   const faultCounts = new Map<string, number>();
   for (const fault of faults) faultCounts.set(fault.kind, (faultCounts.get(fault.kind) ?? 0) + 1);
   for (const { behaviour } of sent.values())
@@ -177,6 +181,10 @@ export function check(records: LedgerRecord[], server: ServerFindings): Verdict 
     );
   if (doubled > 0) failures.push(`${doubled} double ticks`);
   if (doubleHolders > 0) failures.push(`${doubleHolders} fenced writes by a stale holder (double holders)`);
+  if (ordering.orderViolations + ordering.overlaps > 0)
+    failures.push(
+      `${ordering.orderViolations} ordering-key messages run out of send order, ${ordering.overlaps} runs of one key at once: ${ordering.examples.slice(0, 5).join('; ')}`,
+    );
   if (all.every((row) => row.handled === 0)) failures.push('nothing was handled');
   return {
     rows: all,
@@ -184,6 +192,7 @@ export function check(records: LedgerRecord[], server: ServerFindings): Verdict 
     unexplainedKeys,
     ticks: tickSummary,
     ownership,
+    ordering,
     faults: faultCounts,
     failures,
   };
@@ -274,7 +283,7 @@ export function formatVerdict(verdict: Verdict): string {
     ].map(String),
   ];
   const body = [...verdict.rows.map((row) => line(row, row.exactlyOnce ? 'yes' : 'no')), line(total, '')];
-  const { ticks, ownership } = verdict;
+  const { ticks, ownership, ordering } = verdict;
   const faults = [...verdict.faults]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([kind, count]) => `${kind} ${count}`);
@@ -300,6 +309,25 @@ export function formatVerdict(verdict: Verdict): string {
     markdownTable(
       ['owned streams', 'leases (tokens) used', 'fenced writes', 'double holders'],
       [[ownership.streams, ownership.tokens, ownership.fencedWrites, ownership.doubleHolders].map(String)],
+    ),
+    '',
+    markdownTable(
+      [
+        'ordering keys',
+        'acked ordered messages',
+        'out of send order',
+        'runs of one key at once',
+        'at once while a fault froze the holder',
+      ],
+      [
+        [
+          ordering.keys,
+          ordering.messages,
+          ordering.orderViolations,
+          ordering.overlaps,
+          ordering.overlapsExplained,
+        ].map(String),
+      ],
     ),
     '',
     `faults injected: ${faults.join(', ') || 'none'}`,

@@ -2,9 +2,15 @@
 // Valkey (primary + replica, AOF on), every data connection through a TCP fault proxy, while a
 // seeded fault scheduler kills, stops, restarts, fails over and cuts the network. At the end it
 // drains, reads the ledgers and the dead letters, prints one table and exits non-zero on a loss,
-// an unexplained duplicate where once was promised, a double tick or a double holder.
+// an unexplained duplicate where once was promised, a double tick, a double holder or a message of an
+// ordering key run out of order or beside another of its key.
 //
-//   npm run torture -- [--duration 3m] [--seed N] [--producers 2] [--workers 3] [--rate 25] [--keep]
+// `--tls`: one TLS-only Valkey (AOF on) that requires client certificates (`tls-auth-clients yes`),
+// with a CA and certificates made for the run; every process connects with the client certificate.
+// The test harness serves TLS on a single server only, so this topology has no replica, no Sentinel
+// and no failover faults (everything else is the same); sends are acknowledged without `durability`.
+//
+//   npm run torture -- [--duration 3m] [--seed N] [--producers 2] [--workers 3] [--rate 25] [--tls] [--keep]
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +18,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { parseDuration } from 'nestjs-valkey-queue';
-import { startValkey, type StartedValkey, type StartedValkeySentinel } from 'nestjs-valkey-queue/testing';
+import {
+  startValkey,
+  type StartedValkey,
+  type StartedValkeySentinel,
+  type ValkeyTlsMaterial,
+} from 'nestjs-valkey-queue/testing';
 import { check, formatVerdict, type ServerFindings } from './checker.js';
 import type { ChildConfig } from './child-config.js';
 import { FaultProxy } from './fault-proxy.js';
@@ -26,6 +37,7 @@ interface Flags {
   producers: number;
   workers: number;
   rate: number;
+  tls: boolean;
   keep: boolean;
 }
 
@@ -36,6 +48,7 @@ function parseFlags(argv: string[]): Flags {
     producers: 2,
     workers: 3,
     rate: 25,
+    tls: false,
     keep: false,
   };
   for (let index = 0; index < argv.length; index++) {
@@ -46,6 +59,7 @@ function parseFlags(argv: string[]): Flags {
     else if (flag === '--producers') flags.producers = Number(value());
     else if (flag === '--workers') flags.workers = Number(value());
     else if (flag === '--rate') flags.rate = Number(value());
+    else if (flag === '--tls') flags.tls = true;
     else if (flag === '--keep') flags.keep = true;
     else throw new Error(`unknown flag ${flag}`);
   }
@@ -102,6 +116,47 @@ class Child {
   }
 }
 
+/**
+ * What the run runs against: a Sentinel-managed primary and replica, or (`--tls`) one TLS-only server
+ * that requires client certificates.
+ */
+interface Topology {
+  servers: readonly StartedValkey[];
+  currentPrimary(): Promise<StartedValkey>;
+  /** The Sentinel setup, when there is one (failover faults need it). */
+  sentinel?: StartedValkeySentinel;
+  tls?: ValkeyTlsMaterial;
+  stop(): Promise<void>;
+}
+
+async function startTopology(flags: Flags): Promise<Topology> {
+  if (flags.tls) {
+    const server = await startValkey({
+      tls: true,
+      appendonly: true,
+      config: { appendfsync: 'always', 'tls-auth-clients': 'yes' },
+    });
+    return {
+      servers: [server],
+      currentPrimary: () => Promise.resolve(server),
+      tls: server.tls,
+      stop: () => server.stop(),
+    };
+  }
+  const ha = await startValkey({
+    appendonly: true,
+    config: { appendfsync: 'always' },
+    // A restart of the primary is quicker than `downAfter`: only the failover faults change primaries.
+    sentinel: { replicas: 1, sentinels: 3, downAfter: 4_000, failoverTimeout: 10_000 },
+  });
+  return {
+    servers: ha.servers,
+    currentPrimary: () => ha.currentPrimary(),
+    sentinel: ha,
+    stop: () => ha.stop(),
+  };
+}
+
 class Torture {
   readonly rng: Rng;
   readonly ledgerDir = mkdtempSync(join(tmpdir(), 'vq-torture-'));
@@ -112,7 +167,7 @@ class Torture {
 
   constructor(
     readonly flags: Flags,
-    readonly ha: StartedValkeySentinel,
+    readonly topology: Topology,
     readonly startAt: number,
   ) {
     this.rng = new Rng(flags.seed);
@@ -120,7 +175,7 @@ class Torture {
   }
 
   async startProxies(): Promise<void> {
-    for (const server of this.ha.servers)
+    for (const server of this.topology.servers)
       this.proxies.set(server, await FaultProxy.start(server.host, server.port));
   }
 
@@ -128,12 +183,18 @@ class Torture {
     const natMap: ChildConfig['natMap'] = {};
     for (const [server, proxy] of this.proxies)
       natMap[`${server.host}:${server.port}`] = { host: '127.0.0.1', port: proxy.port };
+    const { sentinel, tls } = this.topology;
     return {
       name: `${role}-${this.#spawned++}`,
       ledgerDir: this.ledgerDir,
       seed: this.rng.fork(),
-      sentinels: this.ha.connection.sentinels,
-      masterName: this.ha.name,
+      ...(sentinel
+        ? { sentinels: sentinel.connection.sentinels, masterName: sentinel.name, replicas: 1 }
+        : {
+            direct: natMap[`${this.topology.servers[0].host}:${this.topology.servers[0].port}`],
+            replicas: 0,
+          }),
+      tls: tls && { caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile },
       natMap,
       rate: this.flags.rate,
       startAt: this.startAt,
@@ -155,6 +216,7 @@ class Torture {
   /** Runs one fault to its end and records it. */
   async injectOne(): Promise<void> {
     const kinds = [
+      ...(this.topology.sentinel ? ['failover', 'failover-unplanned'] : []),
       'kill-worker',
       'kill-worker',
       'stop-worker',
@@ -162,8 +224,6 @@ class Torture {
       'stop-producer',
       'restart-always',
       'restart-everysec',
-      'failover',
-      'failover-unplanned',
       'proxy-latency',
       'proxy-stall',
       'proxy-drop',
@@ -191,9 +251,9 @@ class Torture {
         victim.stopped = false;
       }
     } else if (kind.startsWith('restart')) {
-      const primary = await this.ha.currentPrimary();
+      const primary = await this.topology.currentPrimary();
       target = `primary :${primary.port}`;
-      await withClient(primary, (client) =>
+      await this.withClient(primary, (client) =>
         client.config('SET', 'appendfsync', kind === 'restart-always' ? 'always' : 'everysec'),
       );
       await sleep(this.rng.int(500, 2_000));
@@ -202,8 +262,9 @@ class Torture {
     } else if (kind === 'failover') {
       target = await this.failover();
     } else if (kind === 'failover-unplanned') {
-      const old = await this.ha.killPrimary();
-      const promoted = await this.ha.waitForFailover(old);
+      const ha = this.topology.sentinel!;
+      const old = await ha.killPrimary();
+      const promoted = await ha.waitForFailover(old);
       await sleep(this.rng.int(0, 3_000));
       // Back as a primary from its AOF; the Sentinels turn it into a replica of the new one.
       await old.restart();
@@ -238,16 +299,17 @@ class Torture {
    * moves: at-least-once) or checked by the run (ticks, leases).
    */
   async failover(): Promise<string> {
-    const old = await this.ha.currentPrimary();
-    const sentinel = this.ha.sentinels[0];
+    const ha = this.topology.sentinel!;
+    const old = await ha.currentPrimary();
+    const sentinel = ha.sentinels[0];
     const sentinelClient = new Redis({ host: sentinel.host, port: sentinel.port, lazyConnect: true });
     try {
       await sentinelClient.connect();
-      await sentinelClient.call('SENTINEL', 'FAILOVER', this.ha.name);
+      await sentinelClient.call('SENTINEL', 'FAILOVER', ha.name);
     } finally {
       sentinelClient.disconnect();
     }
-    const promoted = await this.ha.waitForFailover(old);
+    const promoted = await ha.waitForFailover(old);
     return `:${old.port} -> :${promoted.port}`;
   }
 
@@ -266,8 +328,8 @@ class Torture {
 
   /** Dead letters (by ledger key) and the fenced logs, read from the current primary directly. */
   async readServer(): Promise<ServerFindings> {
-    const primary = await this.ha.currentPrimary();
-    return withClient(primary, async (client) => {
+    const primary = await this.topology.currentPrimary();
+    return this.withClient(primary, async (client) => {
       const deadLetters = new Map<string, string[]>();
       for (const kind of WORKLOADS) {
         let cursor = '-';
@@ -291,14 +353,25 @@ class Torture {
       return { deadLetters, fencedLogs };
     });
   }
+
+  /** A direct connection to `server` (not through its proxy), with the client certificate under `--tls`. */
+  withClient<T>(server: StartedValkey, use: (client: Redis) => Promise<T>): Promise<T> {
+    const { tls } = this.topology;
+    return withClient(server, use, tls && { ca: tls.ca, cert: tls.cert, key: tls.key });
+  }
 }
 
-async function withClient<T>(server: StartedValkey, use: (client: Redis) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  server: StartedValkey,
+  use: (client: Redis) => Promise<T>,
+  tls?: { ca: string; cert?: string; key?: string },
+): Promise<T> {
   const client = new Redis({
     host: server.host,
     port: server.port,
     lazyConnect: true,
     maxRetriesPerRequest: 1,
+    tls,
   });
   client.on('error', () => undefined);
   try {
@@ -309,20 +382,29 @@ async function withClient<T>(server: StartedValkey, use: (client: Redis) => Prom
   }
 }
 
+/** `--tls` proves its point: a client with the CA but no certificate of its own is turned away. */
+async function refusesClientsWithoutCertificate(
+  server: StartedValkey,
+  tls: ValkeyTlsMaterial,
+): Promise<void> {
+  const refused = await withClient(server, (client) => client.ping(), { ca: tls.ca }).then(
+    () => false,
+    () => true,
+  );
+  if (!refused) throw new Error('--tls: the server accepted a client without a certificate');
+  log('tls: client certificates required (a client without one was refused)');
+}
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   log(
     `seed ${flags.seed}, duration ${flags.duration / 1000} s (reproduce: npm run torture -- --seed ${flags.seed})`,
   );
-  const ha = await startValkey({
-    appendonly: true,
-    config: { appendfsync: 'always' },
-    // A restart of the primary is quicker than `downAfter`: only the failover faults change primaries.
-    sentinel: { replicas: 1, sentinels: 3, downAfter: 4_000, failoverTimeout: 10_000 },
-  });
-  const torture = new Torture(flags, ha, Date.now());
+  const topology = await startTopology(flags);
+  const torture = new Torture(flags, topology, Date.now());
   let exitCode = 1;
   try {
+    if (topology.tls) await refusesClientsWithoutCertificate(topology.servers[0], topology.tls);
     await torture.startProxies();
     await torture.spawn('worker', { assignStreams: true });
     for (let index = 1; index < flags.workers; index++) await torture.spawn('worker');
@@ -349,14 +431,14 @@ async function main(): Promise<void> {
 
     const verdict = check(readLedgers(torture.ledgerDir), findings);
     process.stdout.write(
-      `\nnpm run torture -- --duration ${flags.duration / 1000}s --seed ${flags.seed}\n\n${formatVerdict(verdict)}\n`,
+      `\nnpm run torture -- --duration ${flags.duration / 1000}s --seed ${flags.seed}${flags.tls ? ' --tls' : ''}\n\n${formatVerdict(verdict)}\n`,
     );
     if (verdict.failures.length > 0) {
       process.stdout.write(`\nFAILED:\n${verdict.failures.map((failure) => `- ${failure}`).join('\n')}\n`);
       process.stdout.write(`ledgers kept in ${torture.ledgerDir}\n`);
     } else {
       process.stdout.write(
-        '\nOK: nothing lost, no unexplained duplicate, no double tick, no double holder\n',
+        '\nOK: nothing lost, no unexplained duplicate, no double tick, no double holder, ordering kept\n',
       );
       exitCode = 0;
     }
@@ -364,7 +446,7 @@ async function main(): Promise<void> {
     for (const child of torture.children) if (child.alive) child.process.kill('SIGKILL');
     for (const proxy of torture.proxies.values()) await proxy.close();
     torture.ledger.close();
-    await ha.stop();
+    await topology.stop();
     if (exitCode === 0 && !flags.keep) rmSync(torture.ledgerDir, { recursive: true, force: true });
   }
   process.exit(exitCode);

@@ -4,19 +4,19 @@ import { join } from 'node:path';
 /**
  * What a process records, one JSON object per line, in a file of its own.
  * - `sent`: a producer is about to send key `k` of workload kind `kind`, asking the handler for
- *   `behaviour` (`broken`: written raw, malformed on purpose);
+ *   `behaviour` (`broken`: written raw, malformed on purpose), with its ordering key `key` if any;
  * - `acked`: the send (or the raw write) of `k` resolved (`id`: envelope id, `''` for a raw write);
  * - `failed`: the send of `k` rejected (not acknowledged; it may still have been appended);
- * - `start` / `ok`: a handler began / finished successfully on `k` (`attempt`, `pid`);
+ * - `start` / `ok` / `threw`: a handler began / finished successfully / threw on `k` (`attempt`, `pid`);
  * - `tick`: the schedule's handler ran for fire time `fire` (`attempt`, `entryId`: the delivery);
  * - `fenced`: an ownership holder's fenced write was accepted (`stream`, `token`);
  * - `fault`: the harness injected a fault of `kind` on `target` from `from` to `until`.
  */
 export type LedgerRecord =
-  | { t: number; type: 'sent'; k: string; kind: string; behaviour: string }
+  | { t: number; type: 'sent'; k: string; kind: string; behaviour: string; key?: string }
   | { t: number; type: 'acked'; k: string; kind: string; id: string }
   | { t: number; type: 'failed'; k: string; kind: string; error: string }
-  | { t: number; type: 'start' | 'ok'; k: string; kind: string; attempt: number; pid: number }
+  | { t: number; type: 'start' | 'ok' | 'threw'; k: string; kind: string; attempt: number; pid: number }
   | { t: number; type: 'tick'; fire: number; attempt: number; pid: number; entryId: string }
   | { t: number; type: 'fenced'; stream: string; token: number; pid: number }
   | { t: number; type: 'fault'; kind: string; target: string; pid?: number; from: number; until: number };

@@ -9,7 +9,13 @@ import { getSenderToken, ValkeyQueueModule, type BoundQueueSender } from 'nestjs
 import { proxiedClient, readConfig, tellParent } from './child-config.js';
 import { Ledger } from './ledger.js';
 import { Rng } from './rng.js';
-import { queueOf, WORKLOADS, type Behaviour, type TorturePayload } from './workloads.js';
+import {
+  ORDERING_KEYS_PER_LOOP,
+  queueOf,
+  WORKLOADS,
+  type Behaviour,
+  type TorturePayload,
+} from './workloads.js';
 
 const config = readConfig();
 const rng = new Rng(config.seed);
@@ -23,7 +29,7 @@ Module({
       connection: { client },
       sender: {
         // Acknowledged means on the replica too, so a failover cannot take an acknowledged message.
-        durability: { replicas: 1, timeout: 1_000 },
+        ...(config.replicas > 0 ? { durability: { replicas: config.replicas, timeout: 1_000 } } : {}),
         // Probe again soon after an outage: the run counts refusals as failed sends, not losses.
         circuitBreaker: { halfOpenAfter: 1_000 },
       },
@@ -47,7 +53,8 @@ function behaviour(): Behaviour {
 let seq = 0;
 let stopping = false;
 
-async function sendOne(senders: Map<string, BoundQueueSender>): Promise<void> {
+/** `loop`: the send loop calling; it awaits each send, so its ordering keys see sends one at a time. */
+async function sendOne(senders: Map<string, BoundQueueSender>, loop: number): Promise<void> {
   const kind = rng.pick(WORKLOADS);
   const k = `${config.name}-${seq++}`;
   if (rng.chance(0.005)) {
@@ -56,17 +63,25 @@ async function sendOne(senders: Map<string, BoundQueueSender>): Promise<void> {
     await (kind.transport === 'list'
       ? client.lpush(`{vq:${queueOf(kind)}}:list`, `not an envelope ${k}`)
       : client.xadd(`{vq:${queueOf(kind)}}:stream`, '*', 'k', k, 'junk', '\u0000{'));
-    // Acknowledged like the library's sends: once the replica has it too.
-    if (Number(await client.call('WAIT', '1', '1000')) >= 1)
+    // Acknowledged like the library's sends: once the replica (if any) has it too.
+    if (
+      config.replicas === 0 ||
+      Number(await client.call('WAIT', String(config.replicas), '1000')) >= config.replicas
+    )
       ledger.record({ type: 'acked', k, kind: kind.name, id: '' });
     return;
   }
   const payload: TorturePayload = { k, behaviour: behaviour() };
   const delay = rng.chance(kind.delayed) ? rng.int(1, kind.maxDelay) : undefined;
   const priority = kind.prioritized && rng.chance(kind.prioritized) ? rng.int(1, 10) : undefined;
-  ledger.record({ type: 'sent', k, kind: kind.name, behaviour: payload.behaviour });
+  const orderingKey = kind.ordered
+    ? `${config.name}/${loop}-${rng.int(1, ORDERING_KEYS_PER_LOOP)}`
+    : undefined;
+  ledger.record({ type: 'sent', k, kind: kind.name, behaviour: payload.behaviour, key: orderingKey });
   try {
-    const result = await senders.get(kind.name)!.send(payload, { delay, priority, timeout: 10_000 });
+    const result = await senders
+      .get(kind.name)!
+      .send(payload, { delay, priority, orderingKey, timeout: 10_000 });
     ledger.record({ type: 'acked', k, kind: kind.name, id: result.id });
   } catch (error) {
     ledger.record({ type: 'failed', k, kind: kind.name, error: (error as Error).name ?? String(error) });
@@ -87,10 +102,10 @@ async function main(): Promise<void> {
   const gap = 1_000 / (config.rate ?? 20);
   // Four senders in parallel, so a stalled connection does not stop the whole producer.
   await Promise.all(
-    Array.from({ length: 4 }, async () => {
+    Array.from({ length: 4 }, async (_, loop) => {
       while (!stopping) {
         const started = Date.now();
-        await sendOne(senders).catch(() => undefined);
+        await sendOne(senders, loop).catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, gap * 4 - (Date.now() - started))));
       }
     }),

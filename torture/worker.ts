@@ -47,14 +47,20 @@ async function handle(kind: WorkloadKind, msg: QueueMessage<TorturePayload>): Pr
   const { k, behaviour } = msg.payload;
   const base = { k, kind: kind.name, attempt: msg.attempt, pid: process.pid };
   ledger.record({ type: 'start', ...base });
-  if (behaviour === 'poison') throw new Error(`poison ${k}`);
-  if (behaviour === 'fail' && msg.attempt <= 2) throw new Error(`failing attempt ${msg.attempt}`);
-  if (behaviour === 'throwValue' && msg.attempt === 1) throw rng.pick(THROWN_VALUES);
-  if (behaviour === 'hang' && msg.attempt === 1) {
-    // Ignores msg.signal while it sleeps past the timeout: the worker must not start the retry
-    // while this still runs. Then it notices the abort, as a handler should, and gives up.
-    await sleep(HANDLER_TIMEOUT + 1_000);
-    msg.signal.throwIfAborted();
+  try {
+    if (behaviour === 'poison') throw new Error(`poison ${k}`);
+    if (behaviour === 'fail' && msg.attempt <= 2) throw new Error(`failing attempt ${msg.attempt}`);
+    if (behaviour === 'throwValue' && msg.attempt === 1) throw rng.pick(THROWN_VALUES);
+    if (behaviour === 'hang' && msg.attempt === 1) {
+      // Ignores msg.signal while it sleeps past the timeout: the worker must not start the retry
+      // while this still runs. Then it notices the abort, as a handler should, and gives up.
+      await sleep(HANDLER_TIMEOUT + 1_000);
+      msg.signal.throwIfAborted();
+    }
+  } catch (error) {
+    // The run's end, for the ordering check (no two runs of one ordering key at once).
+    ledger.record({ type: 'threw', ...base });
+    throw error;
   }
   ledger.record({ type: 'ok', ...base });
 }

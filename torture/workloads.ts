@@ -22,6 +22,12 @@ export interface WorkloadKind {
   maxDelay: number;
   /** Share of messages sent with a random priority of 1..10 (0..1); the rest go at priority 0. */
   prioritized?: number;
+  /**
+   * Every message is sent with an `orderingKey` (docs/ordering.md): each producer's send loop owns
+   * `ORDERING_KEYS_PER_LOOP` keys and awaits each send, so its acknowledged sends of a key are in
+   * send order; the checker requires each key's handlers to run one at a time, in that order.
+   */
+  ordered?: boolean;
 }
 
 /** Handler timeout of every kind: `hang` messages sleep past it on their first attempt. */
@@ -74,7 +80,19 @@ export const WORKLOADS: readonly WorkloadKind[] = [
     maxDelay: 3_000,
     prioritized: 0.3,
   },
+  {
+    name: 'stream-ordered',
+    transport: 'stream',
+    worker: common,
+    exactlyOnce: false,
+    delayed: 0.1,
+    maxDelay: 3_000,
+    ordered: true,
+  },
 ];
+
+/** Ordering keys per producer send loop (`<producer>/<loop>-<n>`), for the `ordered` kinds. */
+export const ORDERING_KEYS_PER_LOOP = 3;
 
 export const queueOf = (kind: WorkloadKind): string => `torture-${kind.name}`;
 

@@ -283,4 +283,21 @@ describe('ordering scripts (real Valkey)', () => {
     await expect(client.zscore(ordered.ready, 'a')).resolves.toBe(String(reply[2]));
     expect(await take(1)).toHaveLength(2);
   });
+
+  it('send checks the marker on a first attempt too: one resent as it was after a reconnect appends nothing', async () => {
+    const { client, keys } = state;
+    const { ordered, sent } = keys;
+    const firstAttempt = () =>
+      client.vqOrderedSend(
+        ...[ordered.ready, ordered.holders, ordered.parked, sent('m'), sent('m'), ordered.listPrefix],
+        ...[60_000, 0, 'm', '', '', '', '', 2, 0],
+        ...['a', envelope('1', '"a1"')],
+      );
+
+    await expect(firstAttempt()).resolves.toEqual([0, 1, -1]);
+    // ioredis resends a command left unanswered by a dropped connection, first-attempt flag and all.
+    await expect(firstAttempt()).resolves.toEqual([2]);
+
+    await expect(client.llen(ordered.list('a'))).resolves.toBe(1);
+  });
 });

@@ -12,7 +12,7 @@
   ARGV[4] the first envelope id (stored under the dedup key)   ARGV[5], ARGV[6] unused ('')
   ARGV[7] due epoch ms ('' unless delayed with an absolute time)
   ARGV[8] delay ms from the server's clock ('' unless delayed with a relative delay)
-  ARGV[9] 2 (values per message)   ARGV[10] '1' = a retry: check the marker first | '0'
+  ARGV[9] 2 (values per message)   ARGV[10] '1' = a retry | '0' (both check the marker, as in send.lua)
   ARGV[11..] per message: ordering key, body (delayed-body format)
   A call that makes the ready set non-empty publishes the due ms on the channel KEYS[1] (wakes
   idle workers).
@@ -23,7 +23,7 @@
 
 local markerTtl = tonumber(ARGV[2])
 local dedupTtl = tonumber(ARGV[3])
-if markerTtl > 0 and ARGV[10] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then return { 2 } end
+if markerTtl > 0 and redis.call('EXISTS', KEYS[4]) == 1 then return { 2 } end
 if dedupTtl > 0 then
   local first = redis.call('GET', KEYS[5])
   if first then return { 1, first } end

@@ -14,8 +14,9 @@
   ARGV[7] due epoch ms ('' unless delayed with an absolute time)
   ARGV[8] delay ms from the server's clock ('' unless delayed with a relative delay)
   ARGV[9] values per message: stream, the field/value count; list, 1 (element); delayed, 2 (id, body)
-  ARGV[10] '1' = a retry: check the marker first | '0' = a first attempt, which cannot find its own
-           marker (the id is new), so it only writes it: one command less per send
+  ARGV[10] '1' = a retry | '0' = a first attempt. Both check the marker: a first attempt can be run
+           twice, when the client resends it unchanged after a reconnect (ioredis resends commands
+           left unanswered by a dropped connection)
   ARGV[11..] the messages, ARGV[9] values each
   A delayed call that becomes the set's earliest publishes its due ms on the channel KEYS[2].
   Returns: { 0, appended count, due ms or -1 }   written
@@ -26,7 +27,7 @@
 
 local markerTtl = tonumber(ARGV[2])
 local dedupTtl = tonumber(ARGV[3])
-if markerTtl > 0 and ARGV[10] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then return { 2 } end
+if markerTtl > 0 and redis.call('EXISTS', KEYS[4]) == 1 then return { 2 } end
 if dedupTtl > 0 then
   local first = redis.call('GET', KEYS[5])
   if first then

@@ -127,8 +127,9 @@ export function buildSendCall(
 const RETRY_FLAG = 14;
 
 /**
- * Turns `call` into its retry: send.lua then checks the idempotency marker before writing. A first
- * attempt skips that check (its id is new, so no marker can exist yet) and only writes the marker.
+ * Turns `call` into its retry. send.lua checks the idempotency marker on every attempt, first ones
+ * included: ioredis resends a command left unanswered by a dropped connection as it was, so a first
+ * attempt can run twice.
  * @internal
  */
 export function markAsRetry(call: SendCall): void {

@@ -34,8 +34,8 @@ export function resolveQueueTarget(
     target: key,
     queue,
     listFormat: options.listFormat,
-    // The marker only serves this sender's own retries: none without them.
-    idempotencyWindow: options.maxRetries > 0 ? options.idempotencyWindow : 0,
+    // Written without retries too: ioredis resends a call left unanswered by a dropped connection.
+    idempotencyWindow: options.idempotencyWindow,
     dedupTtl: options.dedupTtl,
     trim: maxLen !== undefined ? 'MAXLEN' : maxAge !== undefined ? 'MINID' : '',
     trimValue: maxLen ?? maxAge ?? 0,
