@@ -82,11 +82,11 @@ export const LUA_SCRIPTS = {
   // Per-key ordering (docs/ordering.md).
   vqOrderedSend: { numberOfKeys: 5, lua: load('ordered-send.lua') },
   vqOrderedTake: { numberOfKeys: 5, lua: load('ordered-take.lua') },
-  vqOrderedAck: { numberOfKeys: 5, lua: load('ordered-ack.lua') },
+  vqOrderedAck: { numberOfKeys: 6, lua: load('ordered-ack.lua') },
   vqOrderedRetry: { numberOfKeys: 5, lua: load('ordered-retry.lua') },
   vqOrderedDead: { numberOfKeys: 7, lua: load('ordered-dead.lua') },
   vqOrderedRenew: { numberOfKeys: 2, lua: load('ordered-renew.lua') },
-  vqOrderedHandBack: { numberOfKeys: 3, lua: load('ordered-hand-back.lua') },
+  vqOrderedHandBack: { numberOfKeys: 4, lua: load('ordered-hand-back.lua') },
   vqOrderedRelease: { numberOfKeys: 3, lua: load('ordered-release.lua') },
 } as const satisfies Record<string, { numberOfKeys?: number; lua: string }>;
 
@@ -485,15 +485,29 @@ declare module 'ioredis' {
       leaseMs: number,
       max: number,
     ): Result<(Buffer | number)[], Context>;
-    /** See ordered-ack.lua. Args: list prefix, counter ('' = none), then (key, token) pairs. */
+    /**
+     * See ordered-ack.lua. Args: list prefix, counter ('' = none), lease ms, then (key, token,
+     * continue) per key. Resolves `[statuses, [key, token, body]...]` (the continued keys).
+     */
     vqOrderedAck(
       ready: string,
       leases: string,
       holders: string,
       takes: string,
       stats: string,
+      fence: string,
       ...args: (string | number)[]
-    ): Result<number[], Context>;
+    ): Result<[number[], string[]], Context>;
+    /** vqOrderedAck with the continued keys, tokens and bodies as bytes. */
+    vqOrderedAckBuffer(
+      ready: string,
+      leases: string,
+      holders: string,
+      takes: string,
+      stats: string,
+      fence: string,
+      ...args: (string | number)[]
+    ): Result<[number[], Buffer[]], Context>;
     /** See ordered-retry.lua. Args: list prefix, then (key, token, delay, attempt, firstAttempt) per key. */
     vqOrderedRetry(
       ready: string,
@@ -516,11 +530,12 @@ declare module 'ioredis' {
     ): Result<number[], Context>;
     /** See ordered-renew.lua. Args: lease ms, then (key, token) pairs. Resolves the lost tokens. */
     vqOrderedRenew(leases: string, holders: string, ...args: (string | number)[]): Result<string[], Context>;
-    /** See ordered-hand-back.lua. Args: list prefix, then (key, token) pairs. */
+    /** See ordered-hand-back.lua. Args: list prefix, count the delivery ('1' | '0'), then (key, token) pairs. */
     vqOrderedHandBack(
       ready: string,
       leases: string,
       holders: string,
+      takes: string,
       ...args: (string | number)[]
     ): Result<number[], Context>;
     /** See ordered-release.lua. Resolves 1 released, 0 not parked. */

@@ -6,11 +6,16 @@
   List names are built here from the list prefix, which carries the queue's hash tag, so every
   list lives in the slot of the script's declared keys. ]]
 
+-- The due time of an element (before `;`).
+local function elementDue(element)
+  return tonumber(string.sub(element, 1, string.find(element, ';', 1, true) - 1))
+end
+
 -- The due time of a list's head element, or nil when the list is empty.
 local function headDue(list)
   local head = redis.call('LINDEX', list, 0)
   if not head then return nil end
-  return tonumber(string.sub(head, 1, string.find(head, ';', 1, true) - 1))
+  return elementDue(head)
 end
 
 -- The body of an element (after `<due>;`).

@@ -9,7 +9,8 @@ import { InFlightSet } from '../in-flight-set.js';
 import { OutcomeSinkBatches } from '../outcome-sink.js';
 import { WorkerShutdownError } from '../../errors/worker-shutdown.error.js';
 import { allSettledOrTimeout, bounded } from '../worker-timing.js';
-import type { InFlight, WorkerDefinition } from '../worker-definition.js';
+import type { RawDelivery } from '../message-source.interface.js';
+import type { InFlight, OutcomeSink, WorkerDefinition } from '../worker-definition.js';
 import { OrderedSource } from './ordered-source.js';
 
 /** Shortest and longest wait between takes that found nothing due (signals cut the wait short). */
@@ -59,6 +60,13 @@ export class OrderedLane {
   private readonly processor: DeliveryProcessor;
   private readonly timers: ConsumerTimers;
   private readonly limit: number;
+  /**
+   * Entry ids of processed messages whose ack may continue their key (ordered-ack.lua): each keeps
+   * its slot until the ack is written, for the key's next message.
+   */
+  private readonly keeping = new Set<string>();
+  /** Hand-backs of continued messages that came after the lane began to stop. */
+  private readonly handingBack = new Set<Promise<void>>();
   /** A dormant lane looks for ordered messages this often (and on every signal). */
   private readonly claimIdle: number;
   private state: 'idle' | 'running' | 'stopping' = 'idle';
@@ -87,20 +95,39 @@ export class OrderedLane {
       options.orderedOnDead ?? 'continue',
     );
     this.sink = new OutcomeSinkBatches(this.source, deps.logger, {
-      written: (entry) => this.held.written(entry),
+      written: (entry) => {
+        this.held.written(entry);
+        if (this.keeping.delete(entry.entryId)) this.slotReleased();
+      },
       retried: () => this.nudge(),
     });
+    this.source.hooks = {
+      mayContinue: (entryId) => this.state === 'running' && this.keeping.has(entryId),
+      continued: (deliveries) => this.continued(deliveries),
+    };
     this.timers = new ConsumerTimers(laneOptions, this.source, this.held, deps.logger, host.track);
-    this.processor = new DeliveryProcessor(laneDefinition, this.sink, deps.logger, (entry) => {
+    // A processed message keeps its slot until its ack is written: the ack may hand over the key's next message.
+    const sink = this.sink;
+    const keepingSink: OutcomeSink = {
+      ack: (entry, outcome, id) => {
+        if (outcome === 'processed' && this.state === 'running' && !host.paused())
+          this.keeping.add(entry.entryId);
+        sink.ack(entry, outcome, id);
+      },
+      retry: (entry, item) => sink.retry(entry, item),
+      dead: (entry, item) => sink.dead(entry, item),
+      failedWithoutRetry: () => sink.failedWithoutRetry(),
+    };
+    this.processor = new DeliveryProcessor(laneDefinition, keepingSink, deps.logger, (entry) => {
       this.held.release(entry);
       this.nudge();
       host.slotFreed();
     });
   }
 
-  /** Ordered handlers running now (they occupy the worker's concurrency slots). */
+  /** Slots the lane occupies now: ordered handlers running, and slots kept for keys' next messages. */
   get running(): number {
-    return this.held.active;
+    return this.held.active + this.keeping.size;
   }
 
   start(): void {
@@ -150,6 +177,8 @@ export class OrderedLane {
       await bounded(this.source.handBack(settled), ABORT_GRACE_MS);
     }
     await bounded(this.sink.drain(), Math.max(ABORT_GRACE_MS, deadline - Date.now()));
+    await bounded(Promise.all(this.handingBack), ABORT_GRACE_MS);
+    this.keeping.clear();
     this.timers.stopCleanup();
     this.timers.stopRefreshing();
     await this.source.close();
@@ -171,7 +200,7 @@ export class OrderedLane {
             continue;
           }
         }
-        const free = Math.min(this.limit - this.held.active, this.host.freeSlots());
+        const free = Math.min(this.limit - this.running, this.host.freeSlots());
         if (free <= 0) {
           await this.sleep(IDLE_MAX_MS);
           continue;
@@ -183,7 +212,7 @@ export class OrderedLane {
         // Handlers finishing together free their slots together: one larger take, not many small ones.
         if (free < this.limit) await new Promise((resolve) => setImmediate(resolve));
         this.woken = false; // this take sees whatever woke us
-        const taken = await this.source.take(Math.min(this.limit - this.held.active, this.host.freeSlots()));
+        const taken = await this.source.take(Math.min(this.limit - this.running, this.host.freeSlots()));
         failures = 0;
         if (taken.reclaimed > 0) {
           this.deps.logger.warn(
@@ -207,6 +236,24 @@ export class OrderedLane {
         await this.sleep(Math.min(MAX_ERROR_BACKOFF_MS, 100 * 2 ** Math.min(failures - 1, 20)));
       }
     }
+  }
+
+  /** Next messages of keys whose ack kept their lease: they take the slots kept for them. */
+  private continued(deliveries: RawDelivery[]): void {
+    if (this.state === 'running') return this.dispatch(deliveries);
+    // Stopping: they never ran here, so their delivery does not count.
+    const tokens = deliveries.map((delivery) => delivery.entryId);
+    const handBack = this.source.handBack(tokens, false).catch((error: unknown) => {
+      this.deps.logger.warn(`Handing back ordering keys failed: ${errorMessage(error)}; their leases expire`);
+    });
+    this.handingBack.add(handBack);
+    void handBack.finally(() => this.handingBack.delete(handBack));
+  }
+
+  /** A kept slot was not used by a next message (or was, and this is the old one's ack): free it. */
+  private slotReleased(): void {
+    this.nudge();
+    this.host.slotFreed();
   }
 
   private dispatch(deliveries: Parameters<InFlightSet['hold']>[0]): void {
