@@ -60,12 +60,14 @@ export class OrderedLane {
   private readonly processor: DeliveryProcessor;
   private readonly timers: ConsumerTimers;
   private readonly limit: number;
+  /** Entry ids of processed messages whose ack, to be written, may hand over their key's next message. */
+  private readonly promised = new Set<string>();
   /**
-   * Entry ids of processed messages whose ack may continue their key (ordered-ack.lua): each keeps
-   * its slot until the ack is written, for the key's next message.
+   * Next messages handed over by acks (their keys stay leased here) waiting for a free slot, with
+   * when they came: they run before any new key is taken.
    */
-  private readonly keeping = new Set<string>();
-  /** Hand-backs of continued messages that came after the lane began to stop. */
+  private readonly waiting: { delivery: RawDelivery; at: number }[] = [];
+  /** Hand-backs of next messages that will not run here (stopping, or waited too long). */
   private readonly handingBack = new Set<Promise<void>>();
   /** A dormant lane looks for ordered messages this often (and on every signal). */
   private readonly claimIdle: number;
@@ -97,37 +99,45 @@ export class OrderedLane {
     this.sink = new OutcomeSinkBatches(this.source, deps.logger, {
       written: (entry) => {
         this.held.written(entry);
-        if (this.keeping.delete(entry.entryId)) this.slotReleased();
+        // Its key did not go on here (no next message due, or not asked): another key may be taken.
+        if (this.promised.delete(entry.entryId)) this.nudge();
       },
       retried: () => this.nudge(),
     });
     this.source.hooks = {
-      mayContinue: (entryId) => this.state === 'running' && this.keeping.has(entryId),
-      continued: (deliveries) => this.continued(deliveries),
+      mayContinue: (entryId) => this.state === 'running' && !host.paused() && this.promised.has(entryId),
+      continued: (deliveries, acked) => {
+        for (const { entryId } of acked) this.promised.delete(entryId);
+        this.continued(deliveries);
+        if (deliveries.length < acked.length) this.nudge(); // keys that did not go on: take others
+      },
     };
     this.timers = new ConsumerTimers(laneOptions, this.source, this.held, deps.logger, host.track);
-    // A processed message keeps its slot until its ack is written: the ack may hand over the key's next message.
+    // While acks are written, the handlers run other keys; each ack may bring its key's next message
+    // back for the next free slot: an instance leases at most 2 x orderedConcurrency keys at once.
     const sink = this.sink;
-    const keepingSink: OutcomeSink = {
+    const promisingSink: OutcomeSink = {
       ack: (entry, outcome, id) => {
-        if (outcome === 'processed' && this.state === 'running' && !host.paused())
-          this.keeping.add(entry.entryId);
+        // keysHeld() still counts this message as running: its slot is freed right after.
+        if (outcome === 'processed' && this.state === 'running' && this.keysHeld() <= 2 * this.limit)
+          this.promised.add(entry.entryId);
         sink.ack(entry, outcome, id);
       },
       retry: (entry, item) => sink.retry(entry, item),
       dead: (entry, item) => sink.dead(entry, item),
       failedWithoutRetry: () => sink.failedWithoutRetry(),
     };
-    this.processor = new DeliveryProcessor(laneDefinition, keepingSink, deps.logger, (entry) => {
+    this.processor = new DeliveryProcessor(laneDefinition, promisingSink, deps.logger, (entry) => {
       this.held.release(entry);
+      if (this.runWaiting()) return;
       this.nudge();
       host.slotFreed();
     });
   }
 
-  /** Slots the lane occupies now: ordered handlers running, and slots kept for keys' next messages. */
+  /** Ordered handlers running now (they occupy the worker's concurrency slots). */
   get running(): number {
-    return this.held.active + this.keeping.size;
+    return this.held.active;
   }
 
   start(): void {
@@ -177,8 +187,9 @@ export class OrderedLane {
       await bounded(this.source.handBack(settled), ABORT_GRACE_MS);
     }
     await bounded(this.sink.drain(), Math.max(ABORT_GRACE_MS, deadline - Date.now()));
+    this.handBackUnrun(this.waiting.splice(0).map((waiting) => waiting.delivery));
     await bounded(Promise.all(this.handingBack), ABORT_GRACE_MS);
-    this.keeping.clear();
+    this.promised.clear();
     this.timers.stopCleanup();
     this.timers.stopRefreshing();
     await this.source.close();
@@ -200,7 +211,7 @@ export class OrderedLane {
             continue;
           }
         }
-        const free = Math.min(this.limit - this.running, this.host.freeSlots());
+        const free = this.takeable();
         if (free <= 0) {
           await this.sleep(IDLE_MAX_MS);
           continue;
@@ -212,7 +223,7 @@ export class OrderedLane {
         // Handlers finishing together free their slots together: one larger take, not many small ones.
         if (free < this.limit) await new Promise((resolve) => setImmediate(resolve));
         this.woken = false; // this take sees whatever woke us
-        const taken = await this.source.take(Math.min(this.limit - this.running, this.host.freeSlots()));
+        const taken = await this.source.take(this.takeable());
         failures = 0;
         if (taken.reclaimed > 0) {
           this.deps.logger.warn(
@@ -238,22 +249,57 @@ export class OrderedLane {
     }
   }
 
-  /** Next messages of keys whose ack kept their lease: they take the slots kept for them. */
+  private freeSlots(): number {
+    return Math.min(this.limit - this.held.active, this.host.freeSlots());
+  }
+
+  /** Keys leased here: running, acks that may bring a next message, next messages waiting. */
+  private keysHeld(): number {
+    return this.held.active + this.promised.size + this.waiting.length;
+  }
+
+  /** New keys to take now: free slots not owed to waiting next messages, within the keys held. */
+  private takeable(): number {
+    return Math.min(this.freeSlots() - this.waiting.length, 2 * this.limit - this.keysHeld());
+  }
+
+  /** Next messages of keys whose ack kept their lease: they run in the free slots, or wait for one. */
   private continued(deliveries: RawDelivery[]): void {
-    if (this.state === 'running') return this.dispatch(deliveries);
-    // Stopping: they never ran here, so their delivery does not count.
+    if (this.state !== 'running') return this.handBackUnrun(deliveries);
+    const free = Math.max(0, this.freeSlots() - this.waiting.length);
+    if (free > 0) this.dispatch(deliveries.slice(0, free));
+    const at = Date.now();
+    for (const delivery of deliveries.slice(free)) this.waiting.push({ delivery, at });
+  }
+
+  /**
+   * Runs the oldest waiting next message in a slot just freed; true when one ran. One that waited
+   * longer than a lease renewal period goes back instead: its lease is only renewed once it runs.
+   */
+  private runWaiting(): boolean {
+    const stale: RawDelivery[] = [];
+    let ran = false;
+    while (!ran && this.waiting.length > 0 && this.state === 'running' && this.freeSlots() > 0) {
+      const { delivery, at } = this.waiting.shift()!;
+      if (Date.now() - at > this.claimIdle / 3) stale.push(delivery);
+      else {
+        this.dispatch([delivery]);
+        ran = true;
+      }
+    }
+    if (stale.length > 0) this.handBackUnrun(stale);
+    return ran;
+  }
+
+  /** Gives back leased next messages that did not run here (their delivery does not count). */
+  private handBackUnrun(deliveries: RawDelivery[]): void {
+    if (deliveries.length === 0) return;
     const tokens = deliveries.map((delivery) => delivery.entryId);
     const handBack = this.source.handBack(tokens, false).catch((error: unknown) => {
       this.deps.logger.warn(`Handing back ordering keys failed: ${errorMessage(error)}; their leases expire`);
     });
     this.handingBack.add(handBack);
     void handBack.finally(() => this.handingBack.delete(handBack));
-  }
-
-  /** A kept slot was not used by a next message (or was, and this is the old one's ack): free it. */
-  private slotReleased(): void {
-    this.nudge();
-    this.host.slotFreed();
   }
 
   private dispatch(deliveries: Parameters<InFlightSet['hold']>[0]): void {

@@ -39,8 +39,11 @@ export const CONTINUE_LIMIT = 20;
 export interface ContinueHooks {
   /** Whether the acknowledged message's key may go on with its next message here (a slot is kept for it). */
   mayContinue(entryId: string): boolean;
-  /** Next messages of acknowledged keys, each under a new lease: to run now (or hand back). */
-  continued(deliveries: RawDelivery[]): void;
+  /**
+   * The acks of `acked` are written; `deliveries`: next messages of their keys, each under a new
+   * lease, to run now (or hand back).
+   */
+  continued(deliveries: RawDelivery[], acked: readonly AckItem[]): void;
 }
 
 /**
@@ -144,7 +147,6 @@ export class OrderedSource implements MessageSource {
       ...args,
     );
     this.forget(items);
-    if (continued.length === 0) return;
     const deliveries: RawDelivery[] = [];
     for (let index = 0; index + 2 < continued.length; index += 3) {
       const key = continued[index].toString('utf8');
@@ -155,7 +157,7 @@ export class OrderedSource implements MessageSource {
       const delivery = { entryId: token, fields, deliveries: 1 };
       deliveries.push(invalid === undefined ? delivery : { ...delivery, invalid });
     }
-    hooks?.continued(deliveries);
+    hooks?.continued(deliveries, items);
   }
 
   async retry(items: readonly RetryItem[]): Promise<boolean[]> {
