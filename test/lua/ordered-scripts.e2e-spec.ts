@@ -365,4 +365,47 @@ describe('ordering scripts (real Valkey)', () => {
     await expect(client.zscore(ordered.ready, 'a')).resolves.toBe(String(reply[2]));
     expect(await take(1)).toHaveLength(2);
   });
+
+  it("fire-ordered-schedule appends the tick messages behind the key's messages once per planned tick, and readies only an idle key", async () => {
+    const { client, keys } = state;
+    const { ready, holders, parked, listPrefix, list } = keys.ordered;
+    const schedules = `${keys.tag}:schedules`;
+    const scheduleOf = (name: string) => `${keys.tag}:schedule:${name}`;
+    const fire = (name: string, due: number, next: number, key: string, ...bodies: string[]) =>
+      client.vqFireOrderedSchedule(
+        schedules,
+        scheduleOf(name),
+        ready,
+        holders,
+        parked,
+        name,
+        due,
+        next,
+        due,
+        listPrefix,
+        key,
+        ...bodies,
+      );
+    await client.zadd(schedules, 1_000, 'daily', 2_000, 'busy');
+    // Another instance fired it already (the score moved on): nothing is appended.
+    await expect(fire('daily', 999, 2_000, 'a', envelope('t0', '"tick"'))).resolves.toBe(0);
+    await expect(client.exists(list('a'), ready)).resolves.toBe(0);
+    await expect(
+      fire('daily', 1_000, 2_000, 'a', envelope('t1', '"tick"'), envelope('t2', '"tick"')),
+    ).resolves.toBe(2);
+    await expect(client.zrange(ready, '0', '-1')).resolves.toEqual(['a']);
+    expect((await client.lrange(list('a'), 0, -1)).map((element) => element.split(';')[1])).toEqual([
+      envelope('t1', '"tick"'),
+      envelope('t2', '"tick"'),
+    ]);
+    await expect(client.hmget(scheduleOf('daily'), 'runs', 'lastRunAt')).resolves.toEqual(['2', '1000']);
+    await expect(client.zscore(schedules, 'daily')).resolves.toBe('2000');
+    // A leased key gets the tick behind its head and is not readied (its holder's ack does that).
+    await send('b', envelope('1', '"b1"'));
+    await take(10); // leases a and b
+    await expect(fire('busy', 2_000, -1, 'b', envelope('t3', '"tick"'))).resolves.toBe(1);
+    await expect(client.exists(ready)).resolves.toBe(0);
+    await expect(client.llen(list('b'))).resolves.toBe(2);
+    await expect(client.zscore(schedules, 'busy')).resolves.toBeNull(); // ended
+  });
 });

@@ -88,6 +88,7 @@ export const LUA_SCRIPTS = {
   vqOrderedRenew: { numberOfKeys: 2, lua: load('ordered-renew.lua') },
   vqOrderedHandBack: { numberOfKeys: 4, lua: load('ordered-hand-back.lua') },
   vqOrderedRelease: { numberOfKeys: 3, lua: load('ordered-release.lua') },
+  vqFireOrderedSchedule: { numberOfKeys: 5, lua: load('fire-ordered-schedule.lua') },
 } as const satisfies Record<string, { numberOfKeys?: number; lua: string }>;
 
 /** The line of fragments/history-event.lua that keeps history off; withHistory() turns it on. */
@@ -415,6 +416,8 @@ declare module 'ioredis' {
       labels: string,
       /** Priority 1..10, or '' for 0. */
       priority?: number | '',
+      /** Ordering key of every tick message, or '' for none. */
+      orderingKey?: string,
     ): Result<number, Context>;
     /** See fire-schedule.lua. Resolves the number of messages appended (0: not ours to fire). */
     vqFireSchedule(
@@ -545,6 +548,18 @@ declare module 'ioredis' {
       parked: string,
       listPrefix: string,
       key: string,
+    ): Result<number, Context>;
+    /**
+     * See fire-ordered-schedule.lua. Args: name, due, next (-1: ended), last tick, list prefix,
+     * ordering key, then one body per tick message. Resolves the messages appended.
+     */
+    vqFireOrderedSchedule(
+      schedules: string,
+      schedule: string,
+      ready: string,
+      holders: string,
+      parked: string,
+      ...args: (string | number)[]
     ): Result<number, Context>;
   }
 }

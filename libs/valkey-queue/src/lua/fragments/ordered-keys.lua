@@ -36,3 +36,15 @@ local function releaseKey(ready, leases, holders, list, key, now)
   local due = headDue(list)
   if due then redis.call('ZADD', ready, math.max(now, due), key) end
 end
+
+-- Appends `<due>;<body>` to the key's list and makes the key ready at `due` when it had nothing
+-- waiting and is neither leased nor parked (its holder, or the release, readies it later).
+-- Returns whether it readied the key.
+local function appendOrdered(ready, holders, parked, listPrefix, key, due, body)
+  local waiting = redis.call('RPUSH', listPrefix .. key, due .. ';' .. body)
+  if waiting == 1 and redis.call('HEXISTS', holders, key) == 0 and redis.call('HEXISTS', parked, key) == 0 then
+    redis.call('ZADD', ready, due, key)
+    return true
+  end
+  return false
+end
