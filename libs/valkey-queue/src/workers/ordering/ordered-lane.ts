@@ -78,6 +78,7 @@ export class OrderedLane {
   /** A nudge came while not waiting. */
   private woken = false;
   private listening = false;
+  private ackFlushScheduled = false;
 
   constructor(
     definition: WorkerDefinition,
@@ -108,7 +109,7 @@ export class OrderedLane {
       mayContinue: (entryId) => this.state === 'running' && !host.paused() && this.promised.has(entryId),
       continued: (deliveries, acked) => {
         for (const { entryId } of acked) this.promised.delete(entryId);
-        this.continued(deliveries);
+        this.admit(deliveries);
         if (deliveries.length < acked.length) this.nudge(); // keys that did not go on: take others
       },
     };
@@ -129,6 +130,7 @@ export class OrderedLane {
     };
     this.processor = new DeliveryProcessor(laneDefinition, promisingSink, deps.logger, (entry) => {
       this.held.release(entry);
+      if (entry.outcome === 'queued') this.scheduleAckFlush();
       if (this.runWaiting()) return;
       this.nudge();
       host.slotFreed();
@@ -232,7 +234,7 @@ export class OrderedLane {
         }
         if (taken.deliveries.length > 0) {
           idleMs = IDLE_MIN_MS;
-          this.dispatch(taken.deliveries);
+          this.admit(taken.deliveries); // an ack's next messages may have taken slots meanwhile
           continue;
         }
         const ceiling = this.deps.signals.live ? SIGNALED_IDLE_MAX_MS : IDLE_MAX_MS;
@@ -249,6 +251,22 @@ export class OrderedLane {
     }
   }
 
+  /**
+   * Writes the processed acks of handlers that finished in this event-loop turn on the next one,
+   * without waiting for earlier ack writes: each key's next message comes back with its ack, so an
+   * ack waiting behind another write would hold its key back.
+   */
+  private scheduleAckFlush(): void {
+    if (this.ackFlushScheduled) return;
+    this.ackFlushScheduled = true;
+    setImmediate(() => {
+      this.ackFlushScheduled = false;
+      const entries = this.sink.takeProcessedAcks();
+      if (entries.length === 0) return;
+      this.sink.processedAcksSent(entries, this.source.ack(entries, 'processed'));
+    });
+  }
+
   private freeSlots(): number {
     return Math.min(this.limit - this.held.active, this.host.freeSlots());
   }
@@ -263,8 +281,8 @@ export class OrderedLane {
     return Math.min(this.freeSlots() - this.waiting.length, 2 * this.limit - this.keysHeld());
   }
 
-  /** Next messages of keys whose ack kept their lease: they run in the free slots, or wait for one. */
-  private continued(deliveries: RawDelivery[]): void {
+  /** Leased messages (taken, or handed over by acks) run in the free slots now, or wait for one. */
+  private admit(deliveries: RawDelivery[]): void {
     if (this.state !== 'running') return this.handBackUnrun(deliveries);
     const free = Math.max(0, this.freeSlots() - this.waiting.length);
     if (free > 0) this.dispatch(deliveries.slice(0, free));
