@@ -79,6 +79,8 @@ export class OrderedLane {
   private woken = false;
   private listening = false;
   private ackFlushScheduled = false;
+  /** Ack writes sent by the lane itself (not by the sink's batcher), awaited at shutdown. */
+  private readonly acking = new Set<Promise<void>>();
 
   constructor(
     definition: WorkerDefinition,
@@ -188,6 +190,7 @@ export class OrderedLane {
       const settled = unfinished.filter((entry) => !entry.running).map((entry) => entry.entryId);
       await bounded(this.source.handBack(settled), ABORT_GRACE_MS);
     }
+    await bounded(Promise.all(this.acking), ABORT_GRACE_MS);
     await bounded(this.sink.drain(), Math.max(ABORT_GRACE_MS, deadline - Date.now()));
     this.handBackUnrun(this.waiting.splice(0).map((waiting) => waiting.delivery));
     await bounded(Promise.all(this.handingBack), ABORT_GRACE_MS);
@@ -213,6 +216,8 @@ export class OrderedLane {
             continue;
           }
         }
+        // Slots freed elsewhere (unordered handlers) go to next messages waiting before new keys.
+        while (this.runWaiting());
         const free = this.takeable();
         if (free <= 0) {
           await this.sleep(IDLE_MAX_MS);
@@ -263,7 +268,11 @@ export class OrderedLane {
       this.ackFlushScheduled = false;
       const entries = this.sink.takeProcessedAcks();
       if (entries.length === 0) return;
-      this.sink.processedAcksSent(entries, this.source.ack(entries, 'processed'));
+      const write = this.source.ack(entries, 'processed');
+      this.sink.processedAcksSent(entries, write);
+      const settled = write.catch(() => undefined); // the sink reports the failure and writes again
+      this.acking.add(settled);
+      void settled.finally(() => this.acking.delete(settled));
     });
   }
 
