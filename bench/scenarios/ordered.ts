@@ -145,7 +145,7 @@ function groupmqWorker(): Contender {
 export default defineScenario({
   id: 'ordered',
   title: `per-key ordered drain over ${KEYS.toLocaleString('en')} keys, concurrency ${CONCURRENCY}`,
-  size: (quick) => (quick ? 10_000 : 20_000),
+  size: (quick) => (quick ? 20_000 : 100_000),
   contenders: [
     orderedQueueWorker(),
     groupmqWorker(),

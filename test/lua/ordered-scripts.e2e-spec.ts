@@ -46,18 +46,28 @@ describe('ordering scripts (real Valkey)', () => {
     const { ready, leases, holders, takes, fence, listPrefix } = state.keys.ordered;
     return state.client.vqOrderedTake(ready, leases, holders, takes, fence, listPrefix, leaseMs, max);
   };
-  const ack = (...pairs: string[]) => {
-    const { ready, leases, holders, takes, listPrefix } = state.keys.ordered;
+  /** ordered-ack.lua with (key, token, continue) triples; resolves [statuses, continued keys]. */
+  const ackThen = (leaseMs: number, ...triples: string[]) => {
+    const { ready, leases, holders, takes, fence, listPrefix } = state.keys.ordered;
     return state.client.vqOrderedAck(
       ready,
       leases,
       holders,
       takes,
       state.keys.stats,
+      fence,
       listPrefix,
       'processed',
-      ...pairs,
+      leaseMs,
+      ...triples,
     );
+  };
+  /** ordered-ack.lua with (key, token) pairs, none continued; resolves the statuses. */
+  const ack = async (...pairs: string[]) => {
+    const triples = pairs.flatMap((value, index) => (index % 2 === 1 ? [value, '0'] : [value]));
+    const [statuses, continued] = await ackThen(10_000, ...triples);
+    expect(continued).toEqual([]);
+    return statuses;
   };
 
   it('send readies a key only when it had nothing waiting and is neither leased nor parked; take leases the head with a new token', async () => {
@@ -145,7 +155,7 @@ describe('ordering scripts (real Valkey)', () => {
       String(stale),
     ]);
     await expect(
-      client.vqOrderedHandBack(ready, leases, holders, listPrefix, 'a', String(stale)),
+      client.vqOrderedHandBack(ready, leases, holders, takes, listPrefix, '1', 'a', String(stale)),
     ).resolves.toEqual([0]);
     // Nothing moved: both messages are still there and the fresh holder still holds the key.
     await expect(client.llen(keys.ordered.list('a'))).resolves.toBe(2);
@@ -260,18 +270,90 @@ describe('ordering scripts (real Valkey)', () => {
     await expect(client.hgetall(keys.stats)).resolves.toEqual({ dead: '2', failed: '2' });
   });
 
-  it('hand-back ends the lease and readies the key at once, its head unchanged', async () => {
+  it('hand-back ends the lease and readies the key at once, its head unchanged; it counts the delivery only when the handler ran', async () => {
     const { client, keys } = state;
-    const { ready, leases, holders, listPrefix } = keys.ordered;
+    const { ready, leases, holders, takes, listPrefix } = keys.ordered;
     await send('a', envelope('1', '"a1"'));
     const [, , , token] = await take(1);
     await expect(
-      client.vqOrderedHandBack(ready, leases, holders, listPrefix, 'a', String(token)),
+      client.vqOrderedHandBack(ready, leases, holders, takes, listPrefix, '1', 'a', String(token)),
     ).resolves.toEqual([1]);
     await expect(client.exists(leases, holders)).resolves.toBe(0);
     const again = await take(1);
     expect(again.slice(2, 3)).toEqual(['a']);
     expect(again[4]).toBe(2); // the delivery counted
+    await expect(
+      client.vqOrderedHandBack(ready, leases, holders, takes, listPrefix, '0', 'a', String(again[3])),
+    ).resolves.toEqual([1]);
+    expect((await take(1))[4]).toBe(2); // a head that never ran is not counted
+  });
+
+  it('take counts no delivery: only a reclaimed lease does', async () => {
+    const { client, keys } = state;
+    await send('a', envelope('1', '"a1"'), 'b', envelope('2', '"b1"'));
+    const taken = await take(10);
+    expect([taken[4], taken[8]]).toEqual([1, 1]);
+    await expect(client.exists(keys.ordered.takes)).resolves.toBe(0);
+  });
+
+  it('ack with continue keeps the lease and returns the next message under a new token; a stale token cannot pop it', async () => {
+    const { client, keys } = state;
+    const { ready, leases, holders, takes, fence, list } = keys.ordered;
+    await send('a', envelope('1', '"a1"'), 'a', envelope('2', '"a2"'), 'b', envelope('3', '"b1"'));
+    const taken = await take(10);
+    const [tokenA, tokenB] = [String(taken[3]), String(taken[7])];
+    const before = Number(await client.zscore(leases, 'a'));
+    // a goes on with a2; b has no next message: nothing is left of it.
+    const [statuses, continued] = await ackThen(60_000, 'a', tokenA, '1', 'b', tokenB, '1');
+    expect(statuses).toEqual([1, 1]);
+    expect(continued).toEqual(['a', '3', envelope('2', '"a2"')]);
+    await expect(client.get(fence)).resolves.toBe('3');
+    await expect(client.hgetall(holders)).resolves.toEqual({ a: '3' });
+    expect(Number(await client.zscore(leases, 'a'))).toBeGreaterThan(before);
+    await expect(client.zrange(leases, '0', '-1')).resolves.toEqual(['a']);
+    await expect(client.exists(ready, takes, list('b'))).resolves.toBe(0);
+    await expect(client.lrange(list('a'), 0, -1)).resolves.toEqual([expect.stringMatching(/;/)]);
+    // The old token (a retried write of the first ack) is refused: a2 is not popped.
+    await expect(ackThen(60_000, 'a', tokenA, '1')).resolves.toEqual([[0], []]);
+    await expect(client.llen(list('a'))).resolves.toBe(1);
+    await expect(ackThen(60_000, 'a', '3', '1')).resolves.toEqual([[1], []]);
+    await expect(client.exists(ready, leases, holders, takes, list('a'))).resolves.toBe(0);
+    await expect(client.hget(keys.stats, 'processed')).resolves.toBe('3');
+  });
+
+  it('ack continues neither a key the caller does not continue nor one whose next message is not due', async () => {
+    const { client, keys } = state;
+    const { ready, leases, holders } = keys.ordered;
+    await send('a', envelope('1', '"a1"'), 'a', envelope('2', '"a2"'), 'b', envelope('3', '"b1"'));
+    await sendAfter(60_000, 'b', envelope('4', '"b2"'));
+    const taken = await take(10);
+    const [statuses, continued] = await ackThen(
+      60_000,
+      'a',
+      String(taken[3]),
+      '0',
+      'b',
+      String(taken[7]),
+      '1',
+    );
+    expect([statuses, continued]).toEqual([[1, 1], []]);
+    await expect(client.exists(leases, holders)).resolves.toBe(0);
+    await expect(client.zrange(ready, '0', '-1')).resolves.toEqual(['a', 'b']);
+    expect(Number(await client.zscore(ready, 'b'))).toBeGreaterThan(Date.now() + 50_000);
+  });
+
+  it('a continued key reclaimed after its lease expired runs its head again, counted as a second delivery', async () => {
+    const { client, keys } = state;
+    await send('a', envelope('1', '"a1"'), 'a', envelope('2', '"a2"'));
+    const [, , , token] = await take(1);
+    const [, continued] = await ackThen(1, 'a', String(token), '1'); // a 1 ms lease
+    expect(continued.slice(0, 1)).toEqual(['a']);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const reclaim = await take(1);
+    expect(reclaim.slice(0, 3)).toEqual([-1, 1, 'a']);
+    expect(reclaim.slice(4)).toEqual([2, envelope('2', '"a2"')]);
+    await expect(ackThen(60_000, 'a', String(continued[1]), '1')).resolves.toEqual([[0], []]);
+    await expect(client.llen(keys.ordered.list('a'))).resolves.toBe(1);
   });
 
   it('a delayed send readies its key at the due time and says so', async () => {
@@ -299,5 +381,48 @@ describe('ordering scripts (real Valkey)', () => {
     await expect(firstAttempt()).resolves.toEqual([2]);
 
     await expect(client.llen(ordered.list('a'))).resolves.toBe(1);
+  });
+
+  it("fire-ordered-schedule appends the tick messages behind the key's messages once per planned tick, and readies only an idle key", async () => {
+    const { client, keys } = state;
+    const { ready, holders, parked, listPrefix, list } = keys.ordered;
+    const schedules = `${keys.tag}:schedules`;
+    const scheduleOf = (name: string) => `${keys.tag}:schedule:${name}`;
+    const fire = (name: string, due: number, next: number, key: string, ...bodies: string[]) =>
+      client.vqFireOrderedSchedule(
+        schedules,
+        scheduleOf(name),
+        ready,
+        holders,
+        parked,
+        name,
+        due,
+        next,
+        due,
+        listPrefix,
+        key,
+        ...bodies,
+      );
+    await client.zadd(schedules, 1_000, 'daily', 2_000, 'busy');
+    // Another instance fired it already (the score moved on): nothing is appended.
+    await expect(fire('daily', 999, 2_000, 'a', envelope('t0', '"tick"'))).resolves.toBe(0);
+    await expect(client.exists(list('a'), ready)).resolves.toBe(0);
+    await expect(
+      fire('daily', 1_000, 2_000, 'a', envelope('t1', '"tick"'), envelope('t2', '"tick"')),
+    ).resolves.toBe(2);
+    await expect(client.zrange(ready, '0', '-1')).resolves.toEqual(['a']);
+    expect((await client.lrange(list('a'), 0, -1)).map((element) => element.split(';')[1])).toEqual([
+      envelope('t1', '"tick"'),
+      envelope('t2', '"tick"'),
+    ]);
+    await expect(client.hmget(scheduleOf('daily'), 'runs', 'lastRunAt')).resolves.toEqual(['2', '1000']);
+    await expect(client.zscore(schedules, 'daily')).resolves.toBe('2000');
+    // A leased key gets the tick behind its head and is not readied (its holder's ack does that).
+    await send('b', envelope('1', '"b1"'));
+    await take(10); // leases a and b
+    await expect(fire('busy', 2_000, -1, 'b', envelope('t3', '"tick"'))).resolves.toBe(1);
+    await expect(client.exists(ready)).resolves.toBe(0);
+    await expect(client.llen(list('b'))).resolves.toBe(2);
+    await expect(client.zscore(schedules, 'busy')).resolves.toBeNull(); // ended
   });
 });

@@ -25,6 +25,12 @@ export interface ScheduleDefinition<T = unknown> {
   labels?: Record<string, string>;
   /** Priority of every tick message (`SendOptions.priority`: 0..10, higher handled sooner). @default 0 */
   priority?: number;
+  /**
+   * Ordering key of every tick message (`SendOptions.orderingKey`): the ticks are handled one at a
+   * time, in order, with the key's other messages (docs/ordering.md). Stream transport only; not
+   * with a priority.
+   */
+  orderingKey?: string;
   /** No tick before this time. */
   startAt?: Date | number;
   /** No tick at or after this time. */
@@ -61,4 +67,6 @@ export interface ScheduleInfo {
   priority: number;
   /** Labels on every tick message, when the schedule has any. */
   labels?: Record<string, string>;
+  /** Ordering key of every tick message, when the schedule has one. */
+  orderingKey?: string;
 }

@@ -82,12 +82,13 @@ export const LUA_SCRIPTS = {
   // Per-key ordering (docs/ordering.md).
   vqOrderedSend: { numberOfKeys: 5, lua: load('ordered-send.lua') },
   vqOrderedTake: { numberOfKeys: 5, lua: load('ordered-take.lua') },
-  vqOrderedAck: { numberOfKeys: 5, lua: load('ordered-ack.lua') },
+  vqOrderedAck: { numberOfKeys: 6, lua: load('ordered-ack.lua') },
   vqOrderedRetry: { numberOfKeys: 5, lua: load('ordered-retry.lua') },
   vqOrderedDead: { numberOfKeys: 7, lua: load('ordered-dead.lua') },
   vqOrderedRenew: { numberOfKeys: 2, lua: load('ordered-renew.lua') },
-  vqOrderedHandBack: { numberOfKeys: 3, lua: load('ordered-hand-back.lua') },
+  vqOrderedHandBack: { numberOfKeys: 4, lua: load('ordered-hand-back.lua') },
   vqOrderedRelease: { numberOfKeys: 3, lua: load('ordered-release.lua') },
+  vqFireOrderedSchedule: { numberOfKeys: 5, lua: load('fire-ordered-schedule.lua') },
 } as const satisfies Record<string, { numberOfKeys?: number; lua: string }>;
 
 /** The line of fragments/history-event.lua that keeps history off; withHistory() turns it on. */
@@ -415,6 +416,8 @@ declare module 'ioredis' {
       labels: string,
       /** Priority 1..10, or '' for 0. */
       priority?: number | '',
+      /** Ordering key of every tick message, or '' for none. */
+      orderingKey?: string,
     ): Result<number, Context>;
     /** See fire-schedule.lua. Resolves the number of messages appended (0: not ours to fire). */
     vqFireSchedule(
@@ -485,15 +488,29 @@ declare module 'ioredis' {
       leaseMs: number,
       max: number,
     ): Result<(Buffer | number)[], Context>;
-    /** See ordered-ack.lua. Args: list prefix, counter ('' = none), then (key, token) pairs. */
+    /**
+     * See ordered-ack.lua. Args: list prefix, counter ('' = none), lease ms, then (key, token,
+     * continue) per key. Resolves `[statuses, [key, token, body]...]` (the continued keys).
+     */
     vqOrderedAck(
       ready: string,
       leases: string,
       holders: string,
       takes: string,
       stats: string,
+      fence: string,
       ...args: (string | number)[]
-    ): Result<number[], Context>;
+    ): Result<[number[], string[]], Context>;
+    /** vqOrderedAck with the continued keys, tokens and bodies as bytes. */
+    vqOrderedAckBuffer(
+      ready: string,
+      leases: string,
+      holders: string,
+      takes: string,
+      stats: string,
+      fence: string,
+      ...args: (string | number)[]
+    ): Result<[number[], Buffer[]], Context>;
     /** See ordered-retry.lua. Args: list prefix, then (key, token, delay, attempt, firstAttempt) per key. */
     vqOrderedRetry(
       ready: string,
@@ -516,11 +533,12 @@ declare module 'ioredis' {
     ): Result<number[], Context>;
     /** See ordered-renew.lua. Args: lease ms, then (key, token) pairs. Resolves the lost tokens. */
     vqOrderedRenew(leases: string, holders: string, ...args: (string | number)[]): Result<string[], Context>;
-    /** See ordered-hand-back.lua. Args: list prefix, then (key, token) pairs. */
+    /** See ordered-hand-back.lua. Args: list prefix, count the delivery ('1' | '0'), then (key, token) pairs. */
     vqOrderedHandBack(
       ready: string,
       leases: string,
       holders: string,
+      takes: string,
       ...args: (string | number)[]
     ): Result<number[], Context>;
     /** See ordered-release.lua. Resolves 1 released, 0 not parked. */
@@ -530,6 +548,18 @@ declare module 'ioredis' {
       parked: string,
       listPrefix: string,
       key: string,
+    ): Result<number, Context>;
+    /**
+     * See fire-ordered-schedule.lua. Args: name, due, next (-1: ended), last tick, list prefix,
+     * ordering key, then one body per tick message. Resolves the messages appended.
+     */
+    vqFireOrderedSchedule(
+      schedules: string,
+      schedule: string,
+      ready: string,
+      holders: string,
+      parked: string,
+      ...args: (string | number)[]
     ): Result<number, Context>;
   }
 }

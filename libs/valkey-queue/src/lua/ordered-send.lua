@@ -35,12 +35,7 @@ local due = ARGV[8] ~= '' and now + tonumber(ARGV[8]) or (ARGV[7] ~= '' and tonu
 local wasEmpty = redis.call('ZCARD', KEYS[1]) == 0
 local readied = false
 for i = 11, #ARGV, 2 do
-  local key = ARGV[i]
-  local waiting = redis.call('RPUSH', ARGV[1] .. key, due .. ';' .. ARGV[i + 1])
-  if waiting == 1 and redis.call('HEXISTS', KEYS[2], key) == 0 and redis.call('HEXISTS', KEYS[3], key) == 0 then
-    redis.call('ZADD', KEYS[1], due, key)
-    readied = true
-  end
+  readied = appendOrdered(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[i], due, ARGV[i + 1]) or readied
 end
 -- pcall: a user whose ACL denies the channel still sends; workers then poll.
 if readied and wasEmpty then redis.pcall('PUBLISH', KEYS[1], due) end

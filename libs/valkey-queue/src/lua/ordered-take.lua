@@ -1,12 +1,14 @@
 --[[ ordered-take.lua: lease up to ARGV[3] ready keys (due now) and return the head message of
-  each. First frees keys whose lease expired (a holder that died): each is made ready at once and
-  its old token stops being valid, so a late write of the old holder is refused (fenced).
+  each. First frees keys whose lease expired (a holder that died): each is made ready at once, the
+  delivery that ended without an outcome is counted, and its old token stops being valid, so a late
+  write of the old holder is refused (fenced).
   Every lease gets a new fencing token from one counter per queue, strictly increasing.
   KEYS[1] ready ZSET   KEYS[2] leases ZSET (key -> expiry ms)   KEYS[3] holders HASH (key -> token)
-  KEYS[4] takes HASH (key -> deliveries of its head)   KEYS[5] fence counter STRING
+  KEYS[4] takes HASH (key -> deliveries of its head that ended without an outcome)
+  KEYS[5] fence counter STRING
   ARGV[1] list prefix   ARGV[2] lease ms   ARGV[3] most keys
   Returns: { next ready ms or -1 (when nothing was taken: when to look again), reclaimed count,
-             then per key: ordering key, token, deliveries of the head, head body } ]]
+             then per key: ordering key, token, deliveries of the head (this one included), head body } ]]
 --#include server-clock
 --#include ordered-keys
 
@@ -14,29 +16,36 @@ local now = nowMs()
 local reclaimed = 0
 for _, key in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 100)) do
   releaseKey(KEYS[1], KEYS[2], KEYS[3], ARGV[1] .. key, key, now)
+  redis.call('HINCRBY', KEYS[4], key, 1)
   reclaimed = reclaimed + 1
 end
 
 local reply = { -1, reclaimed }
 local leaseUntil = now + tonumber(ARGV[2])
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
-local last = 0
 if #due > 0 then
-  -- One ZREM and one INCRBY for the whole page: tokens last - #due + 1 .. last, in order.
+  -- One ZREM, INCRBY, HMGET, HSET and ZADD for the whole page: tokens last - #due + 1 .. last, in order.
   redis.call('ZREM', KEYS[1], unpack(due))
-  last = redis.call('INCRBY', KEYS[5], #due)
-end
-for index, key in ipairs(due) do
-  local head = redis.call('LINDEX', ARGV[1] .. key, 0)
-  if head then
-    local token = tostring(last - #due + index)
-    redis.call('HSET', KEYS[3], key, token)
-    redis.call('ZADD', KEYS[2], leaseUntil, key)
-    local deliveries = redis.call('HINCRBY', KEYS[4], key, 1)
-    reply[#reply + 1] = key
-    reply[#reply + 1] = token
-    reply[#reply + 1] = deliveries
-    reply[#reply + 1] = elementBody(head)
+  local last = redis.call('INCRBY', KEYS[5], #due)
+  local earlier = redis.call('HMGET', KEYS[4], unpack(due))
+  local tokens, leases = {}, {}
+  for index, key in ipairs(due) do
+    local head = redis.call('LINDEX', ARGV[1] .. key, 0)
+    if head then
+      local token = tostring(last - #due + index)
+      tokens[#tokens + 1] = key
+      tokens[#tokens + 1] = token
+      leases[#leases + 1] = leaseUntil
+      leases[#leases + 1] = key
+      reply[#reply + 1] = key
+      reply[#reply + 1] = token
+      reply[#reply + 1] = (tonumber(earlier[index]) or 0) + 1
+      reply[#reply + 1] = elementBody(head)
+    end
+  end
+  if #tokens > 0 then
+    redis.call('HSET', KEYS[3], unpack(tokens))
+    redis.call('ZADD', KEYS[2], unpack(leases))
   end
 end
 if #reply == 2 then

@@ -15,6 +15,7 @@ import { ValkeyQueueMetrics } from '../observability/valkey-queue-metrics.servic
 import { toListElement, toStreamFields, type Envelope } from '../envelope/envelope.js';
 import { parsePriority, priorityKey } from '../envelope/priority.js';
 import { PriorityAnnouncer } from '../signals/priority-announcer.js';
+import { fireOrderedTicks } from './fire-ordered-ticks.js';
 import { queueKeys, scheduleIndexKey } from '../utils/keys.util.js';
 import { errorMessage } from '../utils/with-timeout.util.js';
 import { VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
@@ -96,6 +97,7 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
       first,
       schedule.labels ? JSON.stringify(schedule.labels) : '',
       schedule.priority ?? '',
+      schedule.orderingKey ?? '',
     );
     this.wakeBy(first);
     // Other instances sleep until the ticks they know of: tell them about this one.
@@ -250,6 +252,12 @@ export class QueueScheduler implements OnApplicationBootstrap, OnApplicationShut
       if (priority > 0) envelope.priority = priority;
       return transport === 'list' ? [toListElement(envelope)] : toStreamFields(envelope);
     });
+    if (stored.orderingKey) {
+      const ticks = { name, due, next: plan.next ?? -1, last: plan.fires.at(-1) ?? '' };
+      const appended = await fireOrderedTicks(this.client, keys, ticks, stored.orderingKey, messages);
+      if (appended > 0) this.metrics.scheduleFired(queue, name, appended);
+      return appended === 0 ? now : (plan.next ?? undefined);
+    }
     const target = transport === 'list' ? keys.list : keys.stream;
     const fired = await this.client.vqFireSchedule(
       keys.schedules,
@@ -296,6 +304,7 @@ function toScheduleInfo(
     priority: parsePriority(stored.priority) ?? 0,
   };
   if (stored.labels) info.labels = JSON.parse(stored.labels) as Record<string, string>;
+  if (stored.orderingKey) info.orderingKey = stored.orderingKey;
   if (timing.cron !== undefined) info.cron = timing.cron;
   if (timing.every !== undefined) info.every = timing.every;
   if (timing.startAt !== undefined) info.startAt = new Date(timing.startAt);

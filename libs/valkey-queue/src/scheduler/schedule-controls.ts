@@ -8,6 +8,7 @@ import { queueKeys, scheduleIndexKey, type QueueKeys } from '../utils/keys.util.
 import { VALKEY_QUEUE_CLIENT, VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import { SCHEDULE_HEADER, TICK_HEADER } from './queue-scheduler.service.js';
 import { nextTick, type ScheduleTiming } from './schedule-timing.js';
+import { appendOrderedTick } from './fire-ordered-ticks.js';
 
 /** What happened to a schedule: `missing` when no schedule has that name. */
 export type ScheduleControlResult = 'done' | 'missing';
@@ -86,7 +87,9 @@ export class ScheduleControls {
       attempt: 1,
       ...(labels ? { labels } : {}),
     };
-    if ((stored.transport as QueueTransport) === 'list')
+    if (stored.orderingKey)
+      await appendOrderedTick(this.client, keys, stored.orderingKey, envelope.id, toStreamFields(envelope));
+    else if ((stored.transport as QueueTransport) === 'list')
       await this.client.lpush(keys.list, toListElement(envelope));
     else await this.client.xadd(keys.stream, '*', ...toStreamFields(envelope));
     return 'done';

@@ -5,6 +5,7 @@ import type { PayloadCodec } from '../codec/payload-codec.interface.js';
 import type { QueueTransport } from '../interfaces/queue-transport.interface.js';
 import { InvalidScheduleError } from '../errors/invalid-schedule.error.js';
 import { assertQueueName } from '../utils/keys.util.js';
+import { MAX_ORDERING_KEY_BYTES } from '../ordering/ordering-key.js';
 import { isPlainObject } from '../utils/objects.util.js';
 import { scheduleTiming, type ScheduleTiming } from './schedule-timing.js';
 import type { ScheduleDefinition } from '../interfaces/schedule.interface.js';
@@ -20,6 +21,8 @@ export interface NormalizedSchedule {
   labels?: Record<string, string>;
   /** 1..10; absent for priority 0. */
   priority?: number;
+  /** Absent when the ticks are unordered. */
+  orderingKey?: string;
   timing: ScheduleTiming;
   /** Canonical JSON of the definition: equal text means an unchanged schedule. */
   canonical: string;
@@ -59,6 +62,7 @@ export function normalizeSchedule(
   if (!isPriority(priority)) throw new InvalidScheduleError(name, `priority must be ${PRIORITY_RULE}`);
   // Only a raised priority enters the definition: schedules stored before priorities stay unchanged.
   const prioritized = priority > 0 ? { priority } : {};
+  const ordered = orderingOf(definition, name, transport, priority);
   const timing = scheduleTiming(definition, nowMs);
   const payload = encodePayload(codec, definition.payload, maxPayloadBytes);
   const { anchor: _anchor, ...when } = timing; // the anchor is when it was stored, not part of what was asked
@@ -70,6 +74,7 @@ export function normalizeSchedule(
     headers,
     ...labelled,
     ...prioritized,
+    ...ordered,
   });
   return {
     name,
@@ -79,7 +84,36 @@ export function normalizeSchedule(
     headers,
     ...labelled,
     ...prioritized,
+    ...ordered,
     timing,
     canonical,
   };
+}
+
+/** `{ orderingKey }` when the ticks are ordered (absent otherwise: older schedules stay unchanged). */
+function orderingOf(
+  definition: ScheduleDefinition,
+  name: string,
+  transport: QueueTransport,
+  priority: number,
+): { orderingKey?: string } {
+  const { orderingKey } = definition;
+  if (orderingKey === undefined) return {};
+  if (
+    typeof orderingKey !== 'string' ||
+    orderingKey.length === 0 ||
+    Buffer.byteLength(orderingKey, 'utf8') > MAX_ORDERING_KEY_BYTES
+  ) {
+    throw new InvalidScheduleError(
+      name,
+      `orderingKey must be a non-empty string of at most ${MAX_ORDERING_KEY_BYTES} UTF-8 bytes`,
+    );
+  }
+  if (transport !== 'stream') {
+    throw new InvalidScheduleError(name, 'orderingKey needs the stream transport (docs/ordering.md)');
+  }
+  if (priority !== 0) {
+    throw new InvalidScheduleError(name, 'orderingKey and a priority exclude each other (send order rules)');
+  }
+  return { orderingKey };
 }

@@ -6,11 +6,16 @@
   List names are built here from the list prefix, which carries the queue's hash tag, so every
   list lives in the slot of the script's declared keys. ]]
 
+-- The due time of an element (before `;`).
+local function elementDue(element)
+  return tonumber(string.sub(element, 1, string.find(element, ';', 1, true) - 1))
+end
+
 -- The due time of a list's head element, or nil when the list is empty.
 local function headDue(list)
   local head = redis.call('LINDEX', list, 0)
   if not head then return nil end
-  return tonumber(string.sub(head, 1, string.find(head, ';', 1, true) - 1))
+  return elementDue(head)
 end
 
 -- The body of an element (after `<due>;`).
@@ -30,4 +35,16 @@ local function releaseKey(ready, leases, holders, list, key, now)
   redis.call('HDEL', holders, key)
   local due = headDue(list)
   if due then redis.call('ZADD', ready, math.max(now, due), key) end
+end
+
+-- Appends `<due>;<body>` to the key's list and makes the key ready at `due` when it had nothing
+-- waiting and is neither leased nor parked (its holder, or the release, readies it later).
+-- Returns whether it readied the key.
+local function appendOrdered(ready, holders, parked, listPrefix, key, due, body)
+  local waiting = redis.call('RPUSH', listPrefix .. key, due .. ';' .. body)
+  if waiting == 1 and redis.call('HEXISTS', holders, key) == 0 and redis.call('HEXISTS', parked, key) == 0 then
+    redis.call('ZADD', ready, due, key)
+    return true
+  end
+  return false
 end

@@ -9,7 +9,8 @@ import { InFlightSet } from '../in-flight-set.js';
 import { OutcomeSinkBatches } from '../outcome-sink.js';
 import { WorkerShutdownError } from '../../errors/worker-shutdown.error.js';
 import { allSettledOrTimeout, bounded } from '../worker-timing.js';
-import type { InFlight, WorkerDefinition } from '../worker-definition.js';
+import type { RawDelivery } from '../message-source.interface.js';
+import type { InFlight, OutcomeSink, WorkerDefinition } from '../worker-definition.js';
 import { OrderedSource } from './ordered-source.js';
 
 /** Shortest and longest wait between takes that found nothing due (signals cut the wait short). */
@@ -59,6 +60,15 @@ export class OrderedLane {
   private readonly processor: DeliveryProcessor;
   private readonly timers: ConsumerTimers;
   private readonly limit: number;
+  /** Entry ids of processed messages whose ack, to be written, may hand over their key's next message. */
+  private readonly promised = new Set<string>();
+  /**
+   * Next messages handed over by acks (their keys stay leased here) waiting for a free slot, with
+   * when they came: they run before any new key is taken.
+   */
+  private readonly waiting: { delivery: RawDelivery; at: number }[] = [];
+  /** Hand-backs of next messages that will not run here (stopping, or waited too long). */
+  private readonly handingBack = new Set<Promise<void>>();
   /** A dormant lane looks for ordered messages this often (and on every signal). */
   private readonly claimIdle: number;
   private state: 'idle' | 'running' | 'stopping' = 'idle';
@@ -68,6 +78,9 @@ export class OrderedLane {
   /** A nudge came while not waiting. */
   private woken = false;
   private listening = false;
+  private ackFlushScheduled = false;
+  /** Ack writes sent by the lane itself (not by the sink's batcher), awaited at shutdown. */
+  private readonly acking = new Set<Promise<void>>();
 
   constructor(
     definition: WorkerDefinition,
@@ -87,12 +100,40 @@ export class OrderedLane {
       options.orderedOnDead ?? 'continue',
     );
     this.sink = new OutcomeSinkBatches(this.source, deps.logger, {
-      written: (entry) => this.held.written(entry),
+      written: (entry) => {
+        this.held.written(entry);
+        // Its key did not go on here (no next message due, or not asked): another key may be taken.
+        if (this.promised.delete(entry.entryId)) this.nudge();
+      },
       retried: () => this.nudge(),
     });
+    this.source.hooks = {
+      mayContinue: (entryId) => this.state === 'running' && !host.paused() && this.promised.has(entryId),
+      continued: (deliveries, acked) => {
+        for (const { entryId } of acked) this.promised.delete(entryId);
+        this.admit(deliveries);
+        if (deliveries.length < acked.length) this.nudge(); // keys that did not go on: take others
+      },
+    };
     this.timers = new ConsumerTimers(laneOptions, this.source, this.held, deps.logger, host.track);
-    this.processor = new DeliveryProcessor(laneDefinition, this.sink, deps.logger, (entry) => {
+    // While acks are written, the handlers run other keys; each ack may bring its key's next message
+    // back for the next free slot: an instance leases at most 2 x orderedConcurrency keys at once.
+    const sink = this.sink;
+    const promisingSink: OutcomeSink = {
+      ack: (entry, outcome, id) => {
+        // keysHeld() still counts this message as running: its slot is freed right after.
+        if (outcome === 'processed' && this.state === 'running' && this.keysHeld() <= 2 * this.limit)
+          this.promised.add(entry.entryId);
+        sink.ack(entry, outcome, id);
+      },
+      retry: (entry, item) => sink.retry(entry, item),
+      dead: (entry, item) => sink.dead(entry, item),
+      failedWithoutRetry: () => sink.failedWithoutRetry(),
+    };
+    this.processor = new DeliveryProcessor(laneDefinition, promisingSink, deps.logger, (entry) => {
       this.held.release(entry);
+      if (entry.outcome === 'queued') this.scheduleAckFlush();
+      if (this.runWaiting()) return;
       this.nudge();
       host.slotFreed();
     });
@@ -149,7 +190,11 @@ export class OrderedLane {
       const settled = unfinished.filter((entry) => !entry.running).map((entry) => entry.entryId);
       await bounded(this.source.handBack(settled), ABORT_GRACE_MS);
     }
+    await bounded(Promise.all(this.acking), ABORT_GRACE_MS);
     await bounded(this.sink.drain(), Math.max(ABORT_GRACE_MS, deadline - Date.now()));
+    this.handBackUnrun(this.waiting.splice(0).map((waiting) => waiting.delivery));
+    await bounded(Promise.all(this.handingBack), ABORT_GRACE_MS);
+    this.promised.clear();
     this.timers.stopCleanup();
     this.timers.stopRefreshing();
     await this.source.close();
@@ -171,7 +216,9 @@ export class OrderedLane {
             continue;
           }
         }
-        const free = Math.min(this.limit - this.held.active, this.host.freeSlots());
+        // Slots freed elsewhere (unordered handlers) go to next messages waiting before new keys.
+        while (this.runWaiting());
+        const free = this.takeable();
         if (free <= 0) {
           await this.sleep(IDLE_MAX_MS);
           continue;
@@ -183,7 +230,7 @@ export class OrderedLane {
         // Handlers finishing together free their slots together: one larger take, not many small ones.
         if (free < this.limit) await new Promise((resolve) => setImmediate(resolve));
         this.woken = false; // this take sees whatever woke us
-        const taken = await this.source.take(Math.min(this.limit - this.held.active, this.host.freeSlots()));
+        const taken = await this.source.take(this.takeable());
         failures = 0;
         if (taken.reclaimed > 0) {
           this.deps.logger.warn(
@@ -192,7 +239,7 @@ export class OrderedLane {
         }
         if (taken.deliveries.length > 0) {
           idleMs = IDLE_MIN_MS;
-          this.dispatch(taken.deliveries);
+          this.admit(taken.deliveries); // an ack's next messages may have taken slots meanwhile
           continue;
         }
         const ceiling = this.deps.signals.live ? SIGNALED_IDLE_MAX_MS : IDLE_MAX_MS;
@@ -207,6 +254,79 @@ export class OrderedLane {
         await this.sleep(Math.min(MAX_ERROR_BACKOFF_MS, 100 * 2 ** Math.min(failures - 1, 20)));
       }
     }
+  }
+
+  /**
+   * Writes the processed acks of handlers that finished in this event-loop turn on the next one,
+   * without waiting for earlier ack writes: each key's next message comes back with its ack, so an
+   * ack waiting behind another write would hold its key back.
+   */
+  private scheduleAckFlush(): void {
+    if (this.ackFlushScheduled) return;
+    this.ackFlushScheduled = true;
+    setImmediate(() => {
+      this.ackFlushScheduled = false;
+      const entries = this.sink.takeProcessedAcks();
+      if (entries.length === 0) return;
+      const write = this.source.ack(entries, 'processed');
+      this.sink.processedAcksSent(entries, write);
+      const settled = write.catch(() => undefined); // the sink reports the failure and writes again
+      this.acking.add(settled);
+      void settled.finally(() => this.acking.delete(settled));
+    });
+  }
+
+  private freeSlots(): number {
+    return Math.min(this.limit - this.held.active, this.host.freeSlots());
+  }
+
+  /** Keys leased here: running, acks that may bring a next message, next messages waiting. */
+  private keysHeld(): number {
+    return this.held.active + this.promised.size + this.waiting.length;
+  }
+
+  /** New keys to take now: free slots not owed to waiting next messages, within the keys held. */
+  private takeable(): number {
+    return Math.min(this.freeSlots() - this.waiting.length, 2 * this.limit - this.keysHeld());
+  }
+
+  /** Leased messages (taken, or handed over by acks) run in the free slots now, or wait for one. */
+  private admit(deliveries: RawDelivery[]): void {
+    if (this.state !== 'running') return this.handBackUnrun(deliveries);
+    const free = Math.max(0, this.freeSlots() - this.waiting.length);
+    if (free > 0) this.dispatch(deliveries.slice(0, free));
+    const at = Date.now();
+    for (const delivery of deliveries.slice(free)) this.waiting.push({ delivery, at });
+  }
+
+  /**
+   * Runs the oldest waiting next message in a slot just freed; true when one ran. One that waited
+   * longer than a lease renewal period goes back instead: its lease is only renewed once it runs.
+   */
+  private runWaiting(): boolean {
+    const stale: RawDelivery[] = [];
+    let ran = false;
+    while (!ran && this.waiting.length > 0 && this.state === 'running' && this.freeSlots() > 0) {
+      const { delivery, at } = this.waiting.shift()!;
+      if (Date.now() - at > this.claimIdle / 3) stale.push(delivery);
+      else {
+        this.dispatch([delivery]);
+        ran = true;
+      }
+    }
+    if (stale.length > 0) this.handBackUnrun(stale);
+    return ran;
+  }
+
+  /** Gives back leased next messages that did not run here (their delivery does not count). */
+  private handBackUnrun(deliveries: RawDelivery[]): void {
+    if (deliveries.length === 0) return;
+    const tokens = deliveries.map((delivery) => delivery.entryId);
+    const handBack = this.source.handBack(tokens, false).catch((error: unknown) => {
+      this.deps.logger.warn(`Handing back ordering keys failed: ${errorMessage(error)}; their leases expire`);
+    });
+    this.handingBack.add(handBack);
+    void handBack.finally(() => this.handingBack.delete(handBack));
   }
 
   private dispatch(deliveries: Parameters<InFlightSet['hold']>[0]): void {

@@ -29,6 +29,24 @@ export interface OrderedTake {
 const NOTHING: ClaimPage = { deliveries: [], done: true, nothingPending: true };
 
 /**
+ * Messages of one key an instance runs back to back on one lease before the key goes back to the
+ * ready set (behind keys that waited longer): a busy key saves a take per message, and cannot keep
+ * other keys waiting for more than this many of its messages.
+ */
+export const CONTINUE_LIMIT = 20;
+
+/** What the lane tells the source about acknowledgements. @internal */
+export interface ContinueHooks {
+  /** Whether the acknowledged message's key may go on with its next message here (a slot is kept for it). */
+  mayContinue(entryId: string): boolean;
+  /**
+   * The acks of `acked` are written; `deliveries`: next messages of their keys, each under a new
+   * lease, to run now (or hand back).
+   */
+  continued(deliveries: RawDelivery[], acked: readonly AckItem[]): void;
+}
+
+/**
  * The per-key ordering transport of a worker (docs/ordering.md): takes ready keys with a fenced
  * lease and hands over each key's head message; every outcome is a batched script that checks
  * the lease's fencing token first, so a holder whose lease was reclaimed can no longer pop, retry
@@ -39,6 +57,10 @@ export class OrderedSource implements MessageSource {
   readonly keys: OrderingKeys;
   /** Leases held, token -> ordering key, until their outcome is written or handed back. */
   private readonly leased = new Map<string, string>();
+  /** Token -> messages its key ran back to back before it, on this instance (absent: none). */
+  private readonly runs = new Map<string, number>();
+  /** Set by the lane; without it no key continues. */
+  hooks?: ContinueHooks;
   private readonly park: '1' | '0';
 
   constructor(
@@ -99,12 +121,43 @@ export class OrderedSource implements MessageSource {
     return true;
   }
 
+  /**
+   * Acknowledges; a processed message's key may keep its lease and go on with its next message
+   * (ordered-ack.lua), which is handed to `hooks.continued` before this resolves.
+   */
   async ack(items: readonly AckItem[], outcome: AckOutcome): Promise<void> {
-    const { ready, leases, holders, takes, listPrefix } = this.keys;
-    const args: string[] = [listPrefix, ACK_OUTCOME_COUNTER[outcome]];
-    for (const item of items) args.push(this.keyOf(item.entryId), item.entryId);
-    await this.client.vqOrderedAck(ready, leases, holders, takes, this.queueKeys.stats, ...args);
+    const { ready, leases, holders, takes, fence, listPrefix } = this.keys;
+    const { hooks } = this;
+    const args: (string | number)[] = [listPrefix, ACK_OUTCOME_COUNTER[outcome], this.options.claimIdle];
+    const runs = new Map<string, number>();
+    for (const { entryId } of items) {
+      const key = this.keyOf(entryId);
+      const ran = (this.runs.get(entryId) ?? 0) + 1;
+      const more = outcome === 'processed' && ran < CONTINUE_LIMIT && hooks?.mayContinue(entryId) === true;
+      if (more) runs.set(key, ran);
+      args.push(key, entryId, more ? '1' : '0');
+    }
+    const [, continued] = await this.client.vqOrderedAckBuffer(
+      ready,
+      leases,
+      holders,
+      takes,
+      this.queueKeys.stats,
+      fence,
+      ...args,
+    );
     this.forget(items);
+    const deliveries: RawDelivery[] = [];
+    for (let index = 0; index + 2 < continued.length; index += 3) {
+      const key = continued[index].toString('utf8');
+      const token = continued[index + 1].toString('latin1');
+      const { fields, invalid } = decodeStoredBody(continued[index + 2]);
+      this.leased.set(token, key);
+      this.runs.set(token, runs.get(key) ?? 0);
+      const delivery = { entryId: token, fields, deliveries: 1 };
+      deliveries.push(invalid === undefined ? delivery : { ...delivery, invalid });
+    }
+    hooks?.continued(deliveries, items);
   }
 
   async retry(items: readonly RetryItem[]): Promise<boolean[]> {
@@ -159,17 +212,19 @@ export class OrderedSource implements MessageSource {
     return lost;
   }
 
-  async handBack(entryIds: readonly string[]): Promise<void> {
-    const { ready, leases, holders, listPrefix } = this.keys;
+  /** Ends leases unfinished; `ran`: their handlers ran (the delivery counts), else they never started. */
+  async handBack(entryIds: readonly string[], ran = true): Promise<void> {
+    const { ready, leases, holders, takes, listPrefix } = this.keys;
     for (let start = 0; start < entryIds.length; start += MAX_BATCH) {
       const chunk = entryIds.slice(start, start + MAX_BATCH).filter((token) => this.leased.has(token));
       if (chunk.length === 0) continue;
-      const args: string[] = [listPrefix];
+      const args: string[] = [listPrefix, ran ? '1' : '0'];
       for (const token of chunk) {
         args.push(this.keyOf(token), token);
         this.leased.delete(token);
+        this.runs.delete(token);
       }
-      await this.client.vqOrderedHandBack(ready, leases, holders, ...args);
+      await this.client.vqOrderedHandBack(ready, leases, holders, takes, ...args);
     }
   }
 
@@ -196,11 +251,15 @@ export class OrderedSource implements MessageSource {
 
   async close(): Promise<void> {
     this.leased.clear();
+    this.runs.clear();
   }
 
   /** Their outcome is written: the tokens are no longer ours (kept until then, for a retried write). */
   private forget(items: readonly { entryId: string }[]): void {
-    for (const item of items) this.leased.delete(item.entryId);
+    for (const item of items) {
+      this.leased.delete(item.entryId);
+      this.runs.delete(item.entryId);
+    }
   }
 
   private keyOf(token: string): string {
