@@ -300,6 +300,30 @@ describe.each(PLATFORMS)('dashboard JSON API on %s (real Valkey)', (platform) =>
     expect(await listed()).toBeUndefined();
   });
 
+  it("triggers a prioritized schedule's tick onto its priority's key, labels and priority on the message", async () => {
+    const queue = freshQueue();
+    const name = `urgent-${randomUUID()}`;
+    await dash.app
+      .get(QueueScheduler)
+      .upsert({ name, every: 3_600_000, queue, payload: { ping: 2 }, priority: 7, labels: { team: 'ops' } });
+    expect((await post(`${dash.api}/schedules/${name}/trigger`)).status).toBe(200);
+    const keys = testKeys(queue);
+    await expect(client.xlen(keys.stream)).resolves.toBe(0);
+    const entries = (await client.xrange(`${keys.stream}:p7`, '-', '+')) as [string, string[]][];
+    expect(entries).toHaveLength(1);
+    const fields = entries[0][1];
+    const field = (name: string) => fields[fields.indexOf(name) + 1];
+    expect({
+      payload: field('payload'),
+      priority: field('priority'),
+      labels: JSON.parse(field('labels')),
+    }).toEqual({
+      payload: '{"ping":2}',
+      priority: '7',
+      labels: { team: 'ops' },
+    });
+  });
+
   it('refuses cross-site POSTs; a script with the header and no Origin works', async () => {
     const queue = freshQueue();
     await dash.app.get(QueueSender).send(queue, { n: 1 });

@@ -2,8 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ResolvedValkeyQueueOptions } from '../config/validate-options.js';
 import type { ValkeyClient } from '../connection/create-client.js';
 import { toListElement, toStreamFields, type Envelope } from '../envelope/envelope.js';
+import { parsePriority, priorityKey } from '../envelope/priority.js';
 import type { QueueTransport } from '../interfaces/queue-transport.interface.js';
 import { announce } from '../signals/announce.js';
+import { PriorityAnnouncer } from '../signals/priority-announcer.js';
 import { queueKeys, scheduleIndexKey, type QueueKeys } from '../utils/keys.util.js';
 import { VALKEY_QUEUE_CLIENT, VALKEY_QUEUE_RESOLVED_OPTIONS } from '../valkey-queue.constants.js';
 import { SCHEDULE_HEADER, TICK_HEADER } from './queue-scheduler.service.js';
@@ -22,6 +24,7 @@ export type ScheduleControlResult = 'done' | 'missing';
 @Injectable()
 export class ScheduleControls {
   private readonly indexKey: string;
+  private readonly priorities = new PriorityAnnouncer();
 
   constructor(
     @Inject(VALKEY_QUEUE_CLIENT) private readonly client: ValkeyClient,
@@ -75,6 +78,7 @@ export class ScheduleControls {
     if (!stored.timing) return 'missing';
     const now = Date.now();
     const labels = stored.labels ? (JSON.parse(stored.labels) as Record<string, string>) : undefined;
+    const priority = parsePriority(stored.priority) ?? 0;
     const envelope: Envelope = {
       id: `${name}:manual:${now}`,
       payload: stored.payload,
@@ -86,12 +90,18 @@ export class ScheduleControls {
       createdAt: now,
       attempt: 1,
       ...(labels ? { labels } : {}),
+      ...(priority > 0 ? { priority } : {}),
     };
-    if (stored.orderingKey)
+    if (stored.orderingKey) {
       await appendOrderedTick(this.client, keys, stored.orderingKey, envelope.id, toStreamFields(envelope));
-    else if ((stored.transport as QueueTransport) === 'list')
-      await this.client.lpush(keys.list, toListElement(envelope));
-    else await this.client.xadd(keys.stream, '*', ...toStreamFields(envelope));
+      return 'done';
+    }
+    // A manual tick goes where the schedule's own ticks go: its priority's key (fire-schedule.lua).
+    const base = (stored.transport as QueueTransport) === 'list' ? keys.list : keys.stream;
+    const target = priorityKey(base, priority);
+    if (base === keys.list) await this.client.lpush(target, toListElement(envelope));
+    else await this.client.xadd(target, '*', ...toStreamFields(envelope));
+    if (priority > 0) this.priorities.announce(this.client, base, priority);
     return 'done';
   }
 
