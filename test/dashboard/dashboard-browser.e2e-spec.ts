@@ -81,6 +81,14 @@ class BrowserOrdersWorker {
     await dash.app
       .get(QueueScheduler)
       .upsert({ name: 'browser-tick', every: 3_600_000, queue: TICKS, payload: { tick: true } });
+    await dash.app.get(QueueScheduler).upsert({
+      name: 'browser-ordered-tick',
+      every: 3_600_000,
+      queue: TICKS,
+      payload: { tick: 'ordered' },
+      orderingKey: 'account:7',
+      labels: { team: 'ops' },
+    });
 
     ({ browser, profile } = await launchChromium());
     page = await browser.newPage();
@@ -193,6 +201,11 @@ class BrowserOrdersWorker {
     await open('#/schedules');
     const row = 'tr[data-schedule="browser-tick"]';
     await page.waitForSelector(row);
+    // What a tick carries besides its queue: the ordering key and the labels, as chips.
+    expect(await text('tr[data-schedule="browser-ordered-tick"] [data-field="target"]')).toBe(
+      `${TICKS}key account:7team=ops`,
+    );
+    expect(await text(`${row} [data-field="target"]`)).toBe(TICKS);
     await page.click(`${row} button.primary`);
     await waitFor(async () => (await client.xlen(testKeys(TICKS).stream)) === 1);
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);

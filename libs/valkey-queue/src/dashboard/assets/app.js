@@ -640,7 +640,16 @@ async function schedulesPage() {
           'tr',
           { 'data-schedule': s.name },
           h('td', null, s.name, s.paused ? h('span', { className: 'chip' }, 'paused') : null),
-          h('td', null, h('a', { href: `#/queue/${q(s.queue)}` }, s.queue)),
+          h(
+            'td',
+            { 'data-field': 'target' },
+            h('a', { href: `#/queue/${q(s.queue)}` }, s.queue),
+            s.priority > 0 ? h('span', { className: 'chip', title: 'priority' }, `p${s.priority}`) : null,
+            s.orderingKey
+              ? h('span', { className: 'chip', title: 'ordering key' }, `key ${s.orderingKey}`)
+              : null,
+            labelChips(s.labels),
+          ),
           h('td', null, s.cron ? `cron ${s.cron} (${s.timezone})` : `every ${fmt(s.every)} ms`),
           h('td', null, s.catchUp),
           h('td', { className: 'num', 'data-field': 'runs' }, fmt(s.runs)),
