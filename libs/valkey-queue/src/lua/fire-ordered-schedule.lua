@@ -11,9 +11,9 @@
   Returns: number of messages appended (0 when another instance fired this tick, or it was removed) ]]
 --#include server-clock
 --#include ordered-keys
+--#include schedule-tick
 
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not score or tonumber(score) ~= tonumber(ARGV[2]) then return 0 end
+if not scheduleTickIsOurs(KEYS[1], ARGV[1], ARGV[2]) then return 0 end
 local now = nowMs()
 local wasEmpty = redis.call('ZCARD', KEYS[3]) == 0
 local readied = false
@@ -23,13 +23,5 @@ end
 -- pcall: a user whose ACL denies the channel still fires; workers then poll.
 if readied and wasEmpty then redis.pcall('PUBLISH', KEYS[3], now) end
 local fired = #ARGV - 6
-if fired > 0 then
-  redis.call('HINCRBY', KEYS[2], 'runs', fired)
-  redis.call('HSET', KEYS[2], 'lastRunAt', ARGV[4])
-end
-if tonumber(ARGV[3]) >= 0 then
-  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-else
-  redis.call('ZREM', KEYS[1], ARGV[1])
-end
+advanceSchedule(KEYS[1], KEYS[2], ARGV[1], fired, ARGV[4], ARGV[3])
 return fired

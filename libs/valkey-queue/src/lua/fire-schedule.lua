@@ -7,8 +7,8 @@
   ARGV[6] time of the last tick fired   ARGV[7..] the messages, one after the other
   Returns: number of messages appended (0 when another instance fired this tick, or it was removed) ]]
 --#include history-event
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not score or tonumber(score) ~= tonumber(ARGV[2]) then return 0 end
+--#include schedule-tick
+if not scheduleTickIsOurs(KEYS[1], ARGV[1], ARGV[2]) then return 0 end
 local width = tonumber(ARGV[5])
 local fired = 0
 for first = 7, #ARGV, width do
@@ -21,13 +21,5 @@ for first = 7, #ARGV, width do
   end
   fired = fired + 1
 end
-if fired > 0 then
-  redis.call('HINCRBY', KEYS[2], 'runs', fired)
-  redis.call('HSET', KEYS[2], 'lastRunAt', ARGV[6])
-end
-if tonumber(ARGV[3]) >= 0 then
-  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-else
-  redis.call('ZREM', KEYS[1], ARGV[1])
-end
+advanceSchedule(KEYS[1], KEYS[2], ARGV[1], fired, ARGV[6], ARGV[3])
 return fired
