@@ -41,8 +41,19 @@ describe('task history: a scripted workload, then search and get (real Valkey, r
     @OnMessage() async handle(): Promise<void> {}
   }
 
+  const ordered = uniqueQueue('history-ordered');
+  @QueueWorker(ordered, { maxRetries: 1, backoff: 10, claimIdle: 60_000 })
+  class OrderedWorker {
+    @OnMessage() async handle(message: QueueMessage<{ kind: string }>): Promise<void> {
+      const { kind } = message.payload;
+      if (kind === 'flaky' && message.attempt === 1) throw new Error('flaky first try');
+      if (kind === 'doomed') throw new Error(`doomed attempt ${message.attempt}`);
+    }
+    @OnDead() async dead(): Promise<void> {}
+  }
+
   beforeAll(async () => {
-    moduleRef = await bootWorkers(valkey().url, [WorkloadWorker, OtherWorker], {
+    moduleRef = await bootWorkers(valkey().url, [WorkloadWorker, OtherWorker, OrderedWorker], {
       connection: valkey().connection,
       history: { postgres: { connectionString: postgres().url }, schema: uniqueSchema(), payloads: 'full' },
     });
@@ -180,6 +191,30 @@ describe('task history: a scripted workload, then search and get (real Valkey, r
     await expect(history.search({ labels: { a: 1 } as never })).rejects.toMatchObject({ argument: 'labels' });
     await expect(history.get('')).rejects.toMatchObject({ argument: 'messageId' });
     await expect(history.get('no-such-message')).resolves.toBeUndefined();
+  });
+
+  it('records the lives of ordered messages: sends, delays, starts, retries, successes and dead letters', async () => {
+    const sender = moduleRef.get(QueueSender);
+    const flaky = await sender.send(
+      ordered,
+      { kind: 'flaky' },
+      { orderingKey: 'account:1', labels: { tenant: 'acme' } },
+    );
+    const next = await sender.send(ordered, { kind: 'ok' }, { orderingKey: 'account:1' });
+    const doomed = await sender.send(ordered, { kind: 'doomed' }, { orderingKey: 'account:2' });
+    const later = await sender.send(ordered, { kind: 'ok' }, { orderingKey: 'account:3', delay: 50 });
+
+    // A retried head stays its key's head: no promotion, it runs again when due.
+    const flakyRecord = await historyOf(moduleRef, flaky.id, (r) => r.state === 'succeeded', 'flaky');
+    expect(timeline(flakyRecord)).toEqual(['sent', 'started', 'retried', 'started', 'succeeded']);
+    expect(flakyRecord).toMatchObject({ queue: ordered, labels: { tenant: 'acme' } });
+    const nextRecord = await historyOf(moduleRef, next.id, (r) => r.state === 'succeeded', 'next');
+    expect(timeline(nextRecord)).toEqual(['sent', 'started', 'succeeded']);
+    const doomedRecord = await historyOf(moduleRef, doomed.id, (r) => r.state === 'dead', 'doomed');
+    expect(timeline(doomedRecord)).toEqual(['sent', 'started', 'retried', 'started', 'dead']);
+    expect(doomedRecord).toMatchObject({ attempts: 2, error: 'doomed attempt 2' });
+    const laterRecord = await historyOf(moduleRef, later.id, (r) => r.state === 'succeeded', 'later');
+    expect(timeline(laterRecord)).toEqual(['delayed', 'started', 'succeeded']);
   });
 });
 

@@ -17,9 +17,12 @@ if not scheduleTickIsOurs(KEYS[1], ARGV[1], ARGV[2]) then return 0 end
 local now = nowMs()
 local wasEmpty = redis.call('ZCARD', KEYS[3]) == 0
 local readied = false
+beginHistoryBatch()
 for i = 7, #ARGV do
   readied = appendOrdered(KEYS[3], KEYS[4], KEYS[5], ARGV[5], ARGV[6], now, ARGV[i]) or readied
+  recordOrderedHistory(KEYS[3], 'scheduled', ARGV[i], 'schedule', ARGV[1])
 end
+flushHistory()
 -- pcall: a user whose ACL denies the channel still fires; workers then poll.
 if readied and wasEmpty then redis.pcall('PUBLISH', KEYS[3], now) end
 local fired = #ARGV - 6

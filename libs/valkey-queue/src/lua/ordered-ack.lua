@@ -15,13 +15,15 @@
 --#include batch-statuses
 
 local now = nowMs()
+beginHistoryBatch() -- one history entry for the whole ack
 local popped = {}
 local continued = {}
 local statuses = forEachItem(4, 3, function(i)
   local key, token = ARGV[i], ARGV[i + 1]
   if not holdsKey(KEYS[3], key, token) then return false end
   local list = ARGV[1] .. key
-  redis.call('LPOP', list)
+  local head = redis.call('LPOP', list)
+  if head and ARGV[2] == 'processed' then recordOrderedHistory(KEYS[1], 'succeeded', elementBody(head)) end
   popped[#popped + 1] = key
   local next = ARGV[i + 2] == '1' and redis.call('LINDEX', list, 0)
   if next and elementDue(next) <= now then
@@ -57,4 +59,5 @@ if #continued > 0 then
   redis.call('HSET', KEYS[3], unpack(tokens))
   redis.call('ZADD', KEYS[2], unpack(leases))
 end
+flushHistory()
 return { statuses, reply }

@@ -23,6 +23,9 @@ local statuses = forEachItem(2, 5, function(i)
     local fields = decodeBody(elementBody(head)) or {}
     local body = encodeNextAttempt(fields, ARGV[i + 3], ARGV[i + 4])
     redis.call('LSET', list, 0, (now + delay) .. ';' .. body)
+    for j = 1, #fields - 1, 2 do
+      if fields[j] == 'id' then recordHistory(KEYS[1], 'retried', fields[j + 1], 'due', string.format('%d', now + delay)) end
+    end
   end
   redis.call('HDEL', KEYS[4], key)
   releaseKey(KEYS[1], KEYS[2], KEYS[3], list, key, now)

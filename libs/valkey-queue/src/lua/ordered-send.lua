@@ -26,7 +26,10 @@ local dedupTtl = tonumber(ARGV[3])
 if markerTtl > 0 and redis.call('EXISTS', KEYS[4]) == 1 then return { 2 } end
 if dedupTtl > 0 then
   local first = redis.call('GET', KEYS[5])
-  if first then return { 1, first } end
+  if first then
+    recordHistory(KEYS[1], 'deduplicated', ARGV[4], 'of', first)
+    return { 1, first }
+  end
 end
 
 local now = nowMs()
@@ -34,9 +37,16 @@ local delayed = ARGV[7] ~= '' or ARGV[8] ~= ''
 local due = ARGV[8] ~= '' and now + tonumber(ARGV[8]) or (ARGV[7] ~= '' and tonumber(ARGV[7]) or now)
 local wasEmpty = redis.call('ZCARD', KEYS[1]) == 0
 local readied = false
+beginHistoryBatch() -- one history entry for the whole call
 for i = 11, #ARGV, 2 do
   readied = appendOrdered(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[i], due, ARGV[i + 1]) or readied
+  if delayed then
+    recordOrderedHistory(KEYS[1], 'delayed', ARGV[i + 1], 'due', string.format('%d', due))
+  else
+    recordOrderedHistory(KEYS[1], 'sent', ARGV[i + 1])
+  end
 end
+flushHistory()
 -- pcall: a user whose ACL denies the channel still sends; workers then poll.
 if readied and wasEmpty then redis.pcall('PUBLISH', KEYS[1], due) end
 

@@ -5,6 +5,8 @@
   ZSET key -> lease expiry), parked (parked HASH), or nowhere (its list is empty: it costs nothing).
   List names are built here from the list prefix, which carries the queue's hash tag, so every
   list lives in the slot of the script's declared keys. ]]
+--#include delayed-body
+--#include history-event
 
 -- The due time of an element (before `;`).
 local function elementDue(element)
@@ -47,4 +49,12 @@ local function appendOrdered(ready, holders, parked, listPrefix, key, due, body)
     return true
   end
   return false
+end
+
+-- Records `event` about the ordered message stored as `body` in the history of `key`'s queue, with
+-- history on. A body that does not decode records nothing here: its dead letter says why.
+local function recordOrderedHistory(key, event, body, ...)
+  if not historyStreamOf(key) then return end
+  local fields = decodeBody(body)
+  if fields then recordEntryHistory(key, event, fields, ...) end
 end

@@ -14,6 +14,7 @@ import {
   type RetryItem,
 } from '../message-source.interface.js';
 import { MAX_BATCH } from '../outcome-batcher.js';
+import { recordStarted } from '../record-started.js';
 import { decodeStoredBody } from './ordered-body.js';
 
 /** What one take brought. */
@@ -110,6 +111,7 @@ export class OrderedSource implements MessageSource {
       const delivery = { entryId: token, fields, deliveries: Number(reply[index + 2]) };
       deliveries.push(invalid === undefined ? delivery : { ...delivery, invalid });
     }
+    recordStarted(this.client, this.queueKeys, this.options.consumer, deliveries);
     return { deliveries, nextReadyMs: Number(reply[0]), reclaimed: Number(reply[1]) };
   }
 
@@ -157,6 +159,7 @@ export class OrderedSource implements MessageSource {
       const delivery = { entryId: token, fields, deliveries: 1 };
       deliveries.push(invalid === undefined ? delivery : { ...delivery, invalid });
     }
+    recordStarted(this.client, this.queueKeys, this.options.consumer, deliveries);
     hooks?.continued(deliveries, items);
   }
 
