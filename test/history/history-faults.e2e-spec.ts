@@ -114,12 +114,21 @@ describe('task history under faults: every event in PostgreSQL exactly once (rea
       'every message',
       60_000,
     );
+    // A read's `started` events go out on the command connection and an ack's `succeeded` may ride
+    // the blocking one, so a `started` can reach the stream, and PostgreSQL, after the success.
+    await waitFor(
+      async () => (await eventCounts(schema, queue)).every((row) => Number(row.events) >= 3),
+      'every event',
+      60_000,
+    );
     const counts = await eventCounts(schema, queue);
     expect(counts).toHaveLength(2_000);
     expect(new Set(counts.map((row) => row.message_id))).toEqual(
       new Set(sends.flat().map((sent) => sent.id)),
     );
     expect(counts.filter((row) => row.types !== 'sent,started,succeeded')).toEqual([]);
+    // A late `started` never takes a finished message back to active.
+    await expect(countInState(schema, queue, 'succeeded')).resolves.toBe(2_000);
   });
 
   it('search pages through 10,000 rows, each exactly once, in a stable order', async () => {
