@@ -87,7 +87,7 @@ export class StreamSource implements MessageSource {
   async read(count: number, blockMs: number): Promise<RawDelivery[]> {
     const client = await this.blockingClient();
     this.sendMarkLive(client);
-    return this.readReply(client.call('XREADGROUP', ...this.readArgs(count, blockMs)));
+    return this.readReply(client.call('XREADGROUP', ...this.readArgs(count, blockMs)), client);
   }
 
   ackAndRead(
@@ -104,7 +104,7 @@ export class StreamSource implements MessageSource {
     this.sendMarkLive(client);
     const reply = client.call('XREADGROUP', ...this.readArgs(count, blockMs));
     process.nextTick(() => client.stream.uncork());
-    return { acked, read: this.readReply(reply) };
+    return { acked, read: this.readReply(reply, client) };
   }
 
   /**
@@ -135,7 +135,11 @@ export class StreamSource implements MessageSource {
     return args;
   }
 
-  private async readReply(pending: Promise<unknown>): Promise<RawDelivery[]> {
+  /**
+   * `client`: the read's connection. The `started` events go out on it, ahead of any ack that rides
+   * a later read (ackAndRead), so a success never reaches the history stream before its start.
+   */
+  private async readReply(pending: Promise<unknown>, client: ValkeyClient): Promise<RawDelivery[]> {
     let reply: unknown;
     try {
       reply = await pending;
@@ -154,7 +158,7 @@ export class StreamSource implements MessageSource {
       const [entryId, fields] = entries[index];
       deliveries[index] = withInvalid({ entryId, fields: fields ?? [], deliveries: 1 }, invalid);
     }
-    recordStarted(this.client, this.keys, this.options.consumer, deliveries);
+    recordStarted(client, this.keys, this.options.consumer, deliveries);
     return deliveries;
   }
 
