@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import type { Cluster } from 'ioredis';
 import { OnMessage, QueueWorker, type QueueMessage } from 'nestjs-valkey-queue';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,13 +30,22 @@ describe('per-key ordering: a busy key goes on in its ack (real Valkey)', () => 
       }
     }
     const { sender, client } = await apps.boot([ContinueWorker]);
-    // MONITOR on a plain socket: every command the server runs (script commands included).
+    // MONITOR on plain sockets: every command a server runs (script commands included); on the
+    // cluster, every primary's (MONITOR is node-local).
     const { hostname, port } = new URL(apps.valkey().url);
-    const monitor = connect(Number(port), hostname);
-    let feed = '';
-    monitor.on('data', (chunk: Buffer) => (feed += chunk.toString('latin1')));
-    monitor.write('MONITOR\r\n');
-    await waitFor(() => feed.startsWith('+OK'), 'MONITOR to start');
+    const servers = client.isCluster
+      ? (client as Cluster)
+          .nodes('master')
+          .map(({ options }) => ({ host: options.host!, port: options.port! }))
+      : [{ host: hostname, port: Number(port) }];
+    const feeds = servers.map(() => '');
+    const monitors = servers.map(({ host, port: nodePort }, index) => {
+      const monitor = connect(nodePort, host);
+      monitor.on('data', (chunk: Buffer) => (feeds[index] += chunk.toString('latin1')));
+      monitor.write('MONITOR\r\n');
+      return monitor;
+    });
+    await waitFor(() => feeds.every((feed) => feed.startsWith('+OK')), 'MONITOR to start');
 
     const counts = { a: 45, b: 10, c: 10 };
     for (const [key, count] of Object.entries(counts)) {
@@ -46,7 +56,8 @@ describe('per-key ordering: a busy key goes on in its ack (real Valkey)', () => 
     await waitFor(async () => (await stats(client, queue)).processed === total, 'every ack');
     const ordered = orderedKeysOf(queue);
     await waitFor(async () => (await client.exists(ordered.leases)) === 0, 'every lease to end');
-    monitor.destroy();
+    for (const monitor of monitors) monitor.destroy();
+    const feed = feeds.join('\r\n');
 
     const runs = runsByKey(ledger);
     for (const [key, count] of Object.entries(counts)) {
