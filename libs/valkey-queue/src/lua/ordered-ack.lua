@@ -45,19 +45,16 @@ if #continued > 0 then
   local n = #continued / 2
   local last = redis.call('INCRBY', KEYS[6], n)
   local leaseUntil = now + tonumber(ARGV[3])
-  local tokens, leases = {}, {}
+  local tokens = {}
   for index = 1, n do
     local key, token = continued[2 * index - 1], tostring(last - n + index)
     tokens[#tokens + 1] = key
     tokens[#tokens + 1] = token
-    leases[#leases + 1] = leaseUntil
-    leases[#leases + 1] = key
     reply[#reply + 1] = key
     reply[#reply + 1] = token
     reply[#reply + 1] = continued[2 * index]
   end
-  redis.call('HSET', KEYS[3], unpack(tokens))
-  redis.call('ZADD', KEYS[2], unpack(leases))
+  grantLeases(KEYS[3], KEYS[2], tokens, leaseUntil)
 end
 flushHistory()
 return { statuses, reply }

@@ -28,25 +28,20 @@ if #due > 0 then
   redis.call('ZREM', KEYS[1], unpack(due))
   local last = redis.call('INCRBY', KEYS[5], #due)
   local earlier = redis.call('HMGET', KEYS[4], unpack(due))
-  local tokens, leases = {}, {}
+  local tokens = {}
   for index, key in ipairs(due) do
     local head = redis.call('LINDEX', ARGV[1] .. key, 0)
     if head then
       local token = tostring(last - #due + index)
       tokens[#tokens + 1] = key
       tokens[#tokens + 1] = token
-      leases[#leases + 1] = leaseUntil
-      leases[#leases + 1] = key
       reply[#reply + 1] = key
       reply[#reply + 1] = token
       reply[#reply + 1] = (tonumber(earlier[index]) or 0) + 1
       reply[#reply + 1] = elementBody(head)
     end
   end
-  if #tokens > 0 then
-    redis.call('HSET', KEYS[3], unpack(tokens))
-    redis.call('ZADD', KEYS[2], unpack(leases))
-  end
+  grantLeases(KEYS[3], KEYS[2], tokens, leaseUntil)
 end
 if #reply == 2 then
   local next = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]

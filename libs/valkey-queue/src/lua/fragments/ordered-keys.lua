@@ -51,6 +51,19 @@ local function appendOrdered(ready, holders, parked, listPrefix, key, due, body)
   return false
 end
 
+-- Leases the keys of `granted` (flat list: ordering key, fencing token, ...) until `leaseUntil`:
+-- one HSET of their tokens and one ZADD of their expiries, whatever the number of keys.
+local function grantLeases(holders, leases, granted, leaseUntil)
+  if #granted == 0 then return end
+  local expiries = {}
+  for j = 1, #granted, 2 do
+    expiries[#expiries + 1] = leaseUntil
+    expiries[#expiries + 1] = granted[j]
+  end
+  redis.call('HSET', holders, unpack(granted))
+  redis.call('ZADD', leases, unpack(expiries))
+end
+
 -- Records `event` about the ordered message stored as `body` in the history of `key`'s queue, with
 -- history on. A body that does not decode records nothing here: its dead letter says why.
 local function recordOrderedHistory(key, event, body, ...)
