@@ -4,6 +4,7 @@ import {
   ensurePartitions,
   migrateHistorySchema,
 } from '../../libs/valkey-queue/src/history/history-schema.js';
+import { getHistory } from '../../libs/valkey-queue/src/history/history-query.js';
 import { sql, uniqueSchema, usePostgres } from './history-kit.js';
 
 const DAY = 86_400_000;
@@ -59,5 +60,26 @@ describe('history schema: migrations under an advisory lock, daily partitions an
       { message_id: 'new' },
     ]);
     await expect(sql(postgres().url, `SELECT id FROM ${schema}.messages`)).resolves.toEqual([{ id: 'new' }]);
+  });
+
+  it('orders a timeline by stream sequence, not by the text of the event id', async () => {
+    const schema = uniqueSchema();
+    await migrateHistorySchema(pool, schema);
+    const at = Date.now();
+    await ensurePartitions(pool, schema, at);
+    await sql(postgres().url, `INSERT INTO ${schema}.messages (queue, id, state, created_ms, updated_ms, last_event) VALUES ('q', 'm', 'dead', $1, $1, 0)`, [at]); // prettier-ignore
+    // Sequence 9 then 10 of one millisecond: as text, "…-10" sorts before "…-9".
+    // The third is the second event packed in the entry `…-10`.
+    for (const [id, type] of [
+      [`${at}-9`, 'sent'],
+      [`${at}-10`, 'failed'],
+      [`${at}-10.00001`, 'dead'],
+    ]) {
+      await sql(postgres().url, `INSERT INTO ${schema}.events (queue, event_id, at_ms, message_id, type) VALUES ('q', $1, $2, 'm', $3)`, [id, at, type]); // prettier-ignore
+    }
+
+    const record = await getHistory(pool, schema, 'm');
+
+    expect(record?.events.map((event) => event.type)).toEqual(['sent', 'failed', 'dead']);
   });
 });

@@ -85,9 +85,12 @@ export async function getHistory(
   );
   const row = rows[0] as MessageRow | undefined;
   if (!row) return undefined;
+  // Event ids are `ms-seq` or `ms-seq.k` with `ms` = at_ms: within one millisecond a shorter `ms-seq`
+  // is the smaller sequence number (as text, "-10" would sort before "-9").
   const events = await pool.query(
     `SELECT type, at_ms, attempt, error, detail FROM ${schema}.events
-      WHERE queue = $1 AND message_id = $2 ORDER BY at_ms, event_id`,
+      WHERE queue = $1 AND message_id = $2
+      ORDER BY at_ms, length(split_part(event_id, '.', 1)), event_id`,
     [row.queue, row.id],
   );
   return toRecord(row, placeStarted(events.rows as EventRow[]));
