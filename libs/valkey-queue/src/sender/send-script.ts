@@ -3,8 +3,9 @@ import { Cluster, Command } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
 import { LUA_SCRIPTS, scriptTextFor } from '../lua/lua-scripts.js';
 import { InsufficientReplicasError } from '../errors/insufficient-replicas.error.js';
-import { shareGroup, type SendCall, type ShareableSend } from './build-send-call.js';
+import { isRetry, shareGroup, type SendCall, type ShareableSend } from './build-send-call.js';
 import { ReplicaShortfall, writeThenWait } from './durable-write.js';
+import { retryPlainSend, writePlainSend } from './plain-send.js';
 import type { DurabilityOptions } from '../interfaces/sender-options.interface.js';
 
 /** What send.lua answers: written `[0, count, due]`, deduplicated `[1, firstId]`, already written `[2]`. */
@@ -16,6 +17,7 @@ export type SendScriptArgs = [string, string, string, string, string, ...(string
 const { numberOfKeys: SEND_KEYS } = LUA_SCRIPTS.vqSend;
 const WRITTEN: SendReply = [0, 1, -1];
 const ALREADY_WRITTEN: SendReply = [2];
+const toWritten = (): SendReply => WRITTEN;
 /** Most messages in one shared call, so no script runs long. */
 const MAX_SHARED = 500;
 
@@ -73,16 +75,28 @@ export class SendScript {
   /** send.lua as this client runs it (with history events when the module records history). */
   private readonly sendLua: string;
   private readonly sendSha: string;
+  /** A bare XADD records no history event: only without history (plain-send.ts). */
+  private readonly plainSends: boolean;
 
   constructor(private readonly client: ValkeyClient) {
     this.sendLua = scriptTextFor(client, 'vqSend');
     this.sendSha = createHash('sha1').update(this.sendLua).digest('hex');
+    this.plainSends = this.sendLua === LUA_SCRIPTS.vqSend.lua;
   }
 
   call(call: SendCall, durability?: DurabilityOptions | false): Promise<SendReply> {
     const args = call.args as SendScriptArgs;
+    const { plain } = call;
     let reply: Promise<SendReply>;
-    if (call.mode === 'ordered') {
+    if (plain?.writtenAt !== undefined) {
+      // The first attempt was a bare XADD: no marker to check, send-retry.lua looks for the entry.
+      this.flush(); // gathered sends were called first: they must reach the socket first
+      reply = retryPlainSend(this.client, plain, call.queue).then((appended) =>
+        appended ? WRITTEN : ALREADY_WRITTEN,
+      );
+    } else if (plain && this.plainSends && !durability && this.inFlight === 0 && !isRetry(call)) {
+      reply = writePlainSend(this.client, plain).then(toWritten);
+    } else if (call.mode === 'ordered') {
       this.flush(); // gathered sends were called first: they must reach the socket first
       reply = durability
         ? writeThenWait<SendReply>(
