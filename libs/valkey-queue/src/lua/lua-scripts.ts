@@ -457,7 +457,8 @@ declare module 'ioredis' {
     vqRedrive(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<number[], Context>;
     /**
      * See send-retry.lua. Keys: stream, done marker, delayed set; args: envelope id, window ms,
-     * cursor ('' first), most entries to read, then the field/value pairs. Resolves [0] appended,
+     * cursor ('' first), most entries to read, past the trim horizon 1|0, then the field/value
+     * pairs. Resolves [0] appended,
      * [2] found, [3] unknown (an entry of the window was deleted), [4, cursor] call again.
      */
     vqSendRetry(

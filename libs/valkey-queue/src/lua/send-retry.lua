@@ -14,11 +14,14 @@
   been written (the caller's elapsed time since that attempt, plus a margin for clock drift)
   ARGV[3] cursor: '' on the first call, else the last entry id scanned by the previous call
   ARGV[4] most entries to read in this call
-  ARGV[5..] the message's field/value pairs, appended verbatim
+  ARGV[5] '1' when the window reaches further back than trim-acked.lua keeps entries: trimming leaves
+          no trace (max-deleted-entry-id counts XDEL only), so a stream whose first entry is inside
+          the window may have lost entries of it
+  ARGV[6..] the message's field/value pairs, appended verbatim
   Returns: { 0 }           appended now (the first attempt did not land)
          | { 2 }           found: the first attempt landed, nothing written
-         | { 3 }           unknown: an entry of the window was deleted (deleteOnAck, XDEL, trimming);
-                           nothing written
+         | { 3 }           unknown: an entry of the window was deleted (deleteOnAck, XDEL) or may have
+                           been trimmed (ARGV[5]); nothing written
          | { 4, cursor }   not found yet: call again with this cursor ]]
 --#include server-clock
 
@@ -50,15 +53,17 @@ end
 if budget == 0 then return { 4, string.sub(start, 2) } end
 
 -- At the end, not found. Any entry deleted since `from` might have been ours: take no chance.
+local function msOf(entryId) return tonumber(string.match(entryId, '^(%d+)-')) end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   local info = redis.call('XINFO', 'STREAM', KEYS[1])
-  local deleted
+  local deleted, first
   for i = 1, #info, 2 do
     if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
+    if info[i] == 'first-entry' then first = info[i + 1] end
   end
   -- Servers before 7.0 do not track deletions: unknown.
-  if not deleted then return { 3 } end
-  if tonumber(string.match(deleted, '^(%d+)-')) >= from then return { 3 } end
+  if not deleted or msOf(deleted) >= from then return { 3 } end
+  if ARGV[5] == '1' and first and first ~= false and msOf(first[1]) >= from then return { 3 } end
 end
-redis.call('XADD', KEYS[1], '*', unpack(ARGV, 5, #ARGV))
+redis.call('XADD', KEYS[1], '*', unpack(ARGV, 6, #ARGV))
 return { 0 }

@@ -82,6 +82,7 @@ export async function retryPlainSend(client: ValkeyClient, send: PlainSend, queu
       window,
       cursor,
       RETRY_SCAN_BUDGET,
+      window > SEND_RETRY_HORIZON_MS ? 1 : 0,
       ...fields,
     );
     if (reply[0] === 0) return true;
