@@ -99,8 +99,9 @@ describeStandalone('it replaces the command client sendCommand of a standalone c
       const queue = newQueue();
       await sender.send(queue, { n: 0 });
 
-      const { result } = await sendLosingFirstReply(queue, { n: 1 }, 'never-written');
+      const { result, issued } = await sendLosingFirstReply(queue, { n: 1 }, 'never-written');
 
+      expect(issued).toEqual(['xadd', 'evalsha']);
       const records = await streamRecords(redis, layout(queue).stream);
       expect(records.map(({ payload }) => payload)).toEqual(['{"n":0}', '{"n":1}']);
       expect(records[1].id).toBe(result!.id);
@@ -111,7 +112,7 @@ describeStandalone('it replaces the command client sendCommand of a standalone c
       const { stream, stats } = layout(queue);
       await redis.xgroup('CREATE', stream, 'g', '$', 'MKSTREAM');
 
-      const { result } = await sendLosingFirstReply(queue, { n: 1 }, async () => {
+      const { result, issued } = await sendLosingFirstReply(queue, { n: 1 }, async () => {
         const [[, [[entryId]]]] = (await redis.xreadgroup('GROUP', 'g', 'c', 'STREAMS', stream, '>')) as [
           string,
           [string, string[]][],
@@ -119,6 +120,7 @@ describeStandalone('it replaces the command client sendCommand of a standalone c
         await client.vqAck(2, stream, stats, 'g', '0', 0, '', '0', entryId);
       });
 
+      expect(issued).toEqual(['xadd', 'evalsha']);
       const records = await streamRecords(redis, stream);
       expect(records.map(({ id }) => id)).toEqual([result!.id]);
       await expect(redis.xpending(stream, 'g')).resolves.toEqual([0, null, null, null]);
