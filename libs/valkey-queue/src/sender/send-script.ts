@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Cluster, Command } from 'ioredis';
+import { Cluster, Command, type Redis } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
 import { LUA_SCRIPTS, scriptTextFor } from '../lua/lua-scripts.js';
 import { InsufficientReplicasError } from '../errors/insufficient-replicas.error.js';
 import { isRetry, shareGroup, type SendCall, type ShareableSend } from './build-send-call.js';
 import { ReplicaShortfall, writeThenWait } from './durable-write.js';
-import { retryPlainSend, writePlainSend } from './plain-send.js';
+import { retryPlainSend, writePlainSend, type PlainReply } from './plain-send.js';
 import type { DurabilityOptions } from '../interfaces/sender-options.interface.js';
 
 /** What send.lua answers: written `[0, count, due]`, deduplicated `[1, firstId]`, already written `[2]`. */
@@ -71,9 +71,10 @@ export class SendScript {
     this.inFlight -= 1;
   };
   // The bare XADD's own settle: one callback pair instead of a second `then` per send.
-  private readonly plainWritten = (): SendReply => {
+  private readonly plainWritten = (reply: PlainReply): SendReply => {
     this.inFlight -= 1;
-    return WRITTEN;
+    // An entry id, or the outcome of a resend that ran as send-retry.lua (plain-send.ts).
+    return typeof reply === 'string' || reply[0] === 0 ? WRITTEN : ALREADY_WRITTEN;
   };
   private readonly plainFailed = (error: unknown): never => {
     this.inFlight -= 1;
@@ -83,13 +84,13 @@ export class SendScript {
   /** send.lua as this client runs it (with history events when the module records history). */
   private readonly sendLua: string;
   private readonly sendSha: string;
-  /** A bare XADD records no history event: only without history (plain-send.ts). */
+  /** A bare XADD records no history event: only without history, and on a standalone client (plain-send.ts). */
   private readonly plainSends: boolean;
 
   constructor(private readonly client: ValkeyClient) {
     this.sendLua = scriptTextFor(client, 'vqSend');
     this.sendSha = createHash('sha1').update(this.sendLua).digest('hex');
-    this.plainSends = this.sendLua === LUA_SCRIPTS.vqSend.lua;
+    this.plainSends = this.sendLua === LUA_SCRIPTS.vqSend.lua && !(client instanceof Cluster);
   }
 
   call(call: SendCall, durability?: DurabilityOptions | false): Promise<SendReply> {
@@ -104,7 +105,10 @@ export class SendScript {
       );
     } else if (plain && this.plainSends && !durability && this.inFlight === 0 && !isRetry(call)) {
       this.inFlight += 1;
-      return writePlainSend(this.client, plain).then(this.plainWritten, this.plainFailed);
+      return writePlainSend(this.client as Redis, plain, call.queue).then(
+        this.plainWritten,
+        this.plainFailed,
+      );
     } else if (call.mode === 'ordered') {
       this.flush(); // gathered sends were called first: they must reach the socket first
       reply = durability
