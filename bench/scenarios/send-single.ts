@@ -33,6 +33,6 @@ export default defineScenario({
     { of: 'QueueSender.send', to: 'raw XADD (awaited)' },
   ],
   notes:
-    'Round-trip bound: one command per message on a loopback socket. QueueSender runs one Lua script ' +
-    '(XADD + idempotency marker; the marker is read only on a retry); BullMQ runs its addStandardJob script (job hash, events stream, ids).',
+    'Round-trip bound: one command per message on a loopback socket. QueueSender writes a bare XADD ' +
+    '(a retry after a lost reply looks for its entry instead of a marker); BullMQ runs its addStandardJob script (job hash, events stream, ids).',
 });

@@ -67,7 +67,11 @@ describe('the password never shows (real Valkey)', () => {
       startValkey({
         password: SERVER_PASSWORD,
         users: [
-          { name: 'limited', password: SECRET, rules: '~* &* +@all -evalsha -eval -xreadgroup -blmove' },
+          {
+            name: 'limited',
+            password: SECRET,
+            rules: '~* &* +@all -evalsha -eval -xadd -xreadgroup -blmove',
+          },
         ],
       }),
       startValkey({ tls: true }),

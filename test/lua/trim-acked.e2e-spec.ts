@@ -54,4 +54,21 @@ describe('trim-acked.lua (real Valkey)', () => {
     await client.vqTrimAcked(stream);
     expect(await remaining()).toEqual(expect.arrayContaining(ids.slice(4)));
   });
+
+  it('keeps the entries younger than the given ms, acknowledged or not', async () => {
+    const { client, keys } = state;
+    const { stream } = keys;
+    const old = [];
+    for (let index = 0; index < 6; index += 1)
+      old.push((await client.xadd(stream, `${1_000 + index}-0`, ...envelopeFields(String(index))))!);
+    const recent = await fill(6);
+    await client.xgroup('CREATE', stream, 'g', '0');
+    await client.xack(stream, 'g', ...(await deliver(client, stream, 'g', 'c', 12)));
+
+    await client.vqTrimAcked(stream, 60_000);
+
+    const left = await remaining();
+    expect(left).toEqual(expect.arrayContaining(recent));
+    expect(left.length).toBeLessThan(12); // old acknowledged nodes went
+  });
 });

@@ -241,7 +241,8 @@ describe('@QueueWorker consuming a queue on the stream transport only (real Valk
       Array.from({ length: 300 }, (_, index) => index),
     );
     await waitFor(async () => (await stats(client, queue)).processed === 300, 'every ack');
-    // Trimming runs every claimIdle / 2 and removes whole stream nodes (100 entries by default).
+    // Trimming runs every claimIdle / 2 and removes whole stream nodes (100 entries by default), once
+    // the entries are older than the 15 s a send's retry may still look for them (send-retry.lua).
     await waitFor(async () => (await client.xlen(keysOf(queue).stream)) <= 100, 'the trim');
   });
 

@@ -45,6 +45,7 @@ export const LUA_SCRIPTS = {
   vqSend: { numberOfKeys: 5, lua: load('send.lua') },
   // Variable key count (one idempotency marker per message): (numberOfKeys, ...keys, ...args).
   vqSendMany: { lua: load('send-many.lua') },
+  vqSendRetry: { numberOfKeys: 3, lua: load('send-retry.lua') },
   // Variable key count (one idempotency marker per entry): called as (numberOfKeys, ...keys, ...args).
   vqRedrive: { lua: load('redrive.lua') },
   // Workers (variable key count for vqAck: one idempotency marker per entry).
@@ -209,8 +210,11 @@ declare module 'ioredis' {
       consumer: string,
       minIdleMs: number,
     ): Result<number, Context>;
-    /** See trim-acked.lua. Resolves the entries removed, or -1 when the stream has no group. */
-    vqTrimAcked(stream: string): Result<number, Context>;
+    /**
+     * See trim-acked.lua. Args: ms of recent entries to keep (optional). Resolves the entries
+     * removed, or -1 when the stream has no group.
+     */
+    vqTrimAcked(stream: string, keepMs?: number): Result<number, Context>;
     /**
      * See list-take.lua. Args: most elements, probe '1'|'0', consumer, list key name, heartbeat TTL.
      * Resolves `[probeDeliveries, element, deliveries, element, deliveries, ...]`.
@@ -454,6 +458,18 @@ declare module 'ioredis' {
      * the dead-letter entry ids. Resolves one status per entry: 1 moved, 0 gone, -1 not an envelope.
      */
     vqRedrive(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<number[], Context>;
+    /**
+     * See send-retry.lua. Keys: stream, done marker, delayed set; args: envelope id, window ms,
+     * cursor ('' first), most entries to read, past the trim horizon 1|0, then the field/value
+     * pairs. Resolves [0] appended,
+     * [2] found, [3] unknown (an entry of the window was deleted), [4, cursor] call again.
+     */
+    vqSendRetry(
+      stream: string,
+      done: string,
+      delayed: string,
+      ...args: (string | number)[]
+    ): Result<[0] | [2] | [3] | [4, string], Context>;
     /**
      * See ordered-send.lua. Keys: ready, holders, parked, marker, dedup; args as vqSend's, with the
      * list prefix first and (ordering key, body) per message. Resolves as vqSend.

@@ -2,8 +2,13 @@
   so a queue without deleteOnAck does not grow forever. Never drops a pending or undelivered entry:
   the cut (XTRIM MINID ~) is at or below, for every group, both its last delivered id and its oldest
   pending id. `~` trims whole stream nodes only, so a few acknowledged entries may remain.
+  Nor does it drop an entry younger than ARGV[1] ms: a sender's retry after a lost reply looks for
+  its message among the recent entries (send-retry.lua), and must find it even once acknowledged.
   KEYS[1] queue STREAM
+  ARGV[1] ms of recent entries to keep (server clock; absent or 0: none)
   Returns: the number of entries removed, or -1 when the stream has no consumer group ]]
+--#include server-clock
+
 local function older(a, b)
   local am, as = string.match(a, '^(%d+)-(%d+)$')
   local bm, bs = string.match(b, '^(%d+)-(%d+)$')
@@ -21,5 +26,10 @@ for _, group in ipairs(groups) do
   local pending = redis.call('XPENDING', KEYS[1], info.name)
   if tonumber(pending[1]) > 0 and older(pending[2], cut) then cut = pending[2] end
   if not floor or older(cut, floor) then floor = cut end
+end
+local keep = tonumber(ARGV[1] or '0')
+if keep > 0 then
+  local recent = string.format('%d-0', nowMs() - keep)
+  if older(recent, floor) then floor = recent end
 end
 return redis.call('XTRIM', KEYS[1], 'MINID', '~', floor)

@@ -5,6 +5,7 @@ import { toValkeysenderElement } from '../envelope/valkeysender-format.js';
 import type { QueueKeys } from '../utils/keys.util.js';
 import { buildOrderedCall } from './ordered-send.js';
 import { newEnvelopes } from './send-envelopes.js';
+import { newPlainSend, type PlainSend } from './plain-send.js';
 import type { CheckedSendOptions } from './check-send-options.js';
 import type { ListFormat, SenderTransport } from '../interfaces/sender-options.interface.js';
 
@@ -43,6 +44,8 @@ export interface SendCall {
   args: (string | number | string[])[];
   /** Set for a plain single send, which may share one send-many.lua call with concurrent ones. */
   shareable?: ShareableSend;
+  /** Set for a single send that may go out as a bare XADD (see plain-send.ts). */
+  plain?: PlainSend;
 }
 
 /** A single immediate send without dedup key, as send-many.lua takes it. @internal */
@@ -110,6 +113,10 @@ export function buildSendCall(
   const { queue } = settings;
   if (mode === 'delayed' || dedupTtl > 0 || payloads.length !== 1) return { queue, mode, envelopes, args };
   const trim = mode === 'stream' ? settings.trim : '';
+  const plain =
+    mode === 'stream' && trim === ''
+      ? newPlainSend(target, keys, envelopes[0].id, data[0] as string[], markerTtl > 0)
+      : undefined;
   const shareable: ShareableSend = {
     target,
     mode,
@@ -120,7 +127,7 @@ export function buildSendCall(
     width,
     data: data[0],
   };
-  return { queue, mode, envelopes, args, shareable };
+  return { queue, mode, envelopes, args, shareable, plain };
 }
 
 /** Where send.lua's ARGV[10] sits in `SendCall.args`: 0 on a first attempt, 1 on a retry. */
@@ -134,6 +141,11 @@ const RETRY_FLAG = 14;
  */
 export function markAsRetry(call: SendCall): void {
   call.args[RETRY_FLAG] = 1;
+}
+
+/** True once `markAsRetry` ran: an earlier attempt of `call` may have written. @internal */
+export function isRetry(call: SendCall): boolean {
+  return call.args[RETRY_FLAG] === 1;
 }
 
 /** Sends that can share one send-many.lua call: same target and settings. @internal */

@@ -3,14 +3,12 @@ import { TimeoutError } from '../utils/with-timeout.util.js';
 const noop = (): void => undefined;
 
 /**
- * The deadline of one send call: its `timeout`, and the caller's AbortSignal. `promise` rejects
+ * The deadline of one send call: its `timeout`, and the caller's AbortSignal. `race(work)` rejects
  * when either fires (with `TimeoutError`, or the signal's reason), so an in-flight command can be
  * raced against it; `dispose()` clears the timer and the listener.
  * @internal
  */
 export class CallDeadline {
-  /** Rejects when the deadline passes or the signal aborts; never resolves. */
-  readonly promise: Promise<never>;
   /** Why the call must stop, once it must. */
   reason: unknown;
   private readonly expiresAt: number;
@@ -23,10 +21,6 @@ export class CallDeadline {
     private readonly signal?: AbortSignal,
   ) {
     this.expiresAt = performance.now() + timeoutMs;
-    this.promise = new Promise<never>((_, reject) => {
-      this.reject = reject;
-    });
-    this.promise.catch(noop); // it may fire while nobody races it (e.g. between attempts)
     this.timer = setTimeout(() => this.stop(new TimeoutError(timeoutMs, what)), timeoutMs);
     if (signal) {
       if (signal.aborted) this.stop(signal.reason);
@@ -44,9 +38,19 @@ export class CallDeadline {
     return this.expired ? 0 : Math.max(0, this.expiresAt - performance.now());
   }
 
-  /** Settles like `work`, or rejects as soon as the deadline fires. */
+  /**
+   * Settles like `work`, or rejects as soon as the deadline fires. One promise per call, not
+   * `Promise.race` over a second one: this runs once per send.
+   */
   race<T>(work: Promise<T>): Promise<T> {
-    return Promise.race([work, this.promise]);
+    if (this.expired) {
+      work.catch(noop);
+      return Promise.reject(this.reason);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.reject = reject;
+      work.then(resolve, reject);
+    });
   }
 
   dispose(): void {

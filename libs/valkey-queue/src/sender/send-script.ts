@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Cluster, Command } from 'ioredis';
+import { Cluster, Command, type Redis } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
 import { LUA_SCRIPTS, scriptTextFor } from '../lua/lua-scripts.js';
 import { InsufficientReplicasError } from '../errors/insufficient-replicas.error.js';
-import { shareGroup, type SendCall, type ShareableSend } from './build-send-call.js';
+import { isRetry, shareGroup, type SendCall, type ShareableSend } from './build-send-call.js';
 import { ReplicaShortfall, writeThenWait } from './durable-write.js';
+import { retryPlainSend, writePlainSend, type PlainReply } from './plain-send.js';
 import type { DurabilityOptions } from '../interfaces/sender-options.interface.js';
 
 /** What send.lua answers: written `[0, count, due]`, deduplicated `[1, firstId]`, already written `[2]`. */
@@ -69,20 +70,46 @@ export class SendScript {
   private readonly settle = (): void => {
     this.inFlight -= 1;
   };
+  // The bare XADD's own settle: one callback pair instead of a second `then` per send.
+  private readonly plainWritten = (reply: PlainReply): SendReply => {
+    this.inFlight -= 1;
+    // An entry id, or the outcome of a resend that ran as send-retry.lua (plain-send.ts).
+    return typeof reply === 'string' || reply[0] === 0 ? WRITTEN : ALREADY_WRITTEN;
+  };
+  private readonly plainFailed = (error: unknown): never => {
+    this.inFlight -= 1;
+    throw error;
+  };
 
   /** send.lua as this client runs it (with history events when the module records history). */
   private readonly sendLua: string;
   private readonly sendSha: string;
+  /** A bare XADD records no history event: only without history, and on a standalone client (plain-send.ts). */
+  private readonly plainSends: boolean;
 
   constructor(private readonly client: ValkeyClient) {
     this.sendLua = scriptTextFor(client, 'vqSend');
     this.sendSha = createHash('sha1').update(this.sendLua).digest('hex');
+    this.plainSends = this.sendLua === LUA_SCRIPTS.vqSend.lua && !(client instanceof Cluster);
   }
 
   call(call: SendCall, durability?: DurabilityOptions | false): Promise<SendReply> {
     const args = call.args as SendScriptArgs;
+    const { plain } = call;
     let reply: Promise<SendReply>;
-    if (call.mode === 'ordered') {
+    if (plain?.writtenAt !== undefined) {
+      // The first attempt was a bare XADD: no marker to check, send-retry.lua looks for the entry.
+      this.flush(); // gathered sends were called first: they must reach the socket first
+      reply = retryPlainSend(this.client, plain, call.queue).then((appended) =>
+        appended ? WRITTEN : ALREADY_WRITTEN,
+      );
+    } else if (plain && this.plainSends && !durability && this.inFlight === 0 && !isRetry(call)) {
+      this.inFlight += 1;
+      return writePlainSend(this.client as Redis, plain, call.queue).then(
+        this.plainWritten,
+        this.plainFailed,
+      );
+    } else if (call.mode === 'ordered') {
       this.flush(); // gathered sends were called first: they must reach the socket first
       reply = durability
         ? writeThenWait<SendReply>(

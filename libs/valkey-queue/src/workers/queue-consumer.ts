@@ -20,6 +20,7 @@ import { listenForPriorities } from './priority/priority-signals.js';
 import { OrderedLane } from './ordering/ordered-lane.js';
 import { abortableDelay, allSettledOrTimeout, bounded, envelopeIdOf } from './worker-timing.js';
 import type { InFlight, WorkerDefinition } from './worker-definition.js';
+import { SEND_RETRY_HORIZON_MS } from '../sender/plain-send.js';
 
 /** A paused queue is re-checked this often; a running one at most this often (folded into reads). */
 const PAUSE_CHECK_MS = 1_000;
@@ -75,6 +76,8 @@ export class QueueConsumer implements QueueWorkerHandle {
   private listening = false;
   /** Messages delivered since the last trim: an idle worker does not trim (nothing to trim). */
   private untrimmed = 1;
+  /** When the last deliveries came: trim-acked.lua keeps entries younger than the send-retry horizon. */
+  private deliveredAt = 0;
   private readonly timers: ConsumerTimers;
   /** Messages sent with an ordering key (stream transport; docs/ordering.md). */
   private readonly lane?: OrderedLane;
@@ -260,7 +263,8 @@ export class QueueConsumer implements QueueWorkerHandle {
   }
 
   private async trim(): Promise<void> {
-    this.untrimmed = 0;
+    // Entries a sender's retry may still look for are kept: trim again until the last ones are older.
+    this.untrimmed = Date.now() - this.deliveredAt < SEND_RETRY_HORIZON_MS ? 1 : 0;
     const removed = await this.source.trimAcked();
     if (removed > 0) this.logger.debug(`Trimmed ${removed} acknowledged entries of '${this.queue}'`);
   }
@@ -283,6 +287,7 @@ export class QueueConsumer implements QueueWorkerHandle {
   private dispatch(deliveries: RawDelivery[]): void {
     if (deliveries.length === 0) return;
     this.untrimmed += deliveries.length;
+    this.deliveredAt = Date.now();
     if (this.state !== 'running') {
       this.track(this.source.handBack(deliveries.map((raw) => raw.entryId)));
       return;

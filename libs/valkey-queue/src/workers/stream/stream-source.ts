@@ -21,6 +21,7 @@ import type {
 import { ACK_OUTCOME_COUNTER, deadLetterArgs } from '../message-source.interface.js';
 import { MAX_BATCH } from '../outcome-batcher.js';
 import { recordStarted } from '../record-started.js';
+import { SEND_RETRY_HORIZON_MS } from '../../sender/plain-send.js';
 import type { ResolvedWorkerOptions } from '../../config/worker-options.js';
 import { invalidUtf8Entries, suspectEntryIds } from '../../utils/utf8.util.js';
 import {
@@ -330,7 +331,7 @@ export class StreamSource implements MessageSource {
   }
 
   async trimAcked(): Promise<number> {
-    return Math.max(0, await this.client.vqTrimAcked(this.keys.stream));
+    return Math.max(0, await this.client.vqTrimAcked(this.keys.stream, SEND_RETRY_HORIZON_MS));
   }
 
   async countFailures(count: number): Promise<void> {

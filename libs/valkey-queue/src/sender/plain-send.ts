@@ -1,0 +1,176 @@
+import { Command, type Redis } from 'ioredis';
+import type { ValkeyClient } from '../connection/create-client.js';
+import { SendFailedError } from '../errors/send-failed.error.js';
+import { LUA_SCRIPTS } from '../lua/lua-scripts.js';
+import type { QueueKeys } from '../utils/keys.util.js';
+
+/**
+ * A single send written as a bare `XADD key * <fields>`: one server command, no script and no
+ * idempotency marker. Its retry after a lost reply runs send-retry.lua, which appends only when the
+ * envelope id is not among the entries added since the first attempt (docs/guarantees.md, "Single
+ * sends"). Only for a stream send without dedup key, delay, ordering key or trimming, on a
+ * standalone client of a module without history (send.lua handles all of those).
+ * @internal
+ */
+export interface PlainSend {
+  /** XADD's arguments: the stream, `*`, then the envelope's field/value pairs. */
+  readonly xadd: string[];
+  readonly id: string;
+  readonly keys: QueueKeys;
+  /** False when the sender keeps no idempotency window: a retry then appends again, as send.lua would. */
+  readonly exactlyOnce: boolean;
+  /** `performance.now()` just before the bare XADD was handed to the client; unset until then. */
+  writtenAt?: number;
+}
+
+/** How far before the first attempt a retry looks, beyond the time elapsed since: clock drift. */
+export const RETRY_MARGIN_MS = 1_000;
+/**
+ * How long trim-acked.lua keeps acknowledged entries, so a retry finds a message a worker already
+ * handled. A retry later than this after its first attempt (a send `timeout` above it) may find the
+ * window trimmed: send-retry.lua then writes nothing and the send fails as ambiguous.
+ */
+export const SEND_RETRY_HORIZON_MS = 15_000;
+/** Most stream entries one send-retry.lua call reads. */
+const RETRY_SCAN_BUDGET = 1_000;
+
+/** What a plain send's command resolves: XADD's entry id, or the outcome of its resend. */
+export type PlainReply = string | [0] | [2];
+
+/** @internal */
+export function newPlainSend(
+  target: string,
+  keys: QueueKeys,
+  id: string,
+  fields: readonly string[],
+  exactlyOnce: boolean,
+): PlainSend {
+  const xadd = new Array<string>(fields.length + 2);
+  xadd[0] = target;
+  xadd[1] = '*';
+  for (let index = 0; index < fields.length; index++) xadd[index + 2] = fields[index];
+  return { xadd, id, keys, exactlyOnce };
+}
+
+/** send-retry.lua's arguments after its 3 keys, for a retry `elapsedMs` after the first attempt. */
+function retryArgs(send: PlainSend, elapsedMs: number, cursor: string): (string | number)[] {
+  const window = Math.ceil(elapsedMs) + RETRY_MARGIN_MS;
+  return [send.id, window, cursor, RETRY_SCAN_BUDGET, window > SEND_RETRY_HORIZON_MS ? 1 : 0];
+}
+
+/**
+ * The bare XADD of a plain send, which never runs twice blindly. ioredis resends a command left
+ * unanswered by a dropped connection exactly as it was (`autoResendUnfulfilledCommands`, on by
+ * default and needed by every other command of the connection), so a written XADD could be appended
+ * twice. Every write of a command goes through `toWritable`: the first writes the XADD, any later
+ * one (a resend after a reconnect) writes send-retry.lua instead, in the XADD's place in the
+ * connection's order, so the message is appended only if the XADD never ran. A command never
+ * written (queued while disconnected) goes out as the XADD. Nothing waits on a socket event, and
+ * the command settles the way every command of the connection does (no hang, no extra timer).
+ */
+class PlainXadd extends Command {
+  /** Serialized onto a socket once: any later write is a resend. */
+  private written = false;
+  private resent = false;
+
+  constructor(
+    private readonly client: Redis,
+    private readonly send: PlainSend,
+    private readonly queue: string,
+    private readonly keyPrefix: string,
+  ) {
+    super('xadd', send.xadd, { replyEncoding: 'utf8', keyPrefix });
+  }
+
+  override toWritable(socket: object): string | Buffer {
+    if (this.written && this.send.exactlyOnce) this.asRetry();
+    this.written = true;
+    return super.toWritable(socket);
+  }
+
+  /** Rewrites the command as send-retry.lua, its window counted from now (each resend again). */
+  private asRetry(): void {
+    const { send, keyPrefix } = this;
+    const fieldCount = send.xadd.length - 2;
+    const args = new Array<string>(10 + fieldCount);
+    // EVAL, not EVALSHA: the server may be a restarted or failed-over one, without the script.
+    args[0] = LUA_SCRIPTS.vqSendRetry.lua;
+    args[1] = '3';
+    args[2] = keyPrefix + send.xadd[0];
+    args[3] = keyPrefix + send.keys.done(send.id);
+    args[4] = keyPrefix + send.keys.delayed;
+    const rest = retryArgs(send, performance.now() - send.writtenAt!, '');
+    for (let index = 0; index < rest.length; index++) args[5 + index] = String(rest[index]);
+    for (let index = 0; index < fieldCount; index++) args[10 + index] = send.xadd[index + 2];
+    this.name = 'eval';
+    this.args = args;
+    if (this.resent) return;
+    this.resent = true;
+    const settle = this.resolve;
+    const fail = this.reject;
+    // send-retry.lua answers [0] appended, [2] found, [3] unknown, [4, cursor] go on.
+    this.resolve = (reply: unknown): void => {
+      const [status, cursor] = this.transformReply(reply as Buffer) as [number, string?];
+      if (status === 0 || status === 2) settle([status]);
+      else if (status === 3) fail(ambiguousRetry(this.queue));
+      else
+        retryPlainSend(this.client, send, this.queue, cursor).then(
+          (appended) => settle([appended ? 0 : 2]),
+          fail,
+        );
+    };
+  }
+}
+
+/**
+ * Writes the bare XADD at once (no auto-pipelining tick); resolves the entry id, or `[0]`/`[2]`
+ * when a resend after a reconnect ran as send-retry.lua (appended now / had landed).
+ */
+export function writePlainSend(client: Redis, send: PlainSend, queue: string): Promise<PlainReply> {
+  const { keyPrefix } = client.options;
+  const command = new PlainXadd(client, send, queue, keyPrefix ?? '');
+  send.writtenAt = performance.now();
+  void client.sendCommand(command);
+  return command.promise as Promise<PlainReply>;
+}
+
+function ambiguousRetry(queue: string): SendFailedError {
+  return new SendFailedError(
+    queue,
+    true,
+    'the reply of the first attempt was lost, and an entry added since was deleted before the ' +
+      'retry could tell whether it was this message; nothing was written again',
+  );
+}
+
+/**
+ * The retry of a bare XADD whose outcome is unknown. Resolves true when it appended now, false
+ * when the first attempt had landed; rejects with an ambiguous `SendFailedError` when an entry
+ * added since the first attempt was deleted before the check (it could have been this one).
+ */
+export async function retryPlainSend(
+  client: ValkeyClient,
+  send: PlainSend,
+  queue: string,
+  cursor = '',
+): Promise<boolean> {
+  const writtenAt = send.writtenAt ?? performance.now();
+  const [stream, , ...fields] = send.xadd;
+  if (!send.exactlyOnce) {
+    await client.xadd(stream, '*', ...fields);
+    return true;
+  }
+  for (;;) {
+    const reply = await client.vqSendRetry(
+      stream,
+      send.keys.done(send.id),
+      send.keys.delayed,
+      ...retryArgs(send, performance.now() - writtenAt, cursor),
+      ...fields,
+    );
+    if (reply[0] === 0) return true;
+    if (reply[0] === 2) return false;
+    if (reply[0] === 3) throw ambiguousRetry(queue);
+    cursor = reply[1];
+  }
+}
