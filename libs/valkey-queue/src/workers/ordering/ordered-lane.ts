@@ -63,6 +63,13 @@ export class OrderedLane {
   /** Entry ids of processed messages whose ack, to be written, may hand over their key's next message. */
   private readonly promised = new Set<string>();
   /**
+   * Processed messages whose key goes on here with the next message of its run (their ack keeps the
+   * lease for it): that next message, until it starts once the ack is sent (then undefined).
+   */
+  private readonly keeping = new Map<string, RawDelivery | undefined>();
+  /** Next messages of runs that start once their predecessor's ack is sent: their slots are kept. */
+  private following = 0;
+  /**
    * Next messages handed over by acks (their keys stay leased here) waiting for a free slot, with
    * when they came: they run before any new key is taken.
    */
@@ -102,6 +109,7 @@ export class OrderedLane {
     this.sink = new OutcomeSinkBatches(this.source, deps.logger, {
       written: (entry) => {
         this.held.written(entry);
+        this.keeping.delete(entry.entryId);
         // Its key did not go on here (no next message due, or not asked): another key may be taken.
         if (this.promised.delete(entry.entryId)) this.nudge();
       },
@@ -109,6 +117,8 @@ export class OrderedLane {
     });
     this.source.hooks = {
       mayContinue: (entryId) => this.state === 'running' && !host.paused() && this.promised.has(entryId),
+      keeps: (entryId) => this.keeping.has(entryId),
+      acksSent: (acked) => this.startNextOfRuns(acked),
       continued: (deliveries, acked) => {
         for (const { entryId } of acked) this.promised.delete(entryId);
         this.admit(deliveries);
@@ -121,9 +131,17 @@ export class OrderedLane {
     const sink = this.sink;
     const promisingSink: OutcomeSink = {
       ack: (entry, outcome, id) => {
-        // keysHeld() still counts this message as running: its slot is freed right after.
-        if (outcome === 'processed' && this.state === 'running' && this.keysHeld() <= 2 * this.limit)
-          this.promised.add(entry.entryId);
+        if (outcome === 'processed' && this.state === 'running') {
+          // The key goes on with the next message of its run once this ack is sent.
+          const next = host.paused() ? undefined : this.source.nextOfRun(entry.entryId);
+          if (next) {
+            this.keeping.set(entry.entryId, next);
+            this.following += 1;
+          } else if (this.keysHeld() <= 2 * this.limit) {
+            // keysHeld() still counts this message as running: its slot is freed right after.
+            this.promised.add(entry.entryId);
+          }
+        }
         sink.ack(entry, outcome, id);
       },
       retry: (entry, item) => sink.retry(entry, item),
@@ -192,9 +210,13 @@ export class OrderedLane {
     }
     await bounded(Promise.all(this.acking), ABORT_GRACE_MS);
     await bounded(this.sink.drain(), Math.max(ABORT_GRACE_MS, deadline - Date.now()));
+    // Next messages of runs whose acks were just sent are handed back on the next turn.
+    await new Promise((resolve) => setImmediate(resolve));
     this.handBackUnrun(this.waiting.splice(0).map((waiting) => waiting.delivery));
     await bounded(Promise.all(this.handingBack), ABORT_GRACE_MS);
     this.promised.clear();
+    this.keeping.clear();
+    this.following = 0;
     this.timers.stopCleanup();
     this.timers.stopRefreshing();
     await this.source.close();
@@ -282,12 +304,34 @@ export class OrderedLane {
 
   /** Keys leased here: running, acks that may bring a next message, next messages waiting. */
   private keysHeld(): number {
-    return this.held.active + this.promised.size + this.waiting.length;
+    return this.held.active + this.promised.size + this.waiting.length + this.following;
   }
 
   /** New keys to take now: free slots not owed to waiting next messages, within the keys held. */
   private takeable(): number {
-    return Math.min(this.freeSlots() - this.waiting.length, 2 * this.limit - this.keysHeld());
+    const owed = this.waiting.length + this.following;
+    return Math.min(this.freeSlots() - owed, 2 * this.limit - this.keysHeld());
+  }
+
+  /**
+   * The acks of `acked` were sent: the next messages of their runs start on the next turn, after
+   * the ack's write has left (so a crash in the next handler cannot lose it, and a retry or dead
+   * letter of the next message is written after it). Many runs go on together, in one admission.
+   */
+  private startNextOfRuns(acked: readonly { entryId: string }[]): void {
+    const next: RawDelivery[] = [];
+    for (const { entryId } of acked) {
+      const delivery = this.keeping.get(entryId);
+      if (!delivery) continue; // not a run's message, or a retried ack write: it started already
+      this.keeping.set(entryId, undefined);
+      next.push(delivery);
+    }
+    if (next.length === 0) return;
+    setImmediate(() => {
+      this.following -= next.length;
+      if (this.state === 'running') this.source.started(next);
+      this.admit(next);
+    });
   }
 
   /** Leased messages (taken, or handed over by acks) run in the free slots now, or wait for one. */
