@@ -71,8 +71,11 @@ export class OrderedSource implements MessageSource {
   private readonly leased = new Map<string, string>();
   /** Token -> messages its key ran back to back before it, on this instance (absent: none). */
   private readonly runs = new Map<string, number>();
-  /** Token of a message running (or handed over) -> the next messages of its run, in order. */
-  private readonly followers = new Map<string, RawDelivery[]>();
+  /**
+   * Token of a message running (or handed over) -> the next messages of its run, in order, as
+   * stored (decoded when they start: a take's runs are not all decoded at once).
+   */
+  private readonly followers = new Map<string, { token: string; body: Buffer }[]>();
   /** The first message of the run a reply's next messages belong to (while a reply is read). */
   private runHead = '';
   /** Set by the lane; without it no key continues. */
@@ -285,9 +288,9 @@ export class OrderedSource implements MessageSource {
     const rest = this.followers.get(entryId);
     if (!rest) return undefined;
     this.followers.delete(entryId);
-    const next = rest.shift()!;
-    if (rest.length > 0) this.followers.set(next.entryId, rest);
-    return next;
+    const { token, body } = rest.shift()!;
+    if (rest.length > 0) this.followers.set(token, rest);
+    return deliveryOf(token, body, 1);
   }
 
   /** Records the `started` history events of next messages of runs as they start. */
@@ -308,24 +311,18 @@ export class OrderedSource implements MessageSource {
     count: number,
     deliveries: RawDelivery[],
   ): void {
-    const key = keyBytes.toString('utf8');
     const token = tokenBytes.toString('latin1');
-    const { fields, invalid } = decodeStoredBody(body);
-    const delivery: RawDelivery =
-      invalid === undefined
-        ? { entryId: token, fields, deliveries: Math.max(count, 1) }
-        : { entryId: token, fields, deliveries: Math.max(count, 1), invalid };
-    this.leased.set(token, key);
+    this.leased.set(token, keyBytes.toString('utf8'));
     if (count > 0) {
       this.runs.set(token, ran);
-      deliveries.push(delivery);
+      deliveries.push(deliveryOf(token, body, count));
       this.runHead = token;
       return;
     }
     const run = this.followers.get(this.runHead);
     this.runs.set(token, ran + (run?.length ?? 0) + 1);
-    if (run) run.push(delivery);
-    else this.followers.set(this.runHead, [delivery]);
+    if (run) run.push({ token, body });
+    else this.followers.set(this.runHead, [{ token, body }]);
   }
 
   /** Their outcome is written: the tokens are no longer ours (kept until then, for a retried write). */
@@ -342,7 +339,7 @@ export class OrderedSource implements MessageSource {
     const rest = this.followers.get(entryId);
     if (!rest) return;
     this.followers.delete(entryId);
-    for (const { entryId: token } of rest) {
+    for (const { token } of rest) {
       this.leased.delete(token);
       this.runs.delete(token);
     }
@@ -351,4 +348,11 @@ export class OrderedSource implements MessageSource {
   private keyOf(token: string): string {
     return this.leased.get(token) ?? '';
   }
+}
+
+function deliveryOf(token: string, body: Buffer, deliveries: number): RawDelivery {
+  const { fields, invalid } = decodeStoredBody(body);
+  return invalid === undefined
+    ? { entryId: token, fields, deliveries }
+    : { entryId: token, fields, deliveries, invalid };
 }
