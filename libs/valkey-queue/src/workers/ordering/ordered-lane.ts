@@ -11,13 +11,15 @@ import { WorkerShutdownError } from '../../errors/worker-shutdown.error.js';
 import { allSettledOrTimeout, bounded } from '../worker-timing.js';
 import type { RawDelivery } from '../message-source.interface.js';
 import type { InFlight, OutcomeSink, WorkerDefinition } from '../worker-definition.js';
-import { OrderedSource } from './ordered-source.js';
+import { OrderedSource, type OrderedTake } from './ordered-source.js';
 
 /** Shortest and longest wait between takes that found nothing due (signals cut the wait short). */
 const IDLE_MIN_MS = 5;
 const IDLE_MAX_MS = 1_000;
 /** While signals arrive, an idle lane may sleep this long: a send that readies a key publishes. */
 const SIGNALED_IDLE_MAX_MS = 5_000;
+/** Keys per take call (a larger take is sent as several calls at once, see takePages). */
+const TAKE_PAGE = 20;
 /** A paused queue is re-checked this often. */
 const PAUSED_MS = 1_000;
 /** After the shutdown deadline aborts handlers, how long they may take to settle before we hand them back. */
@@ -252,7 +254,7 @@ export class OrderedLane {
         // Handlers finishing together free their slots together: one larger take, not many small ones.
         if (free < this.limit) await new Promise((resolve) => setImmediate(resolve));
         this.woken = false; // this take sees whatever woke us
-        const taken = await this.source.take(this.takeable());
+        const taken = await this.takePages(this.takeable());
         failures = 0;
         if (taken.reclaimed > 0) {
           this.deps.logger.warn(
@@ -261,7 +263,6 @@ export class OrderedLane {
         }
         if (taken.deliveries.length > 0) {
           idleMs = IDLE_MIN_MS;
-          this.admit(taken.deliveries); // an ack's next messages may have taken slots meanwhile
           continue;
         }
         const ceiling = this.deps.signals.live ? SIGNALED_IDLE_MAX_MS : IDLE_MAX_MS;
@@ -276,6 +277,34 @@ export class OrderedLane {
         await this.sleep(Math.min(MAX_ERROR_BACKOFF_MS, 100 * 2 ** Math.min(failures - 1, 20)));
       }
     }
+  }
+
+  /**
+   * Takes up to `max` keys with one call per TAKE_PAGE keys, all sent at once: the keys of the first
+   * page start while the server still builds the runs of the next. Each page's keys are admitted as
+   * it comes (an ack's next messages may have taken slots meanwhile); a failed page is thrown once
+   * the others are admitted, so no lease taken is left unheld.
+   */
+  private async takePages(max: number): Promise<OrderedTake> {
+    const pages: Promise<OrderedTake>[] = [];
+    for (let left = max; left > 0; left -= TAKE_PAGE) pages.push(this.source.take(Math.min(left, TAKE_PAGE)));
+    const deliveries: RawDelivery[] = [];
+    let reclaimed = 0;
+    let nextReadyMs = -1;
+    let failure: unknown;
+    for (const page of pages) {
+      try {
+        const taken = await page;
+        reclaimed += taken.reclaimed;
+        if (taken.nextReadyMs > 0 && (nextReadyMs < 0 || taken.nextReadyMs < nextReadyMs)) nextReadyMs = taken.nextReadyMs;
+        this.admit(taken.deliveries);
+        deliveries.push(...taken.deliveries);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined && deliveries.length === 0) throw failure;
+    return { deliveries, reclaimed, nextReadyMs };
   }
 
   /**
