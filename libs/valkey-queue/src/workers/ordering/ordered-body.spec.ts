@@ -32,7 +32,9 @@ describe('decodeStoredBody', () => {
     const malformed = { fields: [], invalid: 'the stored body is malformed' };
     for (const body of ['5:abc', 'x:abc', '3abc', '-1:', '2:id', '2:id1:1extra']) {
       expect(decodeStoredBody(Buffer.from(body, 'latin1'))).toEqual(malformed);
-      expect(decodeStoredBody(Buffer.concat([Buffer.from(body, 'latin1'), Buffer.from('é')]))).toEqual(malformed);
+      expect(decodeStoredBody(Buffer.concat([Buffer.from(body, 'latin1'), Buffer.from('é')]))).toEqual(
+        malformed,
+      );
     }
   });
 });

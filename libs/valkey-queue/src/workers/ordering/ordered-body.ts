@@ -1,7 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { invalidUtf8Reason } from '../../utils/utf8.util.js';
 
-
 /**
  * The fields of a stored body (`<byte length>:<value>` per field, docs/key-layout.md), split by byte
  * length as the scripts write it; `invalid` says why the bytes are not an envelope's text (a

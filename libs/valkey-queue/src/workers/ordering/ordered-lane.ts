@@ -296,7 +296,8 @@ export class OrderedLane {
       try {
         const taken = await page;
         reclaimed += taken.reclaimed;
-        if (taken.nextReadyMs > 0 && (nextReadyMs < 0 || taken.nextReadyMs < nextReadyMs)) nextReadyMs = taken.nextReadyMs;
+        if (taken.nextReadyMs > 0 && (nextReadyMs < 0 || taken.nextReadyMs < nextReadyMs))
+          nextReadyMs = taken.nextReadyMs;
         this.admit(taken.deliveries);
         deliveries.push(...taken.deliveries);
       } catch (error) {
