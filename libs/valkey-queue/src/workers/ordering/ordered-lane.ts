@@ -72,6 +72,11 @@ export class OrderedLane {
   /** Next messages of runs that start once their predecessor's ack is sent: their slots are kept. */
   private following = 0;
   /**
+   * Running messages after which their key goes back to the ready set (it ran CONTINUE_LIMIT in a
+   * row here): their slots are about to free, so keys to replace them are taken ahead.
+   */
+  private readonly lastInRow = new Set<string>();
+  /**
    * Next messages handed over by acks (their keys stay leased here) waiting for a free slot, with
    * when they came: they run before any new key is taken.
    */
@@ -152,6 +157,7 @@ export class OrderedLane {
     };
     this.processor = new DeliveryProcessor(laneDefinition, promisingSink, deps.logger, (entry) => {
       this.held.release(entry);
+      this.lastInRow.delete(entry.entryId);
       if (entry.outcome === 'queued') this.scheduleAckFlush();
       if (this.runWaiting()) return;
       this.nudge();
@@ -219,6 +225,7 @@ export class OrderedLane {
     this.promised.clear();
     this.keeping.clear();
     this.following = 0;
+    this.lastInRow.clear();
     this.timers.stopCleanup();
     this.timers.stopRefreshing();
     await this.source.close();
@@ -337,10 +344,14 @@ export class OrderedLane {
     return this.held.active + this.promised.size + this.waiting.length + this.following;
   }
 
-  /** New keys to take now: free slots not owed to waiting next messages, within the keys held. */
+  /**
+   * New keys to take now: free slots not owed to waiting next messages, and those of keys ending
+   * their last message in a row (their replacements wait for them), within the keys held.
+   */
   private takeable(): number {
     const owed = this.waiting.length + this.following;
-    return Math.min(this.freeSlots() - owed, 2 * this.limit - this.keysHeld());
+    const free = Math.min(this.freeSlots() + this.lastInRow.size, this.host.freeSlots());
+    return Math.min(free - owed, 2 * this.limit - this.keysHeld());
   }
 
   /**
@@ -405,7 +416,15 @@ export class OrderedLane {
 
   private dispatch(deliveries: Parameters<InFlightSet['hold']>[0]): void {
     const batch = this.held.hold(deliveries);
-    for (const entry of batch) this.run(entry);
+    let ending = false;
+    for (const entry of batch) {
+      if (this.source.endsRow(entry.entryId)) {
+        this.lastInRow.add(entry.entryId);
+        ending = true;
+      }
+      this.run(entry);
+    }
+    if (ending) this.nudge();
   }
 
   private run(entry: InFlight): void {

@@ -293,6 +293,11 @@ export class OrderedSource implements MessageSource {
     return deliveryOf(token, body, 1);
   }
 
+  /** Whether its key goes back to the ready set after this message: it is the CONTINUE_LIMIT-th in a row here. */
+  endsRow(entryId: string): boolean {
+    return !this.followers.has(entryId) && (this.runs.get(entryId) ?? 0) + 1 >= CONTINUE_LIMIT;
+  }
+
   /** Records the `started` history events of next messages of runs as they start. */
   started(deliveries: readonly RawDelivery[]): void {
     recordStarted(this.client, this.queueKeys, this.options.consumer, deliveries);
