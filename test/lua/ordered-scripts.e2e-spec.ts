@@ -42,9 +42,11 @@ describe('ordering scripts (real Valkey)', () => {
     );
   };
   const send = (...pairs: string[]) => sendAfter('', ...pairs);
-  const take = (max = 10, leaseMs = 10_000) => {
+  const take = (max = 10, leaseMs = 10_000, run?: number) => {
     const { ready, leases, holders, takes, fence, listPrefix } = state.keys.ordered;
-    return state.client.vqOrderedTake(ready, leases, holders, takes, fence, listPrefix, leaseMs, max);
+    if (run === undefined)
+      return state.client.vqOrderedTake(ready, leases, holders, takes, fence, listPrefix, leaseMs, max);
+    return state.client.vqOrderedTake(ready, leases, holders, takes, fence, listPrefix, leaseMs, max, run);
   };
   /** ordered-ack.lua with (key, token, continue) triples; resolves [statuses, continued keys]. */
   const ackThen = (leaseMs: number, ...triples: string[]) => {
@@ -319,6 +321,82 @@ describe('ordering scripts (real Valkey)', () => {
     await expect(ackThen(60_000, 'a', '3', '1')).resolves.toEqual([[1], []]);
     await expect(client.exists(ready, leases, holders, takes, list('a'))).resolves.toBe(0);
     await expect(client.hget(keys.stats, 'processed')).resolves.toBe('3');
+  });
+
+  it('take hands over a run: the due messages of a key in order under consecutive tokens, up to the run length, before one not due', async () => {
+    const { client, keys } = state;
+    await send('a', envelope('1', '"a1"'), 'a', envelope('2', '"a2"'), 'a', envelope('3', '"a3"'));
+    await send('b', envelope('4', '"b1"'));
+    await sendAfter(60_000, 'b', envelope('5', '"b2"'));
+    await send('b', envelope('6', '"b3"'));
+    const reply = await take(10, 10_000, 2);
+    expect(reply.slice(2)).toEqual([
+      'a', '1', 1, envelope('1', '"a1"'),
+      'a', '2', 0, envelope('2', '"a2"'),
+      'b', '3', 1, envelope('4', '"b1"'),
+    ]); // prettier-ignore
+    // The lease is held under the token of the message that runs first; nothing is popped.
+    await expect(client.hgetall(keys.ordered.holders)).resolves.toEqual({ a: '1', b: '3' });
+    await expect(client.get(keys.ordered.fence)).resolves.toBe('3');
+    await expect(client.llen(keys.ordered.list('a'))).resolves.toBe(3);
+  });
+
+  it("ack 'k' pops the head and keeps the lease under the next token: a repeated or early ack of the run pops nothing, and the run's last ack ends the lease", async () => {
+    const { client, keys } = state;
+    const { ready, leases, holders, takes, list } = keys.ordered;
+    await send(
+      'a',
+      envelope('1', '"a1"'),
+      'a',
+      envelope('2', '"a2"'),
+      'a',
+      envelope('3', '"a3"'),
+      'a',
+      envelope('4', '"a4"'),
+    );
+    const reply = await take(10, 10_000, 3);
+    expect(reply.filter((_, index) => index % 4 === 3)).toEqual(['1', '2', '3']);
+    const expiry = await client.zscore(leases, 'a');
+    await expect(ackThen(10_000, 'a', '1', 'k')).resolves.toEqual([[1], []]);
+    await expect(client.hget(holders, 'a')).resolves.toBe('2');
+    await expect(client.zscore(leases, 'a')).resolves.toBe(expiry);
+    // A retried write of that ack, and an ack of the third message before the second's: refused.
+    await expect(ackThen(10_000, 'a', '1', 'k')).resolves.toEqual([[0], []]);
+    await expect(ackThen(10_000, 'a', '3', 'k')).resolves.toEqual([[0], []]);
+    await expect(client.lrange(list('a'), 0, 0)).resolves.toEqual([
+      expect.stringContaining(envelope('2', '"a2"')),
+    ]);
+    // The second and third acks in one call; the third ends the lease: a4 waits in the ready set.
+    await expect(ackThen(10_000, 'a', '2', 'k', 'a', '3', '0')).resolves.toEqual([[1, 1], []]);
+    await expect(client.exists(leases, holders, takes)).resolves.toBe(0);
+    await expect(client.zrange(ready, '0', '-1')).resolves.toEqual(['a']);
+    await expect(client.lrange(list('a'), 0, -1)).resolves.toEqual([
+      expect.stringContaining(envelope('4', '"a4"')),
+    ]);
+    await expect(client.hget(keys.stats, 'processed')).resolves.toBe('3');
+  });
+
+  it('ack continuing with a run of n returns the next n due messages under consecutive new tokens', async () => {
+    const { client, keys } = state;
+    await send(
+      'a',
+      envelope('1', '"a1"'),
+      'a',
+      envelope('2', '"a2"'),
+      'a',
+      envelope('3', '"a3"'),
+      'a',
+      envelope('4', '"a4"'),
+    );
+    const [, , , token] = await take(1);
+    const [statuses, continued] = await ackThen(10_000, 'a', String(token), '2');
+    expect(statuses).toEqual([1]);
+    expect(continued).toEqual(['a', '2', envelope('2', '"a2"'), 'a', '3', envelope('3', '"a3"')]);
+    await expect(client.hget(keys.ordered.holders, 'a')).resolves.toBe('2');
+    await expect(ackThen(10_000, 'a', '2', 'k', 'a', '3', '5')).resolves.toEqual([
+      [1, 1],
+      ['a', '4', envelope('4', '"a4"')],
+    ]);
   });
 
   it('ack continues neither a key the caller does not continue nor one whose next message is not due', async () => {

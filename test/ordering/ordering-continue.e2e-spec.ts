@@ -71,6 +71,15 @@ describe('per-key ordering: a busy key goes on in its ack (real Valkey)', () => 
       .filter((line) => /"zadd" "[^"]*:ordered:ready"/i.test(line))
       .map((line) => /"zadd" "[^"]*" "\d+" "([^"]+)"/i.exec(line)?.[1]);
     expect(readied.sort()).toEqual(['a', 'a', 'a', 'b', 'c']);
+    // Each turn of a key is handed over whole, as a run: one LRANGE of its list per turn (a's 45
+    // messages in 20, 20 and 5; one more may look past its last message), and its head is read
+    // (LINDEX) only when a turn ends, never once per message.
+    const reads = (command: string, key: string) =>
+      feed
+        .split('\r\n')
+        .filter((line) => new RegExp(`"${command}" "[^"]*:ordered:key:${key}"`, 'i').test(line)).length;
+    expect([3, 4]).toContain(reads('lrange', 'a'));
+    expect(reads('lindex', 'a')).toBeLessThanOrEqual(3);
     await expect(client.exists(ordered.ready, ordered.holders, ordered.takes)).resolves.toBe(0);
   });
 });

@@ -482,7 +482,10 @@ declare module 'ioredis' {
       dedup: string,
       ...args: (string | number | readonly (string | number)[])[]
     ): Result<[0, number, number] | [1, string] | [2], Context>;
-    /** See ordered-take.lua. Resolves `[nextReadyMs | -1, reclaimed, (key, token, deliveries, body)...]`. */
+    /**
+     * See ordered-take.lua. Resolves `[nextReadyMs | -1, reclaimed, (key, token, deliveries, body)...]`;
+     * with `run` > 1, a key's further messages follow its head (deliveries 0).
+     */
     vqOrderedTake(
       ready: string,
       leases: string,
@@ -492,6 +495,7 @@ declare module 'ioredis' {
       listPrefix: string,
       leaseMs: number,
       max: number,
+      run?: number,
     ): Result<(string | number)[], Context>;
     /** vqOrderedTake with keys, tokens and bodies as bytes (bodies are split by byte length). */
     vqOrderedTakeBuffer(
@@ -503,10 +507,12 @@ declare module 'ioredis' {
       listPrefix: string,
       leaseMs: number,
       max: number,
+      run?: number,
     ): Result<(Buffer | number)[], Context>;
     /**
      * See ordered-ack.lua. Args: list prefix, counter ('' = none), lease ms, then (key, token,
-     * continue) per key. Resolves `[statuses, [key, token, body]...]` (the continued keys).
+     * '0' | 'k' | run length) per key. Resolves `[statuses, [key, token, body]...]` (the continued
+     * keys, a run's messages in order).
      */
     vqOrderedAck(
       ready: string,

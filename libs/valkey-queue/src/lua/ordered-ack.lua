@@ -1,34 +1,53 @@
 --[[ ordered-ack.lua: finish the head message of many leased keys: pop it and end the lease, making
   the key ready for its next message (or leaving nothing behind when the list is empty). A key the
-  caller may continue ('1') and whose next message is due keeps its lease instead: the next message
-  becomes the head under a new fencing token and a fresh lease, and is returned, so a busy key costs
-  no re-ready and no separate take per message. A key whose token is no longer current (its lease
-  was reclaimed) is skipped: a stale holder never pops.
+  caller may continue (a count n) and whose next message is due keeps its lease instead: its next
+  messages (a run of up to n, see ordered-take.lua) are returned under new consecutive fencing
+  tokens and a fresh lease, so a busy key costs no re-ready and no separate take per message. A key
+  whose holder goes on with the next message of a run it already has ('k') keeps its lease under
+  the next token (token + 1): no message comes back. A key whose token is no longer current (its
+  lease was reclaimed, or an earlier message of its run is not acknowledged yet) is skipped: a
+  stale holder never pops, and a message is popped at most once.
   KEYS[1] ready ZSET   KEYS[2] leases ZSET   KEYS[3] holders HASH   KEYS[4] takes HASH
   KEYS[5] stats HASH   KEYS[6] fence counter STRING
   ARGV[1] list prefix   ARGV[2] stats counter to add to ('' = none)   ARGV[3] lease ms of a continued key
-  Then 3 values per key: ordering key, fencing token, '1' = may continue with its next message | '0'
+  Then 3 values per key: ordering key, fencing token, and '0' = end the lease | 'k' = keep it for
+  the next message of the run | n >= 1 = continue with a run of up to n next messages
   Returns: { { one status per key: 1 acknowledged | 0 skipped (stale token) },
-             { per continued key: ordering key, new token, its new head's body } } ]]
+             { per continued key: ordering key, new token, its new head's body, then per further
+               message of its run: the same ordering key, the next token, body } } ]]
 --#include server-clock
 --#include ordered-keys
 --#include batch-statuses
 
 local now = nowMs()
 beginHistoryBatch() -- one history entry for the whole ack
+local history = ARGV[2] == 'processed' and historyStreamOf(KEYS[1])
+-- Every key's current token with one HMGET; a key whose token this call changes is in `moved`:
+-- its new token ('k'), or false (lease ended or renewed below), checked by its later items.
+local keys = {}
+for i = 4, #ARGV, 3 do keys[#keys + 1] = ARGV[i] end
+local current = #keys > 0 and redis.call('HMGET', KEYS[3], unpack(keys)) or {}
+local moved = {}
 local popped = {}
 local continued = {}
 local statuses = forEachItem(4, 3, function(i)
-  local key, token = ARGV[i], ARGV[i + 1]
-  if not holdsKey(KEYS[3], key, token) then return false end
+  local key, token, next = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local holder = moved[key]
+  if holder == nil then holder = current[(i - 1) / 3] end
+  if holder ~= token then return false end
   local list = ARGV[1] .. key
   local head = redis.call('LPOP', list)
-  if head and ARGV[2] == 'processed' then recordOrderedHistory(KEYS[1], 'succeeded', elementBody(head)) end
+  if head and history then recordOrderedHistory(KEYS[1], 'succeeded', elementBody(head)) end
   popped[#popped + 1] = key
-  local next = ARGV[i + 2] == '1' and redis.call('LINDEX', list, 0)
-  if next and elementDue(next) <= now then
+  if next == 'k' then
+    moved[key] = tostring(tonumber(token) + 1)
+    return true
+  end
+  moved[key] = false
+  local run = next ~= '0' and dueRun(list, tonumber(next), now, true) or {}
+  if #run > 0 then
     continued[#continued + 1] = key
-    continued[#continued + 1] = elementBody(next)
+    continued[#continued + 1] = run
   else
     releaseKey(KEYS[1], KEYS[2], KEYS[3], list, key, now)
   end
@@ -39,20 +58,35 @@ if #popped > 0 then
   redis.call('HDEL', KEYS[4], unpack(popped))
   if ARGV[2] ~= '' then redis.call('HINCRBY', KEYS[5], ARGV[2], #popped) end
 end
+-- One HSET for the keys that go on with the next message of their run.
+local kept = {}
+for key, token in pairs(moved) do
+  if token then
+    kept[#kept + 1] = key
+    kept[#kept + 1] = token
+  end
+end
+if #kept > 0 then redis.call('HSET', KEYS[3], unpack(kept)) end
 local reply = {}
 if #continued > 0 then
-  -- One INCRBY, one HSET and one ZADD for every continued key: tokens last - n + 1 .. last, in order.
-  local n = #continued / 2
-  local last = redis.call('INCRBY', KEYS[6], n)
+  -- One INCRBY, one HSET and one ZADD for every continued key: consecutive tokens, in order.
+  local total = 0
+  for index = 2, #continued, 2 do total = total + #continued[index] end
+  local token = redis.call('INCRBY', KEYS[6], total) - total
   local leaseUntil = now + tonumber(ARGV[3])
   local tokens = {}
-  for index = 1, n do
-    local key, token = continued[2 * index - 1], tostring(last - n + index)
-    tokens[#tokens + 1] = key
-    tokens[#tokens + 1] = token
-    reply[#reply + 1] = key
-    reply[#reply + 1] = token
-    reply[#reply + 1] = continued[2 * index]
+  for index = 1, #continued, 2 do
+    local key = continued[index]
+    for position, body in ipairs(continued[index + 1]) do
+      token = token + 1
+      if position == 1 then
+        tokens[#tokens + 1] = key
+        tokens[#tokens + 1] = tostring(token)
+      end
+      reply[#reply + 1] = key
+      reply[#reply + 1] = tostring(token)
+      reply[#reply + 1] = body
+    end
   end
   grantLeases(KEYS[3], KEYS[2], tokens, leaseUntil)
 end

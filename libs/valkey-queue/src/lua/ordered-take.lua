@@ -7,8 +7,11 @@
   KEYS[4] takes HASH (key -> deliveries of its head that ended without an outcome)
   KEYS[5] fence counter STRING
   ARGV[1] list prefix   ARGV[2] lease ms   ARGV[3] most keys
+  ARGV[4] most messages per key (a run, default 1): the head and the next ones already due, which
+  the holder handles one at a time, each under the next token (see ordered-ack.lua's 'k')
   Returns: { next ready ms or -1 (when nothing was taken: when to look again), reclaimed count,
-             then per key: ordering key, token, deliveries of the head (this one included), head body } ]]
+             then per key: ordering key, token, deliveries of the head (this one included), head body,
+             then per further message of its run: the same ordering key, the next token, 0, body } ]]
 --#include server-clock
 --#include ordered-keys
 
@@ -24,24 +27,34 @@ local reply = { -1, reclaimed }
 local leaseUntil = now + tonumber(ARGV[2])
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
 if #due > 0 then
-  -- One ZREM, INCRBY, HMGET, HSET and ZADD for the whole page: tokens last - #due + 1 .. last, in order.
+  -- One ZREM, HMGET, INCRBY, HSET and ZADD for the whole page. A key's run gets consecutive tokens;
+  -- its lease is held under the token of the message it runs now (its first, here).
   redis.call('ZREM', KEYS[1], unpack(due))
-  local last = redis.call('INCRBY', KEYS[5], #due)
   local earlier = redis.call('HMGET', KEYS[4], unpack(due))
-  local tokens = {}
+  local most = tonumber(ARGV[4] or '1')
+  local runs, total = {}, 0
   for index, key in ipairs(due) do
-    local head = redis.call('LINDEX', ARGV[1] .. key, 0)
-    if head then
-      local token = tostring(last - #due + index)
-      tokens[#tokens + 1] = key
-      tokens[#tokens + 1] = token
-      reply[#reply + 1] = key
-      reply[#reply + 1] = token
-      reply[#reply + 1] = (tonumber(earlier[index]) or 0) + 1
-      reply[#reply + 1] = elementBody(head)
-    end
+    runs[index] = dueRun(ARGV[1] .. key, most, now, false)
+    total = total + #runs[index]
   end
-  grantLeases(KEYS[3], KEYS[2], tokens, leaseUntil)
+  if total > 0 then
+    local token = redis.call('INCRBY', KEYS[5], total) - total
+    local tokens = {}
+    for index, key in ipairs(due) do
+      for position, body in ipairs(runs[index]) do
+        token = token + 1
+        if position == 1 then
+          tokens[#tokens + 1] = key
+          tokens[#tokens + 1] = tostring(token)
+        end
+        reply[#reply + 1] = key
+        reply[#reply + 1] = tostring(token)
+        reply[#reply + 1] = position == 1 and (tonumber(earlier[index]) or 0) + 1 or 0
+        reply[#reply + 1] = body
+      end
+    end
+    grantLeases(KEYS[3], KEYS[2], tokens, leaseUntil)
+  end
 end
 if #reply == 2 then
   local next = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]

@@ -25,6 +25,35 @@ local function elementBody(element)
   return string.sub(element, string.find(element, ';', 1, true) + 1)
 end
 
+-- Bytes of the messages a run carries after its first one: bounds what a worker holds in memory
+-- ahead of running it when payloads are large.
+local RUN_BYTES = 65536
+
+-- The bodies of the first `most` messages of the key's list that are due, oldest first: a run
+-- its holder handles one at a time, message i under fencing token (first token + i - 1). Stops at
+-- the first message not due yet (the head is checked only with `checkHead`: a ready key's head is
+-- due by its score) or past RUN_BYTES after the head. Empty when the list is or its head is not due.
+local function dueRun(list, most, now, checkHead)
+  local elements
+  if most > 1 then
+    elements = redis.call('LRANGE', list, 0, most - 1)
+  else
+    elements = { redis.call('LINDEX', list, 0) or nil } -- an empty list: no element
+  end
+  local bodies = {}
+  local bytes = 0
+  for index, element in ipairs(elements) do
+    local separator = string.find(element, ';', 1, true)
+    if (index > 1 or checkHead) and tonumber(string.sub(element, 1, separator - 1)) > now then break end
+    if index > 1 then
+      bytes = bytes + #element
+      if bytes > RUN_BYTES then break end
+    end
+    bodies[index] = string.sub(element, separator + 1)
+  end
+  return bodies
+end
+
 -- Whether `token` is the key's current fencing token: a reclaimed or released holder's is not.
 local function holdsKey(holders, key, token)
   return redis.call('HGET', holders, key) == token

@@ -11,13 +11,15 @@ import { WorkerShutdownError } from '../../errors/worker-shutdown.error.js';
 import { allSettledOrTimeout, bounded } from '../worker-timing.js';
 import type { RawDelivery } from '../message-source.interface.js';
 import type { InFlight, OutcomeSink, WorkerDefinition } from '../worker-definition.js';
-import { OrderedSource } from './ordered-source.js';
+import { OrderedSource, type OrderedTake } from './ordered-source.js';
 
 /** Shortest and longest wait between takes that found nothing due (signals cut the wait short). */
 const IDLE_MIN_MS = 5;
 const IDLE_MAX_MS = 1_000;
 /** While signals arrive, an idle lane may sleep this long: a send that readies a key publishes. */
 const SIGNALED_IDLE_MAX_MS = 5_000;
+/** Keys per take call (a larger take is sent as several calls at once, see takePages). */
+const TAKE_PAGE = 20;
 /** A paused queue is re-checked this often. */
 const PAUSED_MS = 1_000;
 /** After the shutdown deadline aborts handlers, how long they may take to settle before we hand them back. */
@@ -63,6 +65,18 @@ export class OrderedLane {
   /** Entry ids of processed messages whose ack, to be written, may hand over their key's next message. */
   private readonly promised = new Set<string>();
   /**
+   * Processed messages whose key goes on here with the next message of its run (their ack keeps the
+   * lease for it): that next message, until it starts once the ack is sent (then undefined).
+   */
+  private readonly keeping = new Map<string, RawDelivery | undefined>();
+  /** Next messages of runs that start once their predecessor's ack is sent: their slots are kept. */
+  private following = 0;
+  /**
+   * Running messages after which their key goes back to the ready set (it ran CONTINUE_LIMIT in a
+   * row here): their slots are about to free, so keys to replace them are taken ahead.
+   */
+  private readonly lastInRow = new Set<string>();
+  /**
    * Next messages handed over by acks (their keys stay leased here) waiting for a free slot, with
    * when they came: they run before any new key is taken.
    */
@@ -102,6 +116,7 @@ export class OrderedLane {
     this.sink = new OutcomeSinkBatches(this.source, deps.logger, {
       written: (entry) => {
         this.held.written(entry);
+        this.keeping.delete(entry.entryId);
         // Its key did not go on here (no next message due, or not asked): another key may be taken.
         if (this.promised.delete(entry.entryId)) this.nudge();
       },
@@ -109,6 +124,8 @@ export class OrderedLane {
     });
     this.source.hooks = {
       mayContinue: (entryId) => this.state === 'running' && !host.paused() && this.promised.has(entryId),
+      keeps: (entryId) => this.keeping.has(entryId),
+      acksSent: (acked) => this.startNextOfRuns(acked),
       continued: (deliveries, acked) => {
         for (const { entryId } of acked) this.promised.delete(entryId);
         this.admit(deliveries);
@@ -121,9 +138,17 @@ export class OrderedLane {
     const sink = this.sink;
     const promisingSink: OutcomeSink = {
       ack: (entry, outcome, id) => {
-        // keysHeld() still counts this message as running: its slot is freed right after.
-        if (outcome === 'processed' && this.state === 'running' && this.keysHeld() <= 2 * this.limit)
-          this.promised.add(entry.entryId);
+        if (outcome === 'processed' && this.state === 'running') {
+          // The key goes on with the next message of its run once this ack is sent.
+          const next = host.paused() ? undefined : this.source.nextOfRun(entry.entryId);
+          if (next) {
+            this.keeping.set(entry.entryId, next);
+            this.following += 1;
+          } else if (this.keysHeld() <= 2 * this.limit) {
+            // keysHeld() still counts this message as running: its slot is freed right after.
+            this.promised.add(entry.entryId);
+          }
+        }
         sink.ack(entry, outcome, id);
       },
       retry: (entry, item) => sink.retry(entry, item),
@@ -132,6 +157,7 @@ export class OrderedLane {
     };
     this.processor = new DeliveryProcessor(laneDefinition, promisingSink, deps.logger, (entry) => {
       this.held.release(entry);
+      this.lastInRow.delete(entry.entryId);
       if (entry.outcome === 'queued') this.scheduleAckFlush();
       if (this.runWaiting()) return;
       this.nudge();
@@ -192,9 +218,14 @@ export class OrderedLane {
     }
     await bounded(Promise.all(this.acking), ABORT_GRACE_MS);
     await bounded(this.sink.drain(), Math.max(ABORT_GRACE_MS, deadline - Date.now()));
+    // Next messages of runs whose acks were just sent are handed back on the next turn.
+    await new Promise((resolve) => setImmediate(resolve));
     this.handBackUnrun(this.waiting.splice(0).map((waiting) => waiting.delivery));
     await bounded(Promise.all(this.handingBack), ABORT_GRACE_MS);
     this.promised.clear();
+    this.keeping.clear();
+    this.following = 0;
+    this.lastInRow.clear();
     this.timers.stopCleanup();
     this.timers.stopRefreshing();
     await this.source.close();
@@ -230,7 +261,7 @@ export class OrderedLane {
         // Handlers finishing together free their slots together: one larger take, not many small ones.
         if (free < this.limit) await new Promise((resolve) => setImmediate(resolve));
         this.woken = false; // this take sees whatever woke us
-        const taken = await this.source.take(this.takeable());
+        const taken = await this.takePages(this.takeable());
         failures = 0;
         if (taken.reclaimed > 0) {
           this.deps.logger.warn(
@@ -239,7 +270,6 @@ export class OrderedLane {
         }
         if (taken.deliveries.length > 0) {
           idleMs = IDLE_MIN_MS;
-          this.admit(taken.deliveries); // an ack's next messages may have taken slots meanwhile
           continue;
         }
         const ceiling = this.deps.signals.live ? SIGNALED_IDLE_MAX_MS : IDLE_MAX_MS;
@@ -254,6 +284,35 @@ export class OrderedLane {
         await this.sleep(Math.min(MAX_ERROR_BACKOFF_MS, 100 * 2 ** Math.min(failures - 1, 20)));
       }
     }
+  }
+
+  /**
+   * Takes up to `max` keys with one call per TAKE_PAGE keys, all sent at once: the keys of the first
+   * page start while the server still builds the runs of the next. Each page's keys are admitted as
+   * it comes (an ack's next messages may have taken slots meanwhile); a failed page is thrown once
+   * the others are admitted, so no lease taken is left unheld.
+   */
+  private async takePages(max: number): Promise<OrderedTake> {
+    const pages: Promise<OrderedTake>[] = [];
+    for (let left = max; left > 0; left -= TAKE_PAGE) pages.push(this.source.take(Math.min(left, TAKE_PAGE)));
+    const deliveries: RawDelivery[] = [];
+    let reclaimed = 0;
+    let nextReadyMs = -1;
+    let failure: unknown;
+    for (const page of pages) {
+      try {
+        const taken = await page;
+        reclaimed += taken.reclaimed;
+        if (taken.nextReadyMs > 0 && (nextReadyMs < 0 || taken.nextReadyMs < nextReadyMs))
+          nextReadyMs = taken.nextReadyMs;
+        this.admit(taken.deliveries);
+        deliveries.push(...taken.deliveries);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined && deliveries.length === 0) throw failure;
+    return { deliveries, reclaimed, nextReadyMs };
   }
 
   /**
@@ -282,12 +341,38 @@ export class OrderedLane {
 
   /** Keys leased here: running, acks that may bring a next message, next messages waiting. */
   private keysHeld(): number {
-    return this.held.active + this.promised.size + this.waiting.length;
+    return this.held.active + this.promised.size + this.waiting.length + this.following;
   }
 
-  /** New keys to take now: free slots not owed to waiting next messages, within the keys held. */
+  /**
+   * New keys to take now: free slots not owed to waiting next messages, and those of keys ending
+   * their last message in a row (their replacements wait for them), within the keys held.
+   */
   private takeable(): number {
-    return Math.min(this.freeSlots() - this.waiting.length, 2 * this.limit - this.keysHeld());
+    const owed = this.waiting.length + this.following;
+    const free = Math.min(this.freeSlots() + this.lastInRow.size, this.host.freeSlots());
+    return Math.min(free - owed, 2 * this.limit - this.keysHeld());
+  }
+
+  /**
+   * The acks of `acked` were sent: the next messages of their runs start on the next turn, after
+   * the ack's write has left (so a crash in the next handler cannot lose it, and a retry or dead
+   * letter of the next message is written after it). Many runs go on together, in one admission.
+   */
+  private startNextOfRuns(acked: readonly { entryId: string }[]): void {
+    const next: RawDelivery[] = [];
+    for (const { entryId } of acked) {
+      const delivery = this.keeping.get(entryId);
+      if (!delivery) continue; // not a run's message, or a retried ack write: it started already
+      this.keeping.set(entryId, undefined);
+      next.push(delivery);
+    }
+    if (next.length === 0) return;
+    setImmediate(() => {
+      this.following -= next.length;
+      if (this.state === 'running') this.source.started(next);
+      this.admit(next);
+    });
   }
 
   /** Leased messages (taken, or handed over by acks) run in the free slots now, or wait for one. */
@@ -331,7 +416,15 @@ export class OrderedLane {
 
   private dispatch(deliveries: Parameters<InFlightSet['hold']>[0]): void {
     const batch = this.held.hold(deliveries);
-    for (const entry of batch) this.run(entry);
+    let ending = false;
+    for (const entry of batch) {
+      if (this.source.endsRow(entry.entryId)) {
+        this.lastInRow.add(entry.entryId);
+        ending = true;
+      }
+      this.run(entry);
+    }
+    if (ending) this.nudge();
   }
 
   private run(entry: InFlight): void {

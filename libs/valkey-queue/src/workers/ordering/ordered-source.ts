@@ -36,10 +36,21 @@ const NOTHING: ClaimPage = { deliveries: [], done: true, nothingPending: true };
  */
 export const CONTINUE_LIMIT = 20;
 
+/**
+ * Messages of one key handed over at once (a run, within CONTINUE_LIMIT): the holder runs them one
+ * at a time, each under its own fencing token, and acknowledges each with the next one already
+ * going: a busy key costs no round trip per message (docs/ordering.md).
+ */
+export const RUN_LENGTH = CONTINUE_LIMIT;
+
 /** What the lane tells the source about acknowledgements. @internal */
 export interface ContinueHooks {
   /** Whether the acknowledged message's key may go on with its next message here (a slot is kept for it). */
   mayContinue(entryId: string): boolean;
+  /** Whether the next message of the acknowledged message's run (see `nextOfRun`) runs here. */
+  keeps(entryId: string): boolean;
+  /** The acks of `acked` were sent (written or not yet): the next messages of their runs may start. */
+  acksSent(acked: readonly AckItem[]): void;
   /**
    * The acks of `acked` are written; `deliveries`: next messages of their keys, each under a new
    * lease, to run now (or hand back).
@@ -60,6 +71,13 @@ export class OrderedSource implements MessageSource {
   private readonly leased = new Map<string, string>();
   /** Token -> messages its key ran back to back before it, on this instance (absent: none). */
   private readonly runs = new Map<string, number>();
+  /**
+   * Token of a message running (or handed over) -> the next messages of its run, in order, as
+   * stored (decoded when they start: a take's runs are not all decoded at once).
+   */
+  private readonly followers = new Map<string, { token: string; body: Buffer }[]>();
+  /** The first message of the run a reply's next messages belong to (while a reply is read). */
+  private runHead = '';
   /** Set by the lane; without it no key continues. */
   hooks?: ContinueHooks;
   private readonly park: '1' | '0';
@@ -101,15 +119,14 @@ export class OrderedSource implements MessageSource {
       listPrefix,
       this.options.claimIdle,
       Math.min(max, MAX_BATCH), // the script removes the page with one ZREM
+      RUN_LENGTH,
     );
     const deliveries: RawDelivery[] = [];
     for (let index = 2; index + 3 < reply.length; index += 4) {
-      const key = (reply[index] as Buffer).toString('utf8');
-      const token = (reply[index + 1] as Buffer).toString('latin1');
-      const { fields, invalid } = decodeStoredBody(reply[index + 3] as Buffer);
-      this.leased.set(token, key);
-      const delivery = { entryId: token, fields, deliveries: Number(reply[index + 2]) };
-      deliveries.push(invalid === undefined ? delivery : { ...delivery, invalid });
+      // Deliveries 0: the next message of the run of the key before.
+      const count = Number(reply[index + 2]);
+      const [key, token, body] = [reply[index], reply[index + 1], reply[index + 3]] as Buffer[];
+      this.leaseRun(key, token, body, 0, count, deliveries);
     }
     recordStarted(this.client, this.queueKeys, this.options.consumer, deliveries);
     return { deliveries, nextReadyMs: Number(reply[0]), reclaimed: Number(reply[1]) };
@@ -134,12 +151,16 @@ export class OrderedSource implements MessageSource {
     const runs = new Map<string, number>();
     for (const { entryId } of items) {
       const key = this.keyOf(entryId);
+      if (outcome === 'processed' && hooks?.keeps(entryId) === true) {
+        args.push(key, entryId, 'k');
+        continue;
+      }
       const ran = (this.runs.get(entryId) ?? 0) + 1;
       const more = outcome === 'processed' && ran < CONTINUE_LIMIT && hooks?.mayContinue(entryId) === true;
       if (more) runs.set(key, ran);
-      args.push(key, entryId, more ? '1' : '0');
+      args.push(key, entryId, more ? Math.min(RUN_LENGTH, CONTINUE_LIMIT - ran) : '0');
     }
-    const [, continued] = await this.client.vqOrderedAckBuffer(
+    const written = this.client.vqOrderedAckBuffer(
       ready,
       leases,
       holders,
@@ -148,16 +169,16 @@ export class OrderedSource implements MessageSource {
       fence,
       ...args,
     );
+    hooks?.acksSent(items);
+    const [, continued] = await written;
     this.forget(items);
     const deliveries: RawDelivery[] = [];
     for (let index = 0; index + 2 < continued.length; index += 3) {
-      const key = continued[index].toString('utf8');
-      const token = continued[index + 1].toString('latin1');
-      const { fields, invalid } = decodeStoredBody(continued[index + 2]);
-      this.leased.set(token, key);
-      this.runs.set(token, runs.get(key) ?? 0);
-      const delivery = { entryId: token, fields, deliveries: 1 };
-      deliveries.push(invalid === undefined ? delivery : { ...delivery, invalid });
+      const key = continued[index];
+      // The same key as the message before: the next message of its run.
+      const first = index === 0 || !continued[index - 3].equals(key);
+      const ran = runs.get(key.toString('utf8')) ?? 0;
+      this.leaseRun(key, continued[index + 1], continued[index + 2], ran, first ? 1 : 0, deliveries);
     }
     recordStarted(this.client, this.queueKeys, this.options.consumer, deliveries);
     hooks?.continued(deliveries, items);
@@ -226,6 +247,7 @@ export class OrderedSource implements MessageSource {
         args.push(this.keyOf(token), token);
         this.leased.delete(token);
         this.runs.delete(token);
+        this.dropRun(token);
       }
       await this.client.vqOrderedHandBack(ready, leases, holders, takes, ...args);
     }
@@ -255,6 +277,57 @@ export class OrderedSource implements MessageSource {
   async close(): Promise<void> {
     this.leased.clear();
     this.runs.clear();
+    this.followers.clear();
+  }
+
+  /**
+   * The next message of the run of `entryId` (a processed message), to run here once its ack is
+   * sent (the ack then keeps the lease for it, 'k'); undefined when its run has no more.
+   */
+  nextOfRun(entryId: string): RawDelivery | undefined {
+    const rest = this.followers.get(entryId);
+    if (!rest) return undefined;
+    this.followers.delete(entryId);
+    const { token, body } = rest.shift()!;
+    if (rest.length > 0) this.followers.set(token, rest);
+    return deliveryOf(token, body, 1);
+  }
+
+  /** Whether its key goes back to the ready set after this message: it is the CONTINUE_LIMIT-th in a row here. */
+  endsRow(entryId: string): boolean {
+    return !this.followers.has(entryId) && (this.runs.get(entryId) ?? 0) + 1 >= CONTINUE_LIMIT;
+  }
+
+  /** Records the `started` history events of next messages of runs as they start. */
+  started(deliveries: readonly RawDelivery[]): void {
+    recordStarted(this.client, this.queueKeys, this.options.consumer, deliveries);
+  }
+
+  /**
+   * Holds one message of a reply: the first of a key's run (`count` > 0: its deliveries), added to
+   * `deliveries`, or (`count` 0) the next message of the run of the one before. `ran`: messages its
+   * key ran back to back here before the run.
+   */
+  private leaseRun(
+    keyBytes: Buffer,
+    tokenBytes: Buffer,
+    body: Buffer,
+    ran: number,
+    count: number,
+    deliveries: RawDelivery[],
+  ): void {
+    const token = tokenBytes.toString('latin1');
+    this.leased.set(token, keyBytes.toString('utf8'));
+    if (count > 0) {
+      this.runs.set(token, ran);
+      deliveries.push(deliveryOf(token, body, count));
+      this.runHead = token;
+      return;
+    }
+    const run = this.followers.get(this.runHead);
+    this.runs.set(token, ran + (run?.length ?? 0) + 1);
+    if (run) run.push({ token, body });
+    else this.followers.set(this.runHead, [{ token, body }]);
   }
 
   /** Their outcome is written: the tokens are no longer ours (kept until then, for a retried write). */
@@ -262,10 +335,29 @@ export class OrderedSource implements MessageSource {
     for (const item of items) {
       this.leased.delete(item.entryId);
       this.runs.delete(item.entryId);
+      this.dropRun(item.entryId);
+    }
+  }
+
+  /** The rest of a run that will not run here: its key's lease ended or goes back at the current message. */
+  private dropRun(entryId: string): void {
+    const rest = this.followers.get(entryId);
+    if (!rest) return;
+    this.followers.delete(entryId);
+    for (const { token } of rest) {
+      this.leased.delete(token);
+      this.runs.delete(token);
     }
   }
 
   private keyOf(token: string): string {
     return this.leased.get(token) ?? '';
   }
+}
+
+function deliveryOf(token: string, body: Buffer, deliveries: number): RawDelivery {
+  const { fields, invalid } = decodeStoredBody(body);
+  return invalid === undefined
+    ? { entryId: token, fields, deliveries }
+    : { entryId: token, fields, deliveries, invalid };
 }
