@@ -128,7 +128,8 @@ function parseCount(raw: string | undefined, field: string, min: number): number
   return value;
 }
 
-function parseHeaders(raw: string | undefined): Record<string, string> {
+/** The `headers` field: a JSON object of strings (absent or empty: none). Throws `EnvelopeError`. */
+export function parseHeaders(raw: string | undefined): Record<string, string> {
   if (raw === undefined || raw === '') return {};
   let parsed: unknown;
   try {

@@ -22,7 +22,7 @@ describe('decodeEnvelope (fast path of fromStreamFields)', () => {
     ['with expiresAt and dedupKey', { ...base, expiresAt: 1_764_143_099_000, dedupKey: 'k-1' }],
     ['a retry copy (firstAttempt)', { ...base, firstAttempt: 1 }],
     ['a retry copy of a producer starting at attempt 2', { ...base, firstAttempt: 2 }],
-    ['with headers (slow path)', { ...base, headers: { trace: 'x/1' } }],
+    ['with headers', { ...base, headers: { trace: 'x/1' } }],
     ['with labels (slow path)', { ...base, labels: { tenant: 'acme', 'region.eu-1': 'ü' } }],
     ['with a priority (slow path)', { ...base, priority: 7 }],
   ])('reads %s exactly as fromStreamFields does', (_, envelope) => {
@@ -50,6 +50,18 @@ describe('decodeEnvelope (fast path of fromStreamFields)', () => {
   it('reads an empty labels object as no labels', () => {
     const fields = [...toStreamFields(base), 'labels', '{}'];
     expect(decodeEnvelope(fields)).toEqual(base);
+  });
+
+  it('refuses the malformed headers fromStreamFields refuses, with the same error', () => {
+    for (const [bad, problem] of [
+      ['[]', 'headers must be a JSON object'],
+      ['{"n":1}', 'header values must be strings'],
+      ['{', 'headers are not JSON'],
+    ]) {
+      const fields = [...toStreamFields(base), 'headers', bad];
+      expect(() => decodeEnvelope(fields)).toThrow(new EnvelopeError(problem));
+      expect(() => fromStreamFields(fields)).toThrow(new EnvelopeError(problem));
+    }
   });
 
   it('gives a fresh headers object per message', () => {

@@ -1,4 +1,4 @@
-import { ENVELOPE_VERSION, fromStreamFields, type Envelope } from '../envelope/envelope.js';
+import { ENVELOPE_VERSION, fromStreamFields, parseHeaders, type Envelope } from '../envelope/envelope.js';
 
 /** Digits only, short enough to be a safe integer (epoch ms and attempt counts are). */
 function isCount(value: string | undefined): value is string {
@@ -12,7 +12,7 @@ function isCount(value: string | undefined): value is string {
 
 /**
  * Reads a stream entry as an envelope, like `fromStreamFields`, in one pass for the common shape
- * (version 1, no headers, labels or priority, whole-number fields). Anything else takes `fromStreamFields`, which
+ * (version 1, no labels or priority, whole-number fields). Anything else takes `fromStreamFields`, which
  * validates fully and throws the precise `EnvelopeError`. Later duplicate fields win, as there.
  * @internal
  */
@@ -70,7 +70,6 @@ export function decodeEnvelope(fields: readonly string[]): Envelope {
     v === ENVELOPE_VERSION &&
     !!id &&
     payload !== undefined &&
-    (headers === undefined || headers === '' || headers === '{}') &&
     isCount(createdAt) &&
     isCount(attempt) &&
     Number(attempt) >= 1 &&
@@ -83,7 +82,8 @@ export function decodeEnvelope(fields: readonly string[]): Envelope {
   const envelope: Envelope = {
     id: id!,
     payload: payload!,
-    headers: {},
+    // Traced messages carry headers (traceparent): parsed here too, with fromStreamFields' checks.
+    headers: headers === undefined || headers === '' || headers === '{}' ? {} : parseHeaders(headers),
     createdAt: Number(createdAt),
     attempt: Number(attempt),
   };

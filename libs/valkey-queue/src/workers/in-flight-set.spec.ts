@@ -30,13 +30,25 @@ describe('InFlightSet', () => {
 
   it('wakes a slot waiter one turn after a release, once for releases in the same turn', async () => {
     const held = new InFlightSet();
-    const entries = held.hold([delivery('1-0'), delivery('2-0')]);
+    const [first, second] = held.hold([delivery('1-0'), delivery('2-0'), delivery('3-0')]);
     let woken = 0;
     void held.slotFreed(new AbortController().signal).then(() => (woken += 1));
-    for (const entry of entries) held.release(entry);
+    held.release(first);
+    held.release(second);
+    await Promise.resolve();
     expect(woken).toBe(0);
     await turn();
     await turn();
+    expect(woken).toBe(1);
+  });
+
+  it('wakes a slot waiter without waiting a turn once every slot is free', async () => {
+    const held = new InFlightSet();
+    const [only] = held.hold([delivery('1-0')]);
+    let woken = 0;
+    void held.slotFreed(new AbortController().signal).then(() => (woken += 1));
+    held.release(only);
+    await Promise.resolve();
     expect(woken).toBe(1);
   });
 

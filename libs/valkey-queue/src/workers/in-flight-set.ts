@@ -68,7 +68,8 @@ export class InFlightSet {
 
   /**
    * Resolves once a slot is free, one event-loop turn later, so handlers finishing together free
-   * their slots together (one larger read instead of many small ones), or when `signal` aborts.
+   * their slots together (one larger read instead of many small ones); at once when every slot is
+   * free; or when `signal` aborts.
    */
   slotFreed(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
@@ -94,7 +95,10 @@ export class InFlightSet {
   }
 
   private wake(): void {
-    if (!this.waiter || this.wakeScheduled) return;
+    if (!this.waiter) return;
+    // Every slot is free: no other handler can finish first, so waiting a turn would only delay the read.
+    if (this.activeCount === 0) return this.interrupt();
+    if (this.wakeScheduled) return;
     this.wakeScheduled = true;
     setImmediate(() => {
       this.wakeScheduled = false;

@@ -75,6 +75,27 @@ describe('OutcomeBatcher', () => {
     expect(writes).toEqual([[3]]);
   });
 
+  it('take() clears the write it voids instead of leaving its callbacks to run', async () => {
+    const pendingImmediates = (): number =>
+      process.getActiveResourcesInfo().filter((resource) => resource === 'Immediate').length;
+    const batcher = new OutcomeBatcher<{ n: number }>(
+      'acks',
+      async () => undefined,
+      () => undefined,
+      logger,
+      true,
+    );
+    const before = pendingImmediates();
+    batcher.add({ n: 1 });
+    expect(pendingImmediates()).toBe(before + 1);
+    batcher.take();
+    expect(pendingImmediates()).toBe(before);
+    batcher.add({ n: 2 });
+    await nextTurn(); // the first of its two turns has passed
+    batcher.take();
+    expect(pendingImmediates()).toBe(before);
+  });
+
   it('keeps at most one write in flight, and coalesces what arrives meanwhile', async () => {
     const writes: number[][] = [];
     let release!: () => void;

@@ -21,8 +21,8 @@ export class OutcomeBatcher<T extends object> {
   private readonly failures = new Map<T, number>();
   private flushing?: Promise<void>;
   private scheduled = false;
-  /** Counts cancelled schedules: a scheduled write runs only if none came since. */
-  private turn = 0;
+  /** The pending setImmediate of a scheduled write, cleared when take() voids it. */
+  private immediate?: NodeJS.Immediate;
   private retryTimer?: NodeJS.Timeout;
   private failing = false;
 
@@ -99,13 +99,18 @@ export class OutcomeBatcher<T extends object> {
   private schedule(): void {
     if (this.scheduled || this.flushing || this.retryTimer) return;
     this.scheduled = true;
-    const turn = this.turn;
     const run = (): void => {
-      if (turn !== this.turn) return; // cancelled: take() had the items
+      this.immediate = undefined;
       this.scheduled = false;
       void this.flush();
     };
-    setImmediate(this.extraTurn ? () => setImmediate(run) : run);
+    this.immediate = setImmediate(
+      this.extraTurn
+        ? () => {
+            this.immediate = setImmediate(run);
+          }
+        : run,
+    );
   }
 
   /**
@@ -115,7 +120,9 @@ export class OutcomeBatcher<T extends object> {
   private cancelScheduled(): void {
     if (!this.scheduled) return;
     this.scheduled = false;
-    this.turn += 1;
+    // Cleared, not left to fire and do nothing: at concurrency 1 that was two idle callbacks per message.
+    clearImmediate(this.immediate);
+    this.immediate = undefined;
   }
 
   private flush(): Promise<void> {

@@ -17,13 +17,14 @@ import {
 import { ValkeyQueueError } from '../../errors/valkey-queue.error.js';
 import type { QueueMessage } from '../../interfaces/queue-message.interface.js';
 import * as attr from './messaging-attributes.js';
+import { unsampledChild, unsampledParentPolicy, type UnsampledParentPolicy } from './unsampled-parent.js';
 
 /** The instrumentation scope of every span the library starts. */
 export const TRACER_NAME = 'nestjs-valkey-queue';
 
 /** What the API returns while no SDK is registered (a shared no-op instance). */
 const NOOP_PROVIDER: TracerProvider = new ProxyTracerProvider().getDelegate();
-let cached: { provider: TracerProvider; tracer: Tracer } | undefined;
+let cached: { provider: TracerProvider; tracer: Tracer; unsampled: UnsampledParentPolicy } | undefined;
 
 /**
  * The library's tracer, or undefined while no OpenTelemetry SDK is registered: then the sender and
@@ -31,11 +32,19 @@ let cached: { provider: TracerProvider; tracer: Tracer } | undefined;
  * an SDK registered after the module started is picked up. @internal
  */
 export function activeTracer(): Tracer | undefined {
+  return activeSdk()?.tracer;
+}
+
+/** The library's tracer and what its sampler does with unsampled parents, or undefined without an SDK. */
+function activeSdk(): typeof cached {
   const global = trace.getTracerProvider();
   const provider = global instanceof ProxyTracerProvider ? global.getDelegate() : global;
   if (provider === NOOP_PROVIDER) return undefined;
-  if (cached?.provider !== provider) cached = { provider, tracer: provider.getTracer(TRACER_NAME) };
-  return cached.tracer;
+  if (cached?.provider !== provider) {
+    const tracer = provider.getTracer(TRACER_NAME);
+    cached = { provider, tracer, unsampled: unsampledParentPolicy(tracer) };
+  }
+  return cached;
 }
 
 /** The span names and creation attributes of one queue, built once: every message would otherwise allocate them. */
@@ -127,8 +136,12 @@ export class QueueSpan {
  * of the active context), or undefined without an SDK. @internal
  */
 export function startSendSpan(queue: string, messages: number): QueueSpan | undefined {
-  const tracer = activeTracer();
-  if (!tracer) return undefined;
+  const sdk = activeSdk();
+  if (!sdk) return undefined;
+  const parent = context.active();
+  // Under an unsampled parent whose children the sampler drops: the span the SDK would return, built directly.
+  const dropped = unsampledChild(sdk.unsampled, trace.getSpanContext(parent));
+  if (dropped) return new QueueSpan(dropped, parent);
   const names = namesOf(queue);
   const options: SpanOptions =
     messages === 1
@@ -137,8 +150,7 @@ export function startSendSpan(queue: string, messages: number): QueueSpan | unde
           kind: SpanKind.PRODUCER,
           attributes: { ...names.sendOptions.attributes, [attr.MESSAGING_BATCH_MESSAGE_COUNT]: messages },
         };
-  const parent = context.active();
-  return new QueueSpan(tracer.startSpan(names.send, options, parent), parent);
+  return new QueueSpan(sdk.tracer.startSpan(names.send, options, parent), parent);
 }
 
 /** Who consumes: for the consumer span's attributes. @internal */
@@ -153,15 +165,19 @@ export interface ConsumerTarget {
  * links to it, as the messaging conventions recommend. @internal
  */
 export function startProcessSpan(message: QueueMessage, target: ConsumerTarget): QueueSpan | undefined {
-  const tracer = activeTracer();
-  if (!tracer) return undefined;
+  const sdk = activeSdk();
+  if (!sdk) return undefined;
   const parent = propagation.extract(ROOT_CONTEXT, message.headers);
   const producer = trace.getSpanContext(parent);
+  // The producer's trace was not sampled and the sampler follows it: the SDK would return a
+  // non-recording span (nothing exported either way), here built without its span start.
+  const dropped = unsampledChild(sdk.unsampled, producer);
+  if (dropped) return new QueueSpan(dropped, parent);
   const links: Link[] | undefined = producer ? [{ context: producer }] : undefined;
   // Samplers see what they may choose by (system, destination, operation); the rest is set only on
   // spans that record, since an SDK sampling a few percent of traces would discard it for the others.
   const names = namesOf(message.queue);
-  const span = tracer.startSpan(
+  const span = sdk.tracer.startSpan(
     names.process,
     { kind: SpanKind.CONSUMER, links, attributes: names.processAttributes },
     parent,

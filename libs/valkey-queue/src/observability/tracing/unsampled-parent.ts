@@ -1,0 +1,69 @@
+import { trace, TraceFlags, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+
+/**
+ * Which children of an unsampled parent the SDK's sampler is known to drop: true for the
+ * OpenTelemetry SDK's `ParentBasedSampler` whose `remoteParentNotSampled` / `localParentNotSampled`
+ * is the `AlwaysOffSampler` (its defaults). Anything else, including a sampler this cannot read,
+ * is false: then every span goes through `tracer.startSpan` as usual. @internal
+ */
+export interface UnsampledParentPolicy {
+  remote: boolean;
+  local: boolean;
+}
+
+const NEVER: UnsampledParentPolicy = { remote: false, local: false };
+
+interface ParentBasedLike {
+  _remoteParentNotSampled?: unknown;
+  _localParentNotSampled?: unknown;
+}
+
+const isAlwaysOff = (sampler: unknown): boolean =>
+  typeof sampler === 'object' && sampler !== null && String(sampler) === 'AlwaysOffSampler';
+
+/**
+ * Reads the sampler of an SDK tracer (`Tracer._sampler` in @opentelemetry/sdk-trace 2.x). Read once
+ * per tracer provider; a tracer of any other shape gets `NEVER`. @internal
+ */
+export function unsampledParentPolicy(tracer: Tracer): UnsampledParentPolicy {
+  const sampler = (tracer as { _sampler?: unknown })._sampler;
+  if (typeof sampler !== 'object' || sampler === null) return NEVER;
+  // The SDK's own class, not a subclass that may decide otherwise.
+  if (sampler.constructor?.name !== 'ParentBasedSampler' || !String(sampler).startsWith('ParentBased{')) {
+    return NEVER;
+  }
+  const { _remoteParentNotSampled: remote, _localParentNotSampled: local } = sampler as ParentBasedLike;
+  return { remote: isAlwaysOff(remote), local: isAlwaysOff(local) };
+}
+
+const idBytes = Buffer.alloc(8);
+
+/** A random non-zero 16-hex-digit span id, as the SDK's RandomIdGenerator makes them. */
+function randomSpanId(): string {
+  idBytes.writeUInt32BE((Math.random() * 2 ** 32) >>> 0, 0);
+  idBytes.writeUInt32BE((Math.random() * 2 ** 32) >>> 0, 4);
+  if (idBytes.readUInt32BE(0) === 0 && idBytes.readUInt32BE(4) === 0) idBytes[7] = 1;
+  return idBytes.toString('hex');
+}
+
+/**
+ * The span the SDK's tracer would return for a child of `parent` when its sampler drops it: a
+ * non-recording span with the parent's trace id and trace state, a new span id and the sampled
+ * flag off, built without the SDK's span start (id generation, attribute checks, sampler call).
+ * Undefined when the SDK might record the child: a sampled or invalid parent, or a sampler not
+ * known to drop such children. @internal
+ */
+export function unsampledChild(
+  policy: UnsampledParentPolicy,
+  parent: SpanContext | undefined,
+): Span | undefined {
+  if (!parent || parent.traceFlags & TraceFlags.SAMPLED) return undefined;
+  if (!(parent.isRemote ? policy.remote : policy.local) || !trace.isSpanContextValid(parent))
+    return undefined;
+  return trace.wrapSpanContext({
+    traceId: parent.traceId,
+    spanId: randomSpanId(),
+    traceFlags: TraceFlags.NONE,
+    traceState: parent.traceState,
+  });
+}
