@@ -1,0 +1,50 @@
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+
+/** Event loop utilization above which the process counts as busy handling messages. */
+const BUSY_ABOVE = 0.5;
+/** Windows shorter than this say nothing about the app (the writer has just been working). */
+const MIN_WINDOW_MS = 50;
+
+/**
+ * Puts history writing off while the app's own process is busy, within bounds. The writer shares
+ * the process (and often the machine) with message handling; a burst of messages is handled first,
+ * and their events written as soon as the process has room. Writing is put off only while the event
+ * loop was busy over the writer's last rest, the events waiting stay under `maxEvents` and the
+ * writer has put off for less than `maxLagMs` in a row: past either bound it writes at full rate,
+ * so under sustained saturation the history lags by at most about that much. @internal
+ */
+export class WriterPacing {
+  private restedAt?: EventLoopUtilization;
+  private restedAtMs = 0;
+  private deferringSinceMs?: number;
+
+  constructor(
+    private readonly maxEvents: number,
+    private readonly maxLagMs: number,
+    /** The share of time the event loop was busy since a mark (injectable for tests). */
+    private readonly busySince: (mark: EventLoopUtilization) => number = (mark) =>
+      performance.eventLoopUtilization(performance.eventLoopUtilization(), mark).utilization,
+  ) {}
+
+  /** The writer is about to wait: what the event loop does from now on is the app's work. */
+  rest(nowMs = Date.now()): void {
+    this.restedAt = performance.eventLoopUtilization();
+    this.restedAtMs = nowMs;
+  }
+
+  /** Whether to put this round of writing off; `backlog` counts (or estimates) the events waiting. */
+  async defer(backlog: () => Promise<number>, nowMs = Date.now()): Promise<boolean> {
+    const since = this.restedAt;
+    this.restedAt = undefined;
+    if (!since || nowMs - this.restedAtMs < MIN_WINDOW_MS || this.busySince(since) < BUSY_ABOVE) {
+      this.deferringSinceMs = undefined;
+      return false;
+    }
+    this.deferringSinceMs ??= nowMs;
+    if (nowMs - this.deferringSinceMs >= this.maxLagMs || (await backlog()) >= this.maxEvents) {
+      this.deferringSinceMs = undefined;
+      return false;
+    }
+    return true;
+  }
+}
