@@ -28,12 +28,7 @@ export function ackEntryArgs(items: readonly AckItem[], history: boolean): strin
     }
     succeeded.push(event);
   }
-  return [
-    succeeded.length > 0 ? JSON.stringify(succeeded) : '',
-    String(toRead.length),
-    ...toRead,
-    ...known,
-  ];
+  return [succeeded.length > 0 ? JSON.stringify(succeeded) : '', String(toRead.length), ...toRead, ...known];
 }
 
 /** The envelope fields of a `succeeded` event, in the order of a `many` list's arrays. */
