@@ -154,14 +154,15 @@ const EVENTS_PER_ENTRY = 50;
 
 /**
  * Pre-fills one queue's history stream with `size` events, as the scripts write them: per 50
- * messages, one entry of their `sent` events, then one of their `succeeded` events.
+ * messages, one entry of their `sent` events (format 2, as send-many.lua packs them), then one of
+ * their `succeeded` events (format 3, one `many` list, as ack.lua writes them).
  */
 async function fillHistory(context: BenchContext, queue: string, size: number): Promise<void> {
   const client = await openRawClient(context);
   const key = `{vq:${queue}}:history`;
   const labels = '{"tenant":"acme"}';
-  const entry = (type: string, first: number): string[] =>
-    Array.from({ length: EVENTS_PER_ENTRY }, (_, i) => ['e', type, 'id', `m-${first + i}`, 'attempt', '1', 'labels', labels]).flat(); // prettier-ignore
+  const sent = (first: number): string[] =>
+    Array.from({ length: EVENTS_PER_ENTRY }, (_, i) => ['e', 'sent', 'id', `m-${first + i}`, 'attempt', '1', 'labels', labels]).flat(); // prettier-ignore
   for (let start = 0; start < size; start += 20 * EVENTS_PER_ENTRY) {
     const pipeline = client.pipeline();
     for (
@@ -169,8 +170,14 @@ async function fillHistory(context: BenchContext, queue: string, size: number): 
       index < Math.min(size, start + 20 * EVENTS_PER_ENTRY);
       index += 2 * EVENTS_PER_ENTRY
     ) {
-      pipeline.xadd(key, '*', ...entry('sent', index / 2));
-      pipeline.xadd(key, '*', ...entry('succeeded', index / 2));
+      pipeline.xadd(key, '*', ...sent(index / 2));
+      const acked = Array.from({ length: EVENTS_PER_ENTRY }, (_, i) => [
+        `m-${index / 2 + i}`,
+        '1',
+        labels,
+        '',
+      ]);
+      pipeline.xadd(key, '*', 'e', 'succeeded', 'many', JSON.stringify(acked));
     }
     await pipeline.exec();
   }

@@ -25,7 +25,7 @@ import { ValkeyQueueMetrics } from '../observability/valkey-queue-metrics.servic
 
 const HOUSEKEEPING_MS = 3_600_000;
 /** Longest the writer puts writing off in a row while the app is busy (docs/history.md). */
-const PACING_MAX_LAG_MS = 5_000;
+const PACING_MAX_LAG_MS = 10_000;
 
 /** `QueueHistory` was called while `history` is not configured. */
 export class HistoryNotConfiguredError extends ValkeyQueueError {
