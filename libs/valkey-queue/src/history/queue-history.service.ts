@@ -131,7 +131,9 @@ export class QueueHistory implements OnModuleInit, OnApplicationBootstrap, OnApp
       history.payloads === 'truncated' ? TRUNCATED_PAYLOAD_BYTES : Infinity,
       pending,
       // Put off while the app is busy: a quarter of maxBacklog (the health stays up), a few seconds.
-      new WriterPacing(Math.floor(history.maxBacklog / 4), PACING_MAX_LAG_MS),
+      new WriterPacing(Math.floor(history.maxBacklog / 4), PACING_MAX_LAG_MS, () =>
+        this.workers.list().some((worker) => worker.inFlight > 0),
+      ),
     );
   }
 

@@ -2,7 +2,13 @@ import { WriterPacing } from './writer-pacing.js';
 
 describe('WriterPacing', () => {
   const backlogOf = (events: number) => () => Promise.resolve(events);
-  const pacing = (busy: number) => new WriterPacing(1_000, 5_000, () => busy);
+  const pacing = (busy: number, working = false) =>
+    new WriterPacing(
+      1_000,
+      5_000,
+      () => working,
+      () => busy,
+    );
 
   it('writes at once while the event loop has room', async () => {
     const idle = pacing(0.2);
@@ -14,6 +20,12 @@ describe('WriterPacing', () => {
     const busy = pacing(0.9);
     busy.rest(0);
     expect(await busy.defer(backlogOf(10), 200)).toBe(true);
+  });
+
+  it('puts writing off while the workers have handler calls in flight, however idle the event loop looks', async () => {
+    const working = pacing(0.05, true);
+    working.rest(0);
+    expect(await working.defer(backlogOf(10), 200)).toBe(true);
   });
 
   it('writes once the backlog reaches its bound', async () => {

@@ -8,10 +8,12 @@ const MIN_WINDOW_MS = 50;
 /**
  * Puts history writing off while the app's own process is busy, within bounds. The writer shares
  * the process (and often the machine) with message handling; a burst of messages is handled first,
- * and their events written as soon as the process has room. Writing is put off only while the event
- * loop was busy over the writer's last rest, the events waiting stay under `maxEvents` and the
- * writer has put off for less than `maxLagMs` in a row: past either bound it writes at full rate,
- * so under sustained saturation the history lags by at most about that much. @internal
+ * and their events written as soon as the process has room. Writing is put off only while the app
+ * is busy (its event loop was busy over the writer's last rest, or its workers have handler calls
+ * in flight: on a loaded machine a busy process can look idle), the events waiting stay under
+ * `maxEvents` and the writer has put off for less than `maxLagMs` in a row: past either bound it
+ * writes at full rate, so under sustained saturation the history lags by at most about that much.
+ * @internal
  */
 export class WriterPacing {
   private restedAt?: EventLoopUtilization;
@@ -21,6 +23,8 @@ export class WriterPacing {
   constructor(
     private readonly maxEvents: number,
     private readonly maxLagMs: number,
+    /** Whether the app's workers have handler calls in flight now. */
+    private readonly working: () => boolean = () => false,
     /** The share of time the event loop was busy since a mark (injectable for tests). */
     private readonly busySince: (mark: EventLoopUtilization) => number = (mark) =>
       performance.eventLoopUtilization(performance.eventLoopUtilization(), mark).utilization,
@@ -36,7 +40,11 @@ export class WriterPacing {
   async defer(backlog: () => Promise<number>, nowMs = Date.now()): Promise<boolean> {
     const since = this.restedAt;
     this.restedAt = undefined;
-    if (!since || nowMs - this.restedAtMs < MIN_WINDOW_MS || this.busySince(since) < BUSY_ABOVE) {
+    const busy =
+      since &&
+      nowMs - this.restedAtMs >= MIN_WINDOW_MS &&
+      (this.working() || this.busySince(since) >= BUSY_ABOVE);
+    if (!busy) {
       this.deferringSinceMs = undefined;
       return false;
     }
