@@ -112,6 +112,13 @@ export class HistoryWriter {
     return total;
   }
 
+  /** History stream entries waiting, over every watched queue (an entry holds one or more events). */
+  private async entries(): Promise<number> {
+    let total = 0;
+    for (const { key } of this.queues.values()) total += await this.client.xlen(key);
+    return total;
+  }
+
   /**
    * Events waiting in one history stream: counted exactly up to `sample` entries; beyond,
    * estimated as its length times the mean events of its newest entries (an entry packs many).
@@ -143,8 +150,14 @@ export class HistoryWriter {
           this.prepare = undefined;
         }
         await this.housekeeping();
-        // A cheap estimate (one entry read per queue): this runs every pause while the app is busy.
-        if (this.pacing && (await this.pacing.defer(() => this.backlog(1)))) {
+        // Cheap probes (XLEN; the backlog estimated from one entry per queue): they run every pause.
+        if (
+          this.pacing &&
+          (await this.pacing.defer(
+            () => this.entries(),
+            () => this.backlog(1),
+          ))
+        ) {
           this.pacing.rest();
           await this.pause(IDLE_POLL_MS);
           continue;
