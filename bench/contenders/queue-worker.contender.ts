@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   OnMessage,
@@ -24,6 +24,8 @@ export interface WorkerApp {
   /** The worker, not started yet (`autoStart: false`): start it inside the timed part. */
   worker: QueueWorkerHandle;
   sender: QueueSender;
+  /** The application context, for providers a scenario reaches into. */
+  app: INestApplicationContext;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startWorkerApp(
   return {
     worker: app.get(WorkerRegistry).get(queue)!,
     sender: app.get(QueueSender),
+    app,
     close: () => app.close(),
   };
 }

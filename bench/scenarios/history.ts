@@ -3,10 +3,16 @@ import { Module } from '@nestjs/common';
 import pg from 'pg';
 import { QueueHistory, ValkeyQueueModule } from 'nestjs-valkey-queue';
 import { startPostgres, type StartedPostgres } from 'nestjs-valkey-queue/testing';
-import { prefilledQueueWorker } from '../contenders/queue-worker.contender.js';
-import { openRawClient } from '../contenders/raw-ioredis.contender.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { countdown } from '../contenders/countdown.js';
+import {
+  prefilledQueueWorker,
+  startWorkerApp,
+  waitUntilAcked,
+} from '../contenders/queue-worker.contender.js';
+import { fillStream, openRawClient } from '../contenders/raw-ioredis.contender.js';
 import { LATENCY_METRICS, LatencyRecorder } from '../latency.js';
-import { defineScenario, type BenchContext, type Contender } from '../scenario.js';
+import { defineScenario, type BenchContext, type Contender, type MetricSpec } from '../scenario.js';
 
 /**
  * Task history (docs/history.md): what recording costs the consumer, how fast the writer drains
@@ -26,14 +32,92 @@ export async function stopHistoryPostgres(): Promise<void> {
 let schemas = 0;
 const freshSchema = (): string => `bench_history_${process.pid}_${(schemas += 1)}`;
 
-/** consume-c100 with the history on: started and succeeded events recorded, the writer running beside. */
-function historyOnWorker(): Contender {
+/** CPU (µs) PostgreSQL has used so far: the postmaster, its reaped children and its live backends. */
+function postgresCpuMicros(pid: number): number {
+  const times = (stat: string): number[] =>
+    stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+  // Fields after the command name: [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime (ticks).
+  const own = times(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  let ticks = own[11] + own[12] + own[13] + own[14];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = times(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+      if (fields[1] === pid) ticks += fields[11] + fields[12];
+    } catch {
+      // The process exited meanwhile: its CPU is in the postmaster's cutime now.
+    }
+  }
+  return (ticks * 1e6) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+/** Adds `pgMicros` (PostgreSQL CPU per message over the timed run, a local server only) to a contender. */
+function withPostgresCpu(contender: Contender): Contender {
   return {
-    name: '@QueueWorker history on',
+    name: contender.name,
     async setup(context, size) {
+      const { pid } = await (postgres ??= startPostgres());
+      const prepared = await contender.setup(context, size);
+      return {
+        async run() {
+          const before = pid === undefined ? undefined : postgresCpuMicros(pid);
+          const own = (await prepared.run()) ?? {};
+          if (pid === undefined || before === undefined) return own;
+          return { ...own, pgMicros: (postgresCpuMicros(pid) - before) / size };
+        },
+        teardown: () => prepared.teardown(),
+      };
+    },
+  };
+}
+
+const PG_METRICS: readonly MetricSpec[] = [
+  { key: 'pgMicros', label: 'pg µs/msg', better: 'lower', digits: 1 },
+];
+
+/**
+ * consume-c100 with the history on. `writer`: started and succeeded events recorded, the writer
+ * running beside (as in an app), not waited for; `stopped`: the writer stopped before the run, so
+ * only the recording (the hot path's own cost) is timed; `written`: timed until the writer has put
+ * every event into PostgreSQL (the whole cost).
+ */
+function historyOnWorker(name: string, mode: 'writer' | 'stopped' | 'written'): Contender {
+  return {
+    name,
+    async setup(context, size) {
+      const queue = context.queueName();
+      const stream = `{vq:${queue}}:stream`;
+      const historyKey = `{vq:${queue}}:history`;
+      const admin = await openRawClient(context);
+      await fillStream(admin, stream, size);
+      const handled = countdown(size);
       const history = { postgres: { connectionString: await postgresUrl() }, schema: freshSchema() };
-      const inner = prefilledQueueWorker(100, () => undefined, {}, { history });
-      return inner.setup(context, size);
+      const app = await startWorkerApp(context, queue, () => handled.count(), { concurrency: 100 }, { history }); // prettier-ignore
+      if (mode === 'stopped') {
+        // The writer is internal: reached through the service only here, to time the recording alone.
+        await (app.app.get(QueueHistory) as unknown as { writer: { stop(): Promise<void> } }).writer.stop();
+      }
+      const untilWritten = async (): Promise<void> => {
+        while ((await admin.xlen(historyKey)) > 0) await new Promise((r) => setTimeout(r, 5));
+      };
+      return {
+        async run() {
+          await app.worker.start();
+          await handled.done;
+          await waitUntilAcked(admin, stream);
+          if (mode === 'written') await untilWritten();
+        },
+        async teardown() {
+          // Untimed: what the writer put off is written before the next run starts.
+          if (mode === 'writer') await untilWritten();
+          await app.close();
+          await admin.quit();
+        },
+      };
     },
   };
 }
@@ -42,12 +126,27 @@ const consumeWithHistory = defineScenario({
   id: 'history-consume-c100',
   title: 'consume-c100 with the task history on and off',
   size: (quick) => (quick ? 5_000 : 100_000),
-  contenders: [{ ...prefilledQueueWorker(100), name: '@QueueWorker history off' }, historyOnWorker()],
-  ratios: [{ of: '@QueueWorker history on', to: '@QueueWorker history off', target: 0.8 }],
+  contenders: [
+    withPostgresCpu({ ...prefilledQueueWorker(100), name: '@QueueWorker history off' }),
+    withPostgresCpu(historyOnWorker('@QueueWorker history on', 'writer')),
+    withPostgresCpu(historyOnWorker('history on, writer stopped', 'stopped')),
+    withPostgresCpu(historyOnWorker('history on, until written', 'written')),
+  ],
+  ratios: [
+    { of: '@QueueWorker history on', to: '@QueueWorker history off', target: 0.8 },
+    { of: 'history on, writer stopped', to: '@QueueWorker history off' },
+    { of: 'history on, until written', to: '@QueueWorker history off' },
+    { of: '@QueueWorker history on', to: '@QueueWorker history off', metric: 'clientMicros' },
+    { of: 'history on, writer stopped', to: '@QueueWorker history off', metric: 'clientMicros' },
+  ],
+  metrics: PG_METRICS,
   notes:
     'The consume-c100 workload; with history on, the reader appends the started events of each read in ' +
     'one history entry and ack.lua the succeeded events of each ack in one entry, and the writer drains ' +
-    'them into PostgreSQL in the same process meanwhile (not waited for; PostgreSQL on the same machine).',
+    'them into PostgreSQL in the same process meanwhile (not waited for; PostgreSQL on the same machine). ' +
+    '"writer stopped" times the recording alone (the events stay in Valkey); "until written" is timed ' +
+    'until the writer has put every event into PostgreSQL. pg µs/msg: CPU of the PostgreSQL server ' +
+    '(postmaster and backends, from /proc) over the timed run.',
 });
 
 /** Events per history entry in the writer's input: a send or an ack of 50 messages (one script call each). */
@@ -55,14 +154,15 @@ const EVENTS_PER_ENTRY = 50;
 
 /**
  * Pre-fills one queue's history stream with `size` events, as the scripts write them: per 50
- * messages, one entry of their `sent` events, then one of their `succeeded` events.
+ * messages, one entry of their `sent` events (format 2, as send-many.lua packs them), then one of
+ * their `succeeded` events (format 3, one `many` list, as ack.lua writes them).
  */
 async function fillHistory(context: BenchContext, queue: string, size: number): Promise<void> {
   const client = await openRawClient(context);
   const key = `{vq:${queue}}:history`;
   const labels = '{"tenant":"acme"}';
-  const entry = (type: string, first: number): string[] =>
-    Array.from({ length: EVENTS_PER_ENTRY }, (_, i) => ['e', type, 'id', `m-${first + i}`, 'attempt', '1', 'labels', labels]).flat(); // prettier-ignore
+  const sent = (first: number): string[] =>
+    Array.from({ length: EVENTS_PER_ENTRY }, (_, i) => ['e', 'sent', 'id', `m-${first + i}`, 'attempt', '1', 'labels', labels]).flat(); // prettier-ignore
   for (let start = 0; start < size; start += 20 * EVENTS_PER_ENTRY) {
     const pipeline = client.pipeline();
     for (
@@ -70,8 +170,14 @@ async function fillHistory(context: BenchContext, queue: string, size: number): 
       index < Math.min(size, start + 20 * EVENTS_PER_ENTRY);
       index += 2 * EVENTS_PER_ENTRY
     ) {
-      pipeline.xadd(key, '*', ...entry('sent', index / 2));
-      pipeline.xadd(key, '*', ...entry('succeeded', index / 2));
+      pipeline.xadd(key, '*', ...sent(index / 2));
+      const acked = Array.from({ length: EVENTS_PER_ENTRY }, (_, i) => [
+        `m-${index / 2 + i}`,
+        '1',
+        labels,
+        '',
+      ]);
+      pipeline.xadd(key, '*', 'e', 'succeeded', 'many', JSON.stringify(acked));
     }
     await pipeline.exec();
   }
@@ -93,7 +199,7 @@ const writerRate = defineScenario({
   title: 'history writer: events drained from Valkey into PostgreSQL',
   size: (quick) => (quick ? 10_000 : 200_000),
   contenders: [
-    {
+    withPostgresCpu({
       name: 'history writer',
       async setup(context, size) {
         const queue = context.queueName();
@@ -112,9 +218,10 @@ const writerRate = defineScenario({
           },
         };
       },
-    },
+    }),
   ],
   ratios: [],
+  metrics: PG_METRICS,
   limits: [{ contender: 'history writer', metric: 'throughput', min: 20_000 }],
   warmup: false,
   notes:

@@ -10,14 +10,27 @@ import { useValkey } from '../utils/use-valkey.js';
 import { delayedBody, deliver, envelopeFields, serverNow } from '../workers/worker-test-kit.js';
 import { scriptKeys } from './lua-kit.js';
 
-/** The events of one history entry (an entry packs one or more, each from its own `e` field). */
+/**
+ * The events of one history entry (an entry packs one or more, each from its own `e` field; a
+ * `many` event stands for one event per message of its JSON list of [id, attempt, labels, priority]).
+ */
 function unpack(fields: string[]): Record<string, string>[] {
   const unpacked: Record<string, string>[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] === 'e') unpacked.push({});
     unpacked[unpacked.length - 1][fields[i]] = fields[i + 1];
   }
-  return unpacked;
+  return unpacked.flatMap(({ many, ...shared }) =>
+    many === undefined
+      ? [shared]
+      : (JSON.parse(many) as string[][]).map(([id, attempt, labels, priority]) => ({
+          ...shared,
+          id,
+          attempt,
+          ...(labels ? { labels } : {}),
+          ...(priority ? { priority } : {}),
+        })),
+  );
 }
 
 /** The history stream entries of a queue, each as its events (records without the entry ids). */
@@ -65,9 +78,10 @@ describe('fragment history-event: scripts append history events only in their hi
     await client.xadd(keys.stream, '*', 'v', '1', 'payload', '{bad');
     const delivered = await deliver(client, keys.stream, 'g', 'c1');
     const [okEntry, laterEntry, brokenEntry] = delivered;
-    // With history the caller passes the first entry's event fields as read; the second is read by the script.
+    // With history the caller passes the first entry's event as read (a `many` list); the second
+    // is read by the script (1 entry to read, listed first).
     const acked = usesHistoryScripts(client)
-      ? [okEntry, 6, 'id', 'ok-1', 'attempt', '1', 'labels', '{"tenant":"acme"}', laterEntry, -1]
+      ? [JSON.stringify([['ok-1', '1', '{"tenant":"acme"}', '']]), 1, laterEntry, okEntry]
       : [okEntry, laterEntry];
     await client.vqAck(2, keys.stream, keys.stats, 'g', '0', 0, 'processed', '0', ...acked);
     await client.vqMoveToDead(
@@ -130,15 +144,19 @@ describe('fragment history-event: scripts append history events only in their hi
     ]);
   });
 
-  it('records an ack from the event fields the caller passes, bytes untouched, without reading the entries', async () => {
+  it('records an ack from the many list the caller passes, reading only the entries not in it, bytes untouched', async () => {
     const keys = scriptKeys(`history-${randomUUID()}`);
-    const labels = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]); // not UTF-8: passed and recorded as bytes
+    const labels = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]); // not UTF-8: the script reads it, as bytes
     const stored = [...envelopeFields('p', { id: 'm1' }), 'labels', labels, 'priority', '5'];
     await recording.xadd(keys.stream, '*', ...stored);
     await recording.xadd(keys.stream, '*', ...envelopeFields('p', { id: 'm2' }));
-    const [first, second] = await deliver(recording, keys.stream, 'g', 'c1');
+    await recording.xadd(keys.stream, '*', ...envelopeFields('p', { id: 'm3' }));
+    const [first, second, third] = await deliver(recording, keys.stream, 'g', 'c1');
     await recording.config('RESETSTAT');
-    const passed = ['id', 'm1', 'attempt', '1', 'labels', labels, 'priority', '5'];
+    const many = JSON.stringify([
+      ['m2', '1', '{"tenant":"é"}', ''],
+      ['m3', '2', '', '7'],
+    ]);
     await expect(
       recording.vqAck(
         2,
@@ -149,27 +167,27 @@ describe('fragment history-event: scripts append history events only in their hi
         0,
         'processed',
         '0',
+        many,
+        1,
         first,
-        passed.length,
-        ...passed,
         second,
-        2,
-        'id',
-        'm2',
+        third,
       ),
-    ).resolves.toBe(2);
-    expect(await recording.info('commandstats')).not.toContain('cmdstat_xrange:');
+    ).resolves.toBe(3);
+    expect(await recording.info('commandstats')).toMatch(/cmdstat_xrange:calls=1,/);
     const [[, recorded]] = await recording.xrangeBuffer(`${keys.tag}:history`, '-', '+');
+    const mine = ['id', 'm1', 'attempt', '1', 'labels', labels, 'priority', '5'];
     expect(recorded.map(String)).toEqual([
       'e',
       'succeeded',
-      ...passed.map(String),
+      'many',
+      many,
       'e',
       'succeeded',
-      'id',
-      'm2',
+      ...mine.map(String),
     ]);
-    expect(recorded[7]).toEqual(labels);
+    expect(recorded[3].toString('utf8')).toBe(many);
+    expect(recorded[11]).toEqual(labels);
     await expect(recording.xpending(keys.stream, 'g')).resolves.toEqual([0, null, null, null]);
   });
 

@@ -1,4 +1,4 @@
-import { eventOrder, parseHistoryEntries, parseHistoryEntry } from './history-event.js';
+import { countHistoryEvents, eventOrder, parseHistoryEntries, parseHistoryEntry } from './history-event.js';
 import { placeStarted } from './history-query.js';
 
 describe('parseHistoryEntry', () => {
@@ -138,6 +138,30 @@ describe('parseHistoryEntries', () => {
     const events = parseHistoryEntries('5-0', ['x', 'y', 'e', 'sent', 'e', 'sent', 'id', 'm']);
     expect(events.map((event) => event.eventId)).toEqual(['5-0.00001']);
     expect(parseHistoryEntries('5-0', ['id', 'm'])).toEqual([]);
+  });
+
+  it('reads a many event (format 3) as one event per message listed, numbered on with the others', () => {
+    const fields = [
+      'e', 'started', 'consumer', 'w1', 'many', JSON.stringify([['a', '1'], ['b', '2', '{"t":"x"}', '4']]),
+      'e', 'succeeded', 'id', 'c',
+    ]; // prettier-ignore
+    const events = parseHistoryEntries('9-0', fields);
+    expect(
+      events.map(({ eventId, messageId, type, attempt }) => [eventId, messageId, type, attempt]),
+    ).toEqual([
+      ['9-0', 'a', 'started', 1],
+      ['9-0.00001', 'b', 'started', 2],
+      ['9-0.00002', 'c', 'succeeded', undefined],
+    ]);
+    expect(events[0].detail).toEqual({ consumer: 'w1' });
+    expect(events[1]).toMatchObject({ labels: { t: 'x' }, priority: 4, detail: { consumer: 'w1' } });
+    expect(countHistoryEvents(fields)).toBe(3);
+  });
+
+  it('reads a many list that is not a JSON list of arrays as no event', () => {
+    expect(parseHistoryEntries('9-0', ['e', 'started', 'many', '{bad'])).toEqual([]);
+    expect(parseHistoryEntries('9-0', ['e', 'started', 'many', '{"a":1}'])).toEqual([]);
+    expect(parseHistoryEntries('9-0', ['e', 'started', 'many', '[1,["a","1"]]'])).toHaveLength(1);
   });
 
   it("gives the events of one entry the entry's order key", () => {

@@ -55,20 +55,27 @@ function decodeBody(body: string): Record<string, string> | undefined {
 
 /**
  * The events of one history stream entry. An entry packs one or more events, each starting at its
- * own `e` field (lua/fragments/history-event.lua); the first event's id is the entry id, the k-th
- * one's `<entry id>.<k>` (k zero-padded, so ids sort in stream order), the same on every read, so a
- * redelivered entry dedups. Fields before the first `e`, and events without a message, are skipped.
+ * own `e` field (lua/fragments/history-event.lua); an event with a `many` field stands for one event
+ * of its type per message listed there (see expandMany). The first event's id is the entry id, the
+ * k-th one's `<entry id>.<k>` (k zero-padded, so ids sort in stream order), the same on every read,
+ * so a redelivered entry dedups. Fields before the first `e`, and events without a message, are skipped.
  */
 export function parseHistoryEntries(entryId: string, fields: readonly string[]): HistoryEvent[] {
   const events: HistoryEvent[] = [];
   let start = -1;
   let index = 0;
-  const take = (end: number): void => {
-    if (start < 0) return;
+  const add = (eventFields: readonly string[]): void => {
     const eventId = index === 0 ? entryId : `${entryId}.${String(index).padStart(5, '0')}`;
-    const event = parseHistoryEntry(eventId, fields.slice(start, end));
+    const event = parseHistoryEntry(eventId, eventFields);
     index += 1;
     if (event) events.push(event);
+  };
+  const take = (end: number): void => {
+    if (start < 0) return;
+    const eventFields = fields.slice(start, end);
+    const many = fieldValue(eventFields, 'many');
+    if (many === undefined) add(eventFields);
+    else for (const one of expandMany(eventFields, many)) add(one);
   };
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] !== 'e') continue;
@@ -79,11 +86,61 @@ export function parseHistoryEntries(entryId: string, fields: readonly string[]):
   return events;
 }
 
-/** How many events one history stream entry packs (its `e` fields). */
+/** The fields of a `many` list, in order: what each message's array holds (format 3). */
+const MANY_FIELDS = ['id', 'attempt', 'labels', 'priority'] as const;
+
+/**
+ * The events a `many` event stands for (format 3): `many` is a JSON array with one array per
+ * message, `[id, attempt, labels?, priority?]` (strings as stored; empty or absent: not recorded);
+ * every other field of the event (`e`, `consumer`, ...) is shared by all of them. A list that is not
+ * such JSON stands for no event.
+ */
+export function expandMany(fields: readonly string[], many: string): string[][] {
+  let list: unknown;
+  try {
+    list = JSON.parse(many);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(list)) return [];
+  const shared: string[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2)
+    if (fields[i] !== 'many') shared.push(fields[i], fields[i + 1]);
+  const expanded: string[][] = [];
+  for (const item of list) {
+    if (!Array.isArray(item)) continue;
+    const one = shared.slice();
+    for (let j = 0; j < MANY_FIELDS.length; j += 1) {
+      const value: unknown = item[j];
+      if (typeof value === 'string' && value !== '') one.push(MANY_FIELDS[j], value);
+    }
+    expanded.push(one);
+  }
+  return expanded;
+}
+
+function fieldValue(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+/** How many events one history stream entry packs (its `e` fields, and the messages of `many` lists). */
 export function countHistoryEvents(fields: readonly string[]): number {
   let count = 0;
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'e') count += 1;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === 'e') count += 1;
+    else if (fields[i] === 'many') count += manyLength(fields[i + 1]) - 1;
+  }
   return count;
+}
+
+function manyLength(many: string): number {
+  try {
+    const list: unknown = JSON.parse(many);
+    return Array.isArray(list) ? list.length : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Reads one event (the fields of one event of an entry); undefined for fields that are not an event. */

@@ -4,6 +4,7 @@ import type { HistoryPool } from '../interfaces/history-options.interface.js';
 import { queueHashTag } from '../utils/keys.util.js';
 import { countHistoryEvents, parseHistoryEntries, type HistoryEvent } from './history-event.js';
 import { writeHistoryBatch } from './history-sink.js';
+import type { WriterPacing } from './writer-pacing.js';
 
 /** The consumer group every app instance's writer shares, per history stream. */
 export const HISTORY_GROUP = 'history-writer';
@@ -58,6 +59,8 @@ export class HistoryWriter {
     private readonly payloadBytes = Infinity,
     /** Run (until it succeeds) before the first write: the schema migration, when it failed at boot. */
     private prepare?: () => Promise<void>,
+    /** Puts writing off while the process is busy handling messages (within bounds); none: never. */
+    private readonly pacing?: WriterPacing,
   ) {}
 
   /** Turns history on for `queue` (creates its stream and group) and drains it from now on. */
@@ -102,21 +105,28 @@ export class HistoryWriter {
     await this.loop;
   }
 
-  /** Events waiting in Valkey, over every watched queue. */
-  async backlog(): Promise<number> {
+  /** Events waiting in Valkey, over every watched queue (`sample`: entries read per queue to count). */
+  async backlog(sample = BACKLOG_SAMPLE): Promise<number> {
     let total = 0;
-    for (const { key } of this.queues.values()) total += await this.backlogOf(key);
+    for (const { key } of this.queues.values()) total += await this.backlogOf(key, sample);
+    return total;
+  }
+
+  /** History stream entries waiting, over every watched queue (an entry holds one or more events). */
+  private async entries(): Promise<number> {
+    let total = 0;
+    for (const { key } of this.queues.values()) total += await this.client.xlen(key);
     return total;
   }
 
   /**
-   * Events waiting in one history stream: counted exactly up to BACKLOG_SAMPLE entries; beyond,
+   * Events waiting in one history stream: counted exactly up to `sample` entries; beyond,
    * estimated as its length times the mean events of its newest entries (an entry packs many).
    */
-  private async backlogOf(key: string): Promise<number> {
+  private async backlogOf(key: string, sample: number): Promise<number> {
     const [length, newest] = await Promise.all([
       this.client.xlen(key),
-      this.client.xrevrange(key, '+', '-', 'COUNT', BACKLOG_SAMPLE) as Promise<StreamEntries>,
+      this.client.xrevrange(key, '+', '-', 'COUNT', sample) as Promise<StreamEntries>,
     ]);
     if (newest.length === 0) return 0;
     const events = newest.reduce((sum, [, fields]) => sum + countHistoryEvents(fields), 0);
@@ -140,6 +150,18 @@ export class HistoryWriter {
           this.prepare = undefined;
         }
         await this.housekeeping();
+        // Cheap probes (XLEN; the backlog estimated from one entry per queue): they run every pause.
+        if (
+          this.pacing &&
+          (await this.pacing.defer(
+            () => this.entries(),
+            () => this.backlog(1),
+          ))
+        ) {
+          this.pacing.rest();
+          await this.pause(IDLE_POLL_MS);
+          continue;
+        }
         moved = await this.drainOnce(); // events
         if (this.lastError) this.logger.log('PostgreSQL is back: history writing resumed');
         this.lastError = undefined;
@@ -153,7 +175,10 @@ export class HistoryWriter {
       }
       // A partial batch means the writer keeps up: wait for events to gather rather than run a
       // transaction per handful of them (each costs about as much as a full one).
-      if (moved < BATCH || this.lastError) await this.pause(this.lastError ? backoff : IDLE_POLL_MS);
+      if (moved < BATCH || this.lastError) {
+        this.pacing?.rest();
+        await this.pause(this.lastError ? backoff : IDLE_POLL_MS);
+      }
     }
   }
 

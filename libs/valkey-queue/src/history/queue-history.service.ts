@@ -18,11 +18,14 @@ import { getHistory, searchHistory } from './history-query.js';
 import type { HistoryPage, HistoryRecord, HistorySearch } from './history-record.interface.js';
 import { HistoryWriter } from './history-writer.js';
 import { loadPg } from './load-pg.js';
+import { WriterPacing } from './writer-pacing.js';
 import { TRUNCATED_PAYLOAD_BYTES } from '../config/history-options.schema.js';
 import { registerHistoryGauges } from './history-metrics.js';
 import { ValkeyQueueMetrics } from '../observability/valkey-queue-metrics.service.js';
 
 const HOUSEKEEPING_MS = 3_600_000;
+/** Longest the writer puts writing off in a row while the app is busy (docs/history.md). */
+const PACING_MAX_LAG_MS = 10_000;
 
 /** `QueueHistory` was called while `history` is not configured. */
 export class HistoryNotConfiguredError extends ValkeyQueueError {
@@ -127,6 +130,10 @@ export class QueueHistory implements OnModuleInit, OnApplicationBootstrap, OnApp
       `${consumerName(undefined).name}-history`,
       history.payloads === 'truncated' ? TRUNCATED_PAYLOAD_BYTES : Infinity,
       pending,
+      // Put off while the app is busy: a quarter of maxBacklog (the health stays up), a few seconds.
+      new WriterPacing(Math.floor(history.maxBacklog / 4), PACING_MAX_LAG_MS, () =>
+        this.workers.list().some((worker) => worker.inFlight > 0),
+      ),
     );
   }
 

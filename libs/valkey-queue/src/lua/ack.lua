@@ -7,26 +7,19 @@
   ARGV[3] marker TTL in ms ('0' = write no markers)   ARGV[4] counter field to add to ('' = none)
   ARGV[5] '1' = the entries were read with NOACK (nothing to XACK; count every entry)
   ARGV[5 + i] stream entry id of the i-th entry
-  With history on (the script's history variant), each entry is instead a group from ARGV[6] on:
-  stream entry id, n, then n values: the `succeeded` event's envelope fields as stored (name/value
-  pairs of id, attempt, labels, priority), so the entry is not read again; n = -1: read them here.
+  With history on (the script's history variant), from ARGV[6] on instead: ARGV[6] the `succeeded`
+  events of the entries whose fields the caller read, as one `many` list (format 3 of
+  fragments/history-event.lua: a JSON array of [id, attempt, labels, priority] as stored; '' = none),
+  so those entries are not read again; ARGV[7] r; ARGV[7 + i] stream entry id of the i-th entry, the
+  first r of them not in the list (their fields are read here).
   Returns: the number of entries acknowledged now (XACK count; every entry with NOACK) ]]
 --#include idempotency-markers
 --#include history-event
 
 local ids = {}
-local eventFields = {} -- with history on: the i-th entry's event fields, false = read the entry
-if historyOn then
-  local i = 6
-  while i <= #ARGV do
-    local count = tonumber(ARGV[i + 1])
-    ids[#ids + 1] = ARGV[i]
-    eventFields[#ids] = count >= 0 and { unpack(ARGV, i + 2, i + 1 + count) }
-    i = i + 2 + math.max(count, 0)
-  end
-else
-  for i = 6, #ARGV do ids[#ids + 1] = ARGV[i] end
-end
+local firstId, toRead, succeeded = 6, 0, ''
+if historyOn then firstId, toRead, succeeded = 8, tonumber(ARGV[7]), ARGV[6] end
+for i = firstId, #ARGV do ids[#ids + 1] = ARGV[i] end
 if #ids == 0 then return 0 end
 
 local ttl = tonumber(ARGV[3])
@@ -36,13 +29,10 @@ local acked = #ids
 if ARGV[5] ~= '1' then acked = redis.call('XACK', KEYS[1], ARGV[1], unpack(ids)) end
 if historyStreamOf(KEYS[1]) then
   beginHistoryBatch() -- one history entry for the whole ack
-  for i, entryId in ipairs(ids) do
-    local fields = eventFields[i]
-    if not fields then
-      local entry = redis.call('XRANGE', KEYS[1], entryId, entryId)[1]
-      fields = entry and entry[2]
-    end
-    if fields then recordEntryHistory(KEYS[1], 'succeeded', fields) end
+  if succeeded ~= '' then appendHistory(historyStreamOf(KEYS[1]), { 'e', 'succeeded', 'many', succeeded }) end
+  for i = 1, toRead do
+    local entry = redis.call('XRANGE', KEYS[1], ids[i], ids[i])[1]
+    if entry then recordEntryHistory(KEYS[1], 'succeeded', entry[2]) end
   end
   flushHistory()
 end

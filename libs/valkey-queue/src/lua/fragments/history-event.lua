@@ -13,7 +13,11 @@
   Packing (format 2): a script that records many events opens a batch (beginHistoryBatch) and ends it
   (flushHistory): its events then go into ONE entry, each starting at its own `e` field (field names
   repeat), so an ack of 50 messages costs one XADD. A single-event entry (format 1) is the same
-  format with one event; the writer reads both. ]]
+  format with one event; the writer reads both.
+  A `many` event (format 3): `e <type> many <JSON list>` (plus shared fields, e.g. `consumer`) stands
+  for one event of that type per message of the list, each `[id, attempt, labels, priority]` as
+  stored ('' = absent): what a caller that read the messages builds (ack.lua's `succeeded`, the
+  readers' `started`), appended as one field instead of eight per message. ]]
 local historyOn = false
 local historyPayloads = false
 -- While a batch is open: stream name -> the flat field list of its pending events.

@@ -7,7 +7,7 @@ describe('ackEntryArgs', () => {
     expect(ackEntryArgs([{ entryId: '1-0', id: 'm1', raw: { fields } }], false)).toEqual(['1-0']);
   });
 
-  it("passes each entry's event fields as read, the payload left out", () => {
+  it("passes the entries' succeeded events as one many list of the fields as read, the payload left out", () => {
     expect(
       ackEntryArgs(
         [
@@ -17,32 +17,27 @@ describe('ackEntryArgs', () => {
         true,
       ),
     ).toEqual([
+      JSON.stringify([
+        ['m1', '2', '{"t":"é"}', '3'],
+        ['m2', '', '', ''],
+      ]),
+      '0',
       '1-0',
-      '8',
-      'id',
-      'm1',
-      'attempt',
-      '2',
-      'labels',
-      '{"t":"é"}',
-      'priority',
-      '3',
       '2-0',
-      '2',
-      'id',
-      'm2',
     ]);
   });
 
-  it('leaves the fields to the script (-1) when they are not at hand or not the stored bytes', () => {
+  it('leaves the entries to the script, listed first, when their fields are not at hand or not the stored bytes', () => {
     expect(
       ackEntryArgs(
         [
-          { entryId: '1-0', id: 'm1' },
-          { entryId: '2-0', id: '', raw: { fields: ['id', '\uFFFD'], invalid: 'not UTF-8' } },
+          { entryId: '1-0', id: 'm1', raw: { fields } },
+          { entryId: '2-0', id: 'm2' },
+          { entryId: '3-0', id: '', raw: { fields: ['id', '\uFFFD'], invalid: 'not UTF-8' } },
         ],
         true,
       ),
-    ).toEqual(['1-0', '-1', '2-0', '-1']);
+    ).toEqual([JSON.stringify([['m1', '2', '{"t":"é"}', '3']]), '2', '2-0', '3-0', '1-0']);
+    expect(ackEntryArgs([{ entryId: '2-0', id: 'm2' }], true)).toEqual(['', '1', '2-0']);
   });
 });

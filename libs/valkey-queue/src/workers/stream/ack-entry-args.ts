@@ -1,29 +1,35 @@
 import type { AckItem } from '../message-source.interface.js';
 
-/** The envelope fields ack.lua's `succeeded` history event carries (fragments/history-event.lua). */
-const EVENT_FIELDS: ReadonlySet<string> = new Set(['id', 'attempt', 'labels', 'priority']);
-
 /**
- * The entry arguments of ack.lua. Without history: the stream entry ids. With history: per entry,
- * its id, then the count and values of its `succeeded` event fields as read (name/value pairs), so
- * the script need not read the entry again; -1 when they are not at hand or not the stored bytes
- * (an entry that is not UTF-8 text), and the script reads them itself. @internal
+ * The entry arguments of ack.lua. Without history: the stream entry ids. With history: the
+ * `succeeded` events of the entries read as text, as one `many` list (a JSON array of
+ * [id, attempt, labels, priority] as read, lua/fragments/history-event.lua), so the script need not
+ * read those entries again nor handle their fields one by one; then how many entries the script
+ * must read itself (their fields not at hand, or not the stored bytes: an entry that is not UTF-8
+ * text), then the entry ids, those first. @internal
  */
 export function ackEntryArgs(items: readonly AckItem[], history: boolean): string[] {
   if (!history) return items.map((item) => item.entryId);
-  const args: string[] = [];
+  const succeeded: string[][] = [];
+  const toRead: string[] = [];
+  const known: string[] = [];
   for (const item of items) {
     const raw = item.raw;
     if (!raw || raw.invalid !== undefined) {
-      args.push(item.entryId, '-1');
+      toRead.push(item.entryId);
       continue;
     }
-    const countAt = args.push(item.entryId, '0') - 1;
+    known.push(item.entryId);
+    const event = ['', '', '', ''];
     const { fields } = raw;
     for (let j = 0; j + 1 < fields.length; j += 2) {
-      if (EVENT_FIELDS.has(fields[j])) args.push(fields[j], fields[j + 1]);
+      const at = EVENT_FIELDS.indexOf(fields[j]);
+      if (at >= 0) event[at] = fields[j + 1];
     }
-    args[countAt] = String(args.length - countAt - 1);
+    succeeded.push(event);
   }
-  return args;
+  return [succeeded.length > 0 ? JSON.stringify(succeeded) : '', String(toRead.length), ...toRead, ...known];
 }
+
+/** The envelope fields of a `succeeded` event, in the order of a `many` list's arrays. */
+const EVENT_FIELDS: readonly string[] = ['id', 'attempt', 'labels', 'priority'];
