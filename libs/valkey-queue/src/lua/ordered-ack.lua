@@ -29,7 +29,7 @@ for i = 4, #ARGV, 3 do keys[#keys + 1] = ARGV[i] end
 local current = #keys > 0 and redis.call('HMGET', KEYS[3], unpack(keys)) or {}
 local moved = {}
 local popped = {}
-local continued = {}
+local continued, runs = {}, {} -- the keys that go on with a run, and their runs
 local statuses = forEachItem(4, 3, function(i)
   local key, token, next = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local holder = moved[key]
@@ -47,7 +47,7 @@ local statuses = forEachItem(4, 3, function(i)
   local run = next ~= '0' and dueRun(list, tonumber(next), now, true) or {}
   if #run > 0 then
     continued[#continued + 1] = key
-    continued[#continued + 1] = run
+    runs[#runs + 1] = run
   else
     releaseKey(KEYS[1], KEYS[2], KEYS[3], list, key, now)
   end
@@ -68,27 +68,11 @@ for key, token in pairs(moved) do
 end
 if #kept > 0 then redis.call('HSET', KEYS[3], unpack(kept)) end
 local reply = {}
-if #continued > 0 then
-  -- One INCRBY, one HSET and one ZADD for every continued key: consecutive tokens, in order.
-  local total = 0
-  for index = 2, #continued, 2 do total = total + #continued[index] end
-  local token = redis.call('INCRBY', KEYS[6], total) - total
-  local leaseUntil = now + tonumber(ARGV[3])
-  local tokens = {}
-  for index = 1, #continued, 2 do
-    local key = continued[index]
-    for position, body in ipairs(continued[index + 1]) do
-      token = token + 1
-      if position == 1 then
-        tokens[#tokens + 1] = key
-        tokens[#tokens + 1] = tostring(token)
-      end
-      reply[#reply + 1] = key
-      reply[#reply + 1] = tostring(token)
-      reply[#reply + 1] = body
-    end
-  end
-  grantLeases(KEYS[3], KEYS[2], tokens, leaseUntil)
-end
+-- One INCRBY, one HSET and one ZADD for every continued key: consecutive tokens, in order.
+grantRuns(KEYS[3], KEYS[2], KEYS[6], continued, runs, now + tonumber(ARGV[3]), function(index, _, token, body)
+  reply[#reply + 1] = continued[index]
+  reply[#reply + 1] = token
+  reply[#reply + 1] = body
+end)
 flushHistory()
 return { statuses, reply }

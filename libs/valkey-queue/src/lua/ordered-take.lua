@@ -32,29 +32,14 @@ if #due > 0 then
   redis.call('ZREM', KEYS[1], unpack(due))
   local earlier = redis.call('HMGET', KEYS[4], unpack(due))
   local most = tonumber(ARGV[4] or '1')
-  local runs, total = {}, 0
-  for index, key in ipairs(due) do
-    runs[index] = dueRun(ARGV[1] .. key, most, now, false)
-    total = total + #runs[index]
-  end
-  if total > 0 then
-    local token = redis.call('INCRBY', KEYS[5], total) - total
-    local tokens = {}
-    for index, key in ipairs(due) do
-      for position, body in ipairs(runs[index]) do
-        token = token + 1
-        if position == 1 then
-          tokens[#tokens + 1] = key
-          tokens[#tokens + 1] = tostring(token)
-        end
-        reply[#reply + 1] = key
-        reply[#reply + 1] = tostring(token)
-        reply[#reply + 1] = position == 1 and (tonumber(earlier[index]) or 0) + 1 or 0
-        reply[#reply + 1] = body
-      end
-    end
-    grantLeases(KEYS[3], KEYS[2], tokens, leaseUntil)
-  end
+  local runs = {}
+  for index, key in ipairs(due) do runs[index] = dueRun(ARGV[1] .. key, most, now, false) end
+  grantRuns(KEYS[3], KEYS[2], KEYS[5], due, runs, leaseUntil, function(index, position, token, body)
+    reply[#reply + 1] = due[index]
+    reply[#reply + 1] = token
+    reply[#reply + 1] = position == 1 and (tonumber(earlier[index]) or 0) + 1 or 0
+    reply[#reply + 1] = body
+  end)
 end
 if #reply == 2 then
   local next = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]

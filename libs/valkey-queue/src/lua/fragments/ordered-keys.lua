@@ -93,6 +93,29 @@ local function grantLeases(holders, leases, granted, leaseUntil)
   redis.call('ZADD', leases, unpack(expiries))
 end
 
+-- Hands out the runs of messages `runs[i]` of ordering keys `keys[i]`: every message gets the next
+-- token from the queue's `counter` (one INCRBY for all, consecutive in order), each key is leased
+-- under its first message's token until `leaseUntil`, and `each(i, position, token, body)` is called
+-- per message in that order (to build the reply).
+local function grantRuns(holders, leases, counter, keys, runs, leaseUntil, each)
+  local total = 0
+  for i = 1, #runs do total = total + #runs[i] end
+  if total == 0 then return end
+  local token = redis.call('INCRBY', counter, total) - total
+  local tokens = {}
+  for i, key in ipairs(keys) do
+    for position, body in ipairs(runs[i]) do
+      token = token + 1
+      if position == 1 then
+        tokens[#tokens + 1] = key
+        tokens[#tokens + 1] = tostring(token)
+      end
+      each(i, position, tostring(token), body)
+    end
+  end
+  grantLeases(holders, leases, tokens, leaseUntil)
+end
+
 -- Records `event` about the ordered message stored as `body` in the history of `key`'s queue, with
 -- history on. A body that does not decode records nothing here: its dead letter says why.
 local function recordOrderedHistory(key, event, body, ...)
