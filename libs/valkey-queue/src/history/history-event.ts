@@ -1,3 +1,4 @@
+import { MANY_EVENT_FIELDS } from '../lua/history-many-event.js';
 import type { HistoryState } from './history-record.interface.js';
 
 /** One event read from a queue's history stream. @internal */
@@ -86,9 +87,6 @@ export function parseHistoryEntries(entryId: string, fields: readonly string[]):
   return events;
 }
 
-/** The fields of a `many` list, in order: what each message's array holds (format 3). */
-const MANY_FIELDS = ['id', 'attempt', 'labels', 'priority'] as const;
-
 /**
  * The events a `many` event stands for (format 3): `many` is a JSON array with one array per
  * message, `[id, attempt, labels?, priority?]` (strings as stored; empty or absent: not recorded);
@@ -110,9 +108,9 @@ export function expandMany(fields: readonly string[], many: string): string[][] 
   for (const item of list) {
     if (!Array.isArray(item)) continue;
     const one = shared.slice();
-    for (let j = 0; j < MANY_FIELDS.length; j += 1) {
+    for (let j = 0; j < MANY_EVENT_FIELDS.length; j += 1) {
       const value: unknown = item[j];
-      if (typeof value === 'string' && value !== '') one.push(MANY_FIELDS[j], value);
+      if (typeof value === 'string' && value !== '') one.push(MANY_EVENT_FIELDS[j], value);
     }
     expanded.push(one);
   }

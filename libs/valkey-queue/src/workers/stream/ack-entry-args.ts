@@ -1,4 +1,8 @@
+import { MANY_EVENT_FIELDS } from '../../lua/history-many-event.js';
 import type { AckItem } from '../message-source.interface.js';
+
+/** The envelope fields of a `succeeded` event, in the order of a `many` list's arrays. */
+const SUCCEEDED_FIELDS: readonly string[] = MANY_EVENT_FIELDS;
 
 /**
  * The entry arguments of ack.lua. Without history: the stream entry ids. With history: the
@@ -23,13 +27,10 @@ export function ackEntryArgs(items: readonly AckItem[], history: boolean): strin
     const event = ['', '', '', ''];
     const { fields } = raw;
     for (let j = 0; j + 1 < fields.length; j += 2) {
-      const at = EVENT_FIELDS.indexOf(fields[j]);
+      const at = SUCCEEDED_FIELDS.indexOf(fields[j]);
       if (at >= 0) event[at] = fields[j + 1];
     }
     succeeded.push(event);
   }
   return [succeeded.length > 0 ? JSON.stringify(succeeded) : '', String(toRead.length), ...toRead, ...known];
 }
-
-/** The envelope fields of a `succeeded` event, in the order of a `many` list's arrays. */
-const EVENT_FIELDS: readonly string[] = ['id', 'attempt', 'labels', 'priority'];
