@@ -245,9 +245,7 @@ export class OrderedSource implements MessageSource {
       const args: string[] = [listPrefix, ran ? '1' : '0'];
       for (const token of chunk) {
         args.push(this.keyOf(token), token);
-        this.leased.delete(token);
-        this.runs.delete(token);
-        this.dropRun(token);
+        this.release(token);
       }
       await this.client.vqOrderedHandBack(ready, leases, holders, takes, ...args);
     }
@@ -332,11 +330,14 @@ export class OrderedSource implements MessageSource {
 
   /** Their outcome is written: the tokens are no longer ours (kept until then, for a retried write). */
   private forget(items: readonly { entryId: string }[]): void {
-    for (const item of items) {
-      this.leased.delete(item.entryId);
-      this.runs.delete(item.entryId);
-      this.dropRun(item.entryId);
-    }
+    for (const item of items) this.release(item.entryId);
+  }
+
+  /** A token is no longer ours: neither it nor the rest of its run will run here. */
+  private release(token: string): void {
+    this.leased.delete(token);
+    this.runs.delete(token);
+    this.dropRun(token);
   }
 
   /** The rest of a run that will not run here: its key's lease ended or goes back at the current message. */
