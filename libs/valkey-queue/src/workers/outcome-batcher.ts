@@ -20,8 +20,7 @@ export class OutcomeBatcher<T extends object> {
   /** Failed writes per item; only items that failed at least once are in it. */
   private readonly failures = new Map<T, number>();
   private flushing?: Promise<void>;
-  private scheduled = false;
-  /** The pending setImmediate of a scheduled write, cleared when take() voids it. */
+  /** The pending setImmediate of a scheduled write (set while one is scheduled), cleared when take() voids it. */
   private immediate?: NodeJS.Immediate;
   private retryTimer?: NodeJS.Timeout;
   private failing = false;
@@ -97,11 +96,9 @@ export class OutcomeBatcher<T extends object> {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.flushing || this.retryTimer) return;
-    this.scheduled = true;
+    if (this.immediate || this.flushing || this.retryTimer) return;
     const run = (): void => {
       this.immediate = undefined;
-      this.scheduled = false;
       void this.flush();
     };
     this.immediate = setImmediate(
@@ -118,8 +115,7 @@ export class OutcomeBatcher<T extends object> {
    * fire a turn later and write the items added since, before the read loop could take them.
    */
   private cancelScheduled(): void {
-    if (!this.scheduled) return;
-    this.scheduled = false;
+    if (!this.immediate) return;
     // Cleared, not left to fire and do nothing: at concurrency 1 that was two idle callbacks per message.
     clearImmediate(this.immediate);
     this.immediate = undefined;
