@@ -23,11 +23,19 @@ const notifyFlags = async (raw: ReturnType<typeof rawClient>): Promise<string[]>
     }),
   );
 
+/** Connections of ownership watchers subscribed to a keyspace pattern. */
+const subscribedWatchers = async (raw: ReturnType<typeof rawClient>): Promise<number> => {
+  const clients = String(await raw.call('CLIENT', 'LIST')).split('\n');
+  return clients.filter((line) => / name=vq:ownership-events /.test(line) && !/ psub=0 /.test(line)).length;
+};
+
 interface LapseOptions {
   sweepInterval: number;
   /** The most the 'expired' event may take after the lapse. */
   withinMs: number;
   db?: number;
+  /** Runs before either instance starts. */
+  beforeStart?: (raw: ReturnType<typeof rawClient>) => Promise<void>;
   /** Runs once both instances are up, before the lapse. */
   beforeLapse?: (raw: ReturnType<typeof rawClient>) => Promise<void>;
 }
@@ -38,7 +46,7 @@ interface LapseOptions {
  */
 async function lapseAndObserve(
   valkey: StartedValkey,
-  { sweepInterval, withinMs, db = 0, beforeLapse }: LapseOptions,
+  { sweepInterval, withinMs, db = 0, beforeStart, beforeLapse }: LapseOptions,
 ): Promise<number> {
   const service = uniqueService();
   const keys = ownKeys(service);
@@ -46,6 +54,7 @@ async function lapseAndObserve(
   const raw = rawClient(url);
   const instances: Instance[] = [];
   try {
+    await beforeStart?.(raw);
     const a = await startInstance(url, { service, ...FAST, sweepInterval });
     instances.push(a);
     await a.service.assign('s1', { n: 1 });
@@ -125,6 +134,31 @@ describe('lease expiry detection (real Valkey)', () => {
       } finally {
         raw.disconnect();
       }
+    });
+  });
+
+  describe('subscribing fails at start-up', () => {
+    const valkey = useValkey();
+
+    // A sweep every minute cannot explain an event within 2 s: the failed subscription must have been
+    // retried on its own, soon after the server allowed it.
+    (onCluster ? it.skip : it)('retries the subscription before the next sweep', async () => {
+      await lapseAndObserve(valkey(), {
+        sweepInterval: 60_000,
+        withinMs: 2_000,
+        // Channels not starting with '_' only: the keyspace PSUBSCRIBE is refused (NOPERM).
+        beforeStart: async (raw) =>
+          void (await raw.call('ACL', 'SETUSER', 'default', 'resetchannels', '&[^_]*')),
+        beforeLapse: async (raw) => {
+          await raw.call('ACL', 'SETUSER', 'default', 'allchannels');
+          // Both instances' subscribers hold the keyspace pattern again (the old code waited a minute).
+          await waitUntil(
+            async () => (await subscribedWatchers(raw)) === 2,
+            'both watchers to subscribe to lease notifications',
+            5_000,
+          );
+        },
+      });
     });
   });
 

@@ -10,6 +10,8 @@ import type { OwnershipStore } from './ownership-store.js';
 /** Streams checked per sweeper round trip, and the most a single sweep looks at. */
 const SWEEP_PAGE = 100;
 const SWEEP_MAX = 10_000;
+/** A failed subscription is retried after this, doubling up to the sweep interval. */
+const SUBSCRIBE_RETRY_MS = 250;
 
 /**
  * Learns that leases lapsed, and passes the streams to `check` (which reads their state and emits
@@ -35,6 +37,8 @@ export class ExpiryWatcher {
   private subscribing?: Promise<void>;
   private subscribed = false;
   private subscribeFailing = false;
+  private subscribeRetry?: NodeJS.Timeout;
+  private subscribeRetryMs = SUBSCRIBE_RETRY_MS;
   private stopped = false;
 
   constructor(
@@ -52,16 +56,23 @@ export class ExpiryWatcher {
     this.scheduleSweep(0);
   }
 
-  /** Subscribes once; a failure (server unreachable at startup) is retried at each sweep. */
+  /**
+   * Subscribes once. A failure (server unreachable at startup, a timeout under load) is retried on
+   * its own backoff, up to the sweep interval: waiting for the next sweep would leave notifications
+   * off for a whole interval after a single failed attempt.
+   */
   private trySubscribe(): Promise<void> {
     this.subscribing ??= this.subscribe()
       .then(() => {
         if (this.subscribeFailing) this.logger.log('Subscribed to lease notifications');
         this.subscribed = true;
         this.subscribeFailing = false;
+        this.subscribeRetryMs = SUBSCRIBE_RETRY_MS;
       })
       .catch((error: unknown) => {
-        if (this.subscribeFailing || this.stopped) return;
+        if (this.stopped) return;
+        this.scheduleSubscribeRetry();
+        if (this.subscribeFailing) return;
         this.subscribeFailing = true;
         this.logger.warn(
           `Cannot subscribe to lease notifications (${errorMessage(error)}): retrying; meanwhile lapsed leases ` +
@@ -74,9 +85,19 @@ export class ExpiryWatcher {
     return this.subscribing;
   }
 
+  private scheduleSubscribeRetry(): void {
+    clearTimeout(this.subscribeRetry);
+    const delay = this.subscribeRetryMs;
+    this.subscribeRetryMs = Math.min(delay * 2, this.sweepInterval);
+    this.subscribeRetry = setTimeout(() => {
+      if (!this.stopped && !this.subscribed && !this.subscribing) void this.trySubscribe();
+    }, delay);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.sweepTimer);
+    clearTimeout(this.subscribeRetry);
     const { subscriber } = this;
     this.subscriber = undefined;
     if (subscriber) await this.connection.release(subscriber).catch(() => undefined);
