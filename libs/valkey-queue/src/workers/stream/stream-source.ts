@@ -85,6 +85,10 @@ export class StreamSource implements MessageSource {
     await opening;
   }
 
+  async openReadConnection(): Promise<void> {
+    await this.blockingClient();
+  }
+
   async read(count: number, blockMs: number): Promise<RawDelivery[]> {
     const client = await this.blockingClient();
     this.sendMarkLive(client);

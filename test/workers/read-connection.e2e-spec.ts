@@ -1,0 +1,60 @@
+import { deferred } from 'nestjs-valkey-queue/testing';
+import { OnMessage, QueueWorker, type QueueMessage } from 'nestjs-valkey-queue';
+import { keysMatching, rawClient, serversOf } from '../utils/raw-client.js';
+import { TRANSPORTS, useWorkerApp } from './transport-kit.js';
+import { uniqueQueue, waitFor } from './worker-test-kit.js';
+
+const apps = useWorkerApp();
+
+/** `id` of every connection named after `queue` (CLIENT LIST on every server): the worker's read connection. */
+async function readConnectionsOf(queue: string): Promise<string[]> {
+  const checker = rawClient(apps.valkey().url);
+  try {
+    const lists = await Promise.all((await serversOf(checker)).map((server) => server.client('LIST')));
+    return lists
+      .flatMap((list) => String(list).split('\n'))
+      .filter((line) => line.includes(`name=vq:`) && line.includes(`:${queue}:`))
+      .map((line) => /(?:^|\s)id=(\d+)/.exec(line)![1]);
+  } finally {
+    checker.disconnect();
+  }
+}
+
+describe.each(TRANSPORTS)(
+  'the read connection of a worker not started yet, on the $name transport (real Valkey)',
+  (transport) => {
+    it('is open once the module booted, changing nothing else on the server; start() reads on it', async () => {
+      const queue = uniqueQueue(transport.name);
+      const received = deferred<QueueMessage>();
+      @QueueWorker(queue, { ...transport.worker, autoStart: false })
+      class LateWorker {
+        @OnMessage() async handle(message: QueueMessage): Promise<void> {
+          received.resolve(message);
+        }
+      }
+      const app = await apps.boot([LateWorker], transport.app);
+      const opened = await readConnectionsOf(queue);
+      expect(opened).toHaveLength(1);
+      // Not started: no consumer group, no heartbeat, no key of the queue at all.
+      await expect(keysMatching(app.client, `*${queue}*`)).resolves.toEqual([]);
+
+      await app.sender.send(queue, { n: 1 });
+      await app.worker(queue).start();
+      await expect(received.promise).resolves.toMatchObject({ payload: { n: 1 } });
+      // The same connection: start() did not open another one.
+      await expect(readConnectionsOf(queue)).resolves.toEqual(opened);
+    });
+
+    it('is closed when the module shuts down, start() never called', async () => {
+      const queue = uniqueQueue(transport.name);
+      @QueueWorker(queue, { ...transport.worker, autoStart: false })
+      class NeverStarted {
+        @OnMessage() handle(): void {}
+      }
+      const app = await apps.boot([NeverStarted], transport.app);
+      await expect(readConnectionsOf(queue)).resolves.toHaveLength(1);
+      await app.close();
+      await waitFor(async () => (await readConnectionsOf(queue)).length === 0, 'the read connection closed');
+    });
+  },
+);
