@@ -2,7 +2,7 @@ import { deferred } from 'nestjs-valkey-queue/testing';
 import { OnMessage, QueueWorker, type QueueMessage } from 'nestjs-valkey-queue';
 import { keysMatching, rawClient, serversOf } from '../utils/raw-client.js';
 import { TRANSPORTS, useWorkerApp } from './transport-kit.js';
-import { uniqueQueue, waitFor } from './worker-test-kit.js';
+import { keysOf, uniqueQueue, waitFor } from './worker-test-kit.js';
 
 const apps = useWorkerApp();
 
@@ -15,6 +15,22 @@ async function readConnectionsOf(queue: string): Promise<string[]> {
       .flatMap((list) => String(list).split('\n'))
       .filter((line) => line.includes(`name=vq:`) && line.includes(`:${queue}:`))
       .map((line) => /(?:^|\s)id=(\d+)/.exec(line)![1]);
+  } finally {
+    checker.disconnect();
+  }
+}
+
+/** Subscribers of `channel` on every server (PUBSUB NUMSUB is per node). */
+async function subscribersOf(channel: string): Promise<number> {
+  const checker = rawClient(apps.valkey().url);
+  try {
+    const counts = await Promise.all(
+      (await serversOf(checker)).map(async (server) => {
+        const [, count] = (await server.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
+        return Number(count);
+      }),
+    );
+    return counts.reduce((sum, count) => sum + count, 0);
   } finally {
     checker.disconnect();
   }
@@ -37,6 +53,12 @@ describe.each(TRANSPORTS)(
       expect(opened).toHaveLength(1);
       // Not started: no consumer group, no heartbeat, no key of the queue at all.
       await expect(keysMatching(app.client, `*${queue}*`)).resolves.toEqual([]);
+      // Listening for a pause already: its subscription is not confirmed between start() and the first read.
+      await waitFor(
+        async () => (await subscribersOf(keysOf(queue).paused)) === 1,
+        'the pause subscription',
+        5_000,
+      );
 
       await app.sender.send(queue, { n: 1 });
       await app.worker(queue).start();

@@ -183,11 +183,16 @@ export class QueueConsumer implements QueueWorkerHandle {
 
   /**
    * Opens the read connection of a worker that is not started yet, as the module boots (as BullMQ's
-   * Worker does): start() then reads without waiting for a connection handshake. Changes nothing on
-   * the server; never rejects (start() opens it again if this failed). @internal
+   * Worker does), and subscribes to its signals: start() then reads without waiting for a connection
+   * handshake. Changes nothing on the server; never rejects (start() opens it again if this failed).
+   * @internal
    */
   openReadConnection(): Promise<void> {
     if (this.state !== 'idle' || !this.source.openReadConnection) return Promise.resolve();
+    // Subscribed now, so the subscription's resync (pause state and priorities unknown: ask again)
+    // comes before start(), not between its first checks and its first read.
+    this.listenForPause();
+    listenForPriorities(this.deps.signals, this.source);
     this.warming ??= this.source.openReadConnection().catch((error: unknown) => {
       this.logger.debug(`Read connection of '${this.queue}' not open yet: ${errorMessage(error)}`);
     });
