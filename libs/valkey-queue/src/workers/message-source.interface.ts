@@ -90,6 +90,11 @@ export interface ClaimPage {
 export interface MessageSource {
   /** Creates what reading needs (consumer group, checks). Idempotent. */
   prepare(): Promise<void>;
+  /**
+   * Opens the read connection ahead of `prepare()`, for a worker not started yet: changes nothing on
+   * the server, so a start later does not wait for a connection handshake. Absent: `prepare()` opens it.
+   */
+  openReadConnection?(): Promise<void>;
   /** Up to `count` new messages, waiting at most `blockMs` for one. Recreates a vanished group. */
   read(count: number, blockMs: number): Promise<RawDelivery[]>;
   /**

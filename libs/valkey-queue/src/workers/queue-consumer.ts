@@ -67,6 +67,8 @@ export class QueueConsumer implements QueueWorkerHandle {
   private loopDone: Promise<void> = Promise.resolve();
   private stopping?: Promise<void>;
   private prepared = false;
+  /** The read connection opening ahead of start() (openReadConnection). */
+  private warming?: Promise<void>;
   private drainingOwn = false;
   private paused = false;
   private lastPauseCheck = 0;
@@ -157,9 +159,14 @@ export class QueueConsumer implements QueueWorkerHandle {
     this.deps.promoter.watch(options.queue, options.transport, target);
     this.listenForPause();
     listenForPriorities(this.deps.signals, this.source);
+    // Read in the same write as the preparation: the loop's first pause check is then done.
+    const pauseChecked = this.isPaused().catch(() => {
+      this.lastPauseCheck = 0; // not known: the loop asks again before its first read
+    });
     try {
       await this.source.prepare();
       this.prepared = true;
+      await pauseChecked;
     } catch (error) {
       if (error instanceof DeleteOnAckRefusedError) {
         this.state = 'idle';
@@ -172,6 +179,31 @@ export class QueueConsumer implements QueueWorkerHandle {
     this.timers.start();
     this.lane?.start();
     this.loopDone = this.loop();
+  }
+
+  /**
+   * Opens the read connection of a worker that is not started yet, as the module boots (as BullMQ's
+   * Worker does), and subscribes to its signals: start() then reads without waiting for a connection
+   * handshake. Changes nothing on the server; never rejects (start() opens it again if this failed).
+   * @internal
+   */
+  openReadConnection(): Promise<void> {
+    if (this.state !== 'idle' || !this.source.openReadConnection) return Promise.resolve();
+    // Subscribed now, so the subscription's resync (pause state and priorities unknown: ask again)
+    // comes before start(), not between its first checks and its first read.
+    this.listenForPause();
+    listenForPriorities(this.deps.signals, this.source);
+    this.warming ??= this.source.openReadConnection().catch((error: unknown) => {
+      this.logger.debug(`Read connection of '${this.queue}' not open yet: ${errorMessage(error)}`);
+    });
+    return this.warming;
+  }
+
+  /** Closes the read connection of a worker not running (module shutdown), opened or opening. @internal */
+  async closeReadConnection(): Promise<void> {
+    await this.warming;
+    this.warming = undefined;
+    if (this.state === 'idle') await this.source.close();
   }
 
   stop(): Promise<void> {

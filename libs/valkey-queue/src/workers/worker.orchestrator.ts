@@ -53,7 +53,13 @@ export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplica
       this.registry.attach(definition, consumer);
     }
     const starting = this.consumers.filter((consumer) => consumer.options.autoStart);
+    // Workers started later read at once then: their read connections open now. Waited for only
+    // while the server answers (a lazyConnect app may boot without it).
+    const opening = Promise.all(
+      this.consumers.filter((consumer) => !consumer.options.autoStart).map((c) => c.openReadConnection()),
+    );
     const results = await Promise.allSettled(starting.map((consumer) => consumer.start()));
+    if (this.connection.client.status === 'ready') await opening;
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure) {
       await this.stopAll();
@@ -77,7 +83,7 @@ export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplica
   private async stopAll(): Promise<void> {
     await Promise.all(
       this.consumers.map(async (consumer) => {
-        if (!consumer.running) return;
+        if (!consumer.running) return consumer.closeReadConnection();
         await consumer.stop();
         const { queue, group } = consumer.options;
         this.logger.log(`${consumer.name} stopped consuming ${queue} (group ${group})`, {

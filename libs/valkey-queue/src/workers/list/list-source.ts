@@ -92,6 +92,10 @@ export class ListSource implements MessageSource {
     await this.reader.connect();
   }
 
+  async openReadConnection(): Promise<void> {
+    await this.reader.connect();
+  }
+
   async read(count: number, blockMs: number): Promise<RawDelivery[]> {
     return this.deliveries(await this.reader.read(count, blockMs));
   }

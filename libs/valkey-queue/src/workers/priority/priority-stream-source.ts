@@ -87,9 +87,15 @@ export class PriorityStreamSource implements MessageSource, PriorityAwareSource 
     void this.interruptRead().catch(() => undefined);
   }
 
+  openReadConnection(): Promise<void> {
+    return this.base.openReadConnection();
+  }
+
   async prepare(): Promise<void> {
-    await this.base.prepare();
-    await this.discover(true);
+    // The look for priority streams goes out with the base's commands: one round trip, not two.
+    // Our group goes on those found only once the base accepted this worker (deleteOnAck may refuse).
+    const [found] = await Promise.all([this.discovery.check(true), this.base.prepare()]);
+    await this.addStreams(found);
   }
 
   async read(count: number, blockMs: number): Promise<RawDelivery[]> {
@@ -222,7 +228,11 @@ export class PriorityStreamSource implements MessageSource, PriorityAwareSource 
 
   /** Looks for new priority streams (when due, or `now`) and puts our group on each found. */
   private async discover(now: boolean): Promise<void> {
-    const found = await this.discovery.check(now);
+    await this.addStreams(await this.discovery.check(now));
+  }
+
+  /** Puts our group on each priority stream `found` that is not read yet. */
+  private async addStreams(found: number[] | undefined): Promise<void> {
     if (!found) return;
     const known = new Set(this.raised.map(({ priority }) => priority));
     const added = found.filter((priority) => !known.has(priority));

@@ -71,8 +71,9 @@ export class StreamSource implements MessageSource {
     // The read connection opens while the group is made: start-up waits for the longer, not the sum.
     const opening = this.blockingClient();
     try {
-      this.markLive = !(await this.connection.capabilities()).idleCountsReadAttempts;
-      await this.ensureGroup();
+      // In one write: the server's capabilities (asked once per module) and the group.
+      const [capabilities] = await Promise.all([this.connection.capabilities(), this.ensureGroup()]);
+      this.markLive = !capabilities.idleCountsReadAttempts;
       if (this.options.deleteOnAck) {
         const groups = (await this.client.call('XINFO', 'GROUPS', this.keys.stream)) as unknown[][];
         const names = groups.map((group) => String(group[group.indexOf('name') + 1]));
@@ -83,6 +84,10 @@ export class StreamSource implements MessageSource {
       throw error;
     }
     await opening;
+  }
+
+  async openReadConnection(): Promise<void> {
+    await this.blockingClient();
   }
 
   async read(count: number, blockMs: number): Promise<RawDelivery[]> {
