@@ -26,8 +26,8 @@ import {
   startRootWithTraceId,
   type RootSampling,
 } from './root-sampling.js';
+import { randomSpanId } from './random-ids.js';
 import {
-  randomSpanId,
   unsampledChild,
   unsampledChildContext,
   unsampledParentPolicy,

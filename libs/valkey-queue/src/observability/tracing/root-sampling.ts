@@ -9,6 +9,7 @@ import {
   type TraceState,
   type Tracer,
 } from '@opentelemetry/api';
+import { hexOfWords, randomSpanId, randomWord } from './random-ids.js';
 import { countsSpanStarts, isSdkParentBased } from './unsampled-parent.js';
 
 /** The SDK's `IdGenerator`. */
@@ -93,7 +94,6 @@ export function rootSamplingOf(tracer: Tracer): RootSampling | undefined {
   };
 }
 
-const hexWord = (word: number): string => word.toString(16).padStart(8, '0');
 const MAX_WORD = 0xffffffff;
 
 /**
@@ -110,7 +110,7 @@ function ratioBound(root: RootSamplerLike): number | undefined {
   for (const xor of probes) {
     if (!Number.isInteger(xor) || xor < 0 || xor > MAX_WORD) continue;
     // Words xor, 1, 1, 0: they XOR to `xor`, and the id is never all zeros.
-    const traceId = `${hexWord(xor)}${hexWord(1)}${hexWord(1)}${hexWord(0)}`;
+    const traceId = hexOfWords(xor, 1) + hexOfWords(1, 0);
     const result = root.shouldSample(ROOT_CONTEXT, traceId, 'probe', SpanKind.PRODUCER, {}, []);
     const expected = xor < bound ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD;
     if (result.decision !== expected || result.traceState !== undefined || result.attributes !== undefined) {
@@ -127,13 +127,10 @@ export interface DrawnRoot {
   sampled: boolean;
 }
 
-const drawnIds = Buffer.allocUnsafe(24);
-const randomWord = (): number => (Math.random() * 2 ** 32) >>> 0;
-
 /**
  * A root span's trace id and span id drawn as the SDK's `RandomIdGenerator` draws them (a random
  * 32-bit word at a time; an all-zero id gets 1 in its last byte), and the ratio rule's decision
- * on the trace id, made on its words before any hex is written. @internal
+ * on the trace id, made on its words. @internal
  */
 export function drawRoot(upperBound: number): DrawnRoot {
   const a = randomWord();
@@ -141,17 +138,11 @@ export function drawRoot(upperBound: number): DrawnRoot {
   const c = randomWord();
   let d = randomWord();
   if ((a | b | c | d) === 0) d = 1;
-  const e = randomWord();
-  let f = randomWord();
-  if ((e | f) === 0) f = 1;
-  drawnIds.writeUInt32BE(a, 0);
-  drawnIds.writeUInt32BE(b, 4);
-  drawnIds.writeUInt32BE(c, 8);
-  drawnIds.writeUInt32BE(d, 12);
-  drawnIds.writeUInt32BE(e, 16);
-  drawnIds.writeUInt32BE(f, 20);
-  const hex = drawnIds.toString('hex');
-  return { traceId: hex.slice(0, 32), spanId: hex.slice(32), sampled: (a ^ b ^ c ^ d) >>> 0 < upperBound };
+  return {
+    traceId: hexOfWords(a, b) + hexOfWords(c, d),
+    spanId: randomSpanId(),
+    sampled: (a ^ b ^ c ^ d) >>> 0 < upperBound,
+  };
 }
 
 /** A root trace id and whether the root sampler drops the span, with the trace state it gives. */

@@ -1,4 +1,5 @@
 import { trace, TraceFlags, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { randomSpanId } from './random-ids.js';
 
 /**
  * Which children of an unsampled parent the SDK's sampler is known to drop: true for the
@@ -49,16 +50,6 @@ export function isSdkParentBased(sampler: unknown): boolean {
 export function countsSpanStarts(tracer: Tracer): boolean {
   const metrics = (tracer as { _tracerMetrics?: { startedSpans?: object } })._tracerMetrics;
   return metrics !== undefined && metrics.startedSpans?.constructor?.name !== 'NoopCounterMetric';
-}
-
-const idBytes = Buffer.alloc(8);
-
-/** A random non-zero 16-hex-digit span id, as the SDK's RandomIdGenerator makes them. @internal */
-export function randomSpanId(): string {
-  idBytes.writeUInt32BE((Math.random() * 2 ** 32) >>> 0, 0);
-  idBytes.writeUInt32BE((Math.random() * 2 ** 32) >>> 0, 4);
-  if (idBytes.readUInt32BE(0) === 0 && idBytes.readUInt32BE(4) === 0) idBytes[7] = 1;
-  return idBytes.toString('hex');
 }
 
 /**
