@@ -18,7 +18,10 @@ const TRACEPARENT = (flags: string): RegExp => new RegExp(`^00-([0-9a-f]{32})-([
 
 describe('root send spans', () => {
   const exporter = new InMemorySpanExporter();
-  const register = (sampler: Sampler, options: { meterProvider?: object } = {}): void => {
+  const register = (
+    sampler: Sampler,
+    options: { meterProvider?: object; idGenerator?: object } = {},
+  ): void => {
     exporter.reset();
     // The API keeps the first registration: start over for each SDK a test registers.
     trace.disable();
@@ -102,6 +105,25 @@ describe('root send spans', () => {
     expect(headers.traceparent).toBe(
       `00-${parent.spanContext().traceId}-${producer.spanContext().spanId}-01`,
     );
+  });
+
+  it("use the tracer's own id generator when it is not the SDK's random one", () => {
+    let next = 0;
+    const idGenerator = {
+      generateTraceId: () => `${'ab'.repeat(12)}${(++next).toString(16).padStart(8, '0')}`,
+      generateSpanId: () => `${'cd'.repeat(4)}${(++next).toString(16).padStart(8, '0')}`,
+    };
+    register(ratio(0), { idGenerator });
+    const startSpan = jest.spyOn(activeTracer()!, 'startSpan');
+    expect(send().traceparent).toBe(`00-${'ab'.repeat(12)}00000001-${'cd'.repeat(4)}00000002-00`);
+    expect(startSpan).not.toHaveBeenCalled();
+
+    register(ratio(1), { idGenerator });
+    next = 0;
+    const headers = send();
+    const [span] = exporter.getFinishedSpans();
+    expect(span.spanContext().traceId).toBe(`${'ab'.repeat(12)}00000001`);
+    expect(headers.traceparent).toBe(`00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`);
   });
 
   it("skip the SDK's span start only for its own ratio or always-off root sampler, with no span counting", () => {
