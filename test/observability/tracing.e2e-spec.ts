@@ -1,11 +1,23 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type SpanContext } from '@opentelemetry/api';
+import { jest } from '@jest/globals';
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type SpanContext,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
+  ParentBasedSampler,
   SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
   type ReadableSpan,
+  type Sampler,
 } from '@opentelemetry/sdk-trace-base';
 import type { TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
@@ -56,11 +68,11 @@ describe('OpenTelemetry trace propagation from send to @OnMessage (real Valkey)'
     worker.next = deferred<Handled>();
   });
 
-  const registerSdk = (): void => {
+  const registerSdk = (sampler?: Sampler): void => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     trace.setGlobalTracerProvider(
-      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+      new BasicTracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor(exporter)] }),
     );
   };
   const finished = async (name: string): Promise<ReadableSpan> => {
@@ -135,6 +147,27 @@ describe('OpenTelemetry trace propagation from send to @OnMessage (real Valkey)'
       expect(headers.traceparent).toBe(`00-${traceId}-${spanId}-01`);
     } finally {
       await raw.quit();
+    }
+  });
+
+  it('carries an unsampled trace from send to the handler without starting SDK spans (ratio sampler)', async () => {
+    registerSdk(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0) }));
+    const startSpan = jest.spyOn(trace.getTracer('nestjs-valkey-queue'), 'startSpan');
+    try {
+      await moduleRef.get(QueueSender).send(QUEUE, {});
+      const handled = await worker.next.promise;
+
+      const [, traceId, producerSpanId] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-00$/.exec(
+        handled.message.headers.traceparent,
+      )!;
+      // The handler runs in the trace, unsampled: its own spans and sends follow it.
+      expect(handled.active?.traceId).toBe(traceId);
+      expect(handled.active?.spanId).not.toBe(producerSpanId);
+      expect(handled.active?.traceFlags).toBe(TraceFlags.NONE);
+      expect(startSpan).not.toHaveBeenCalled();
+      expect(exporter.getFinishedSpans()).toEqual([]);
+    } finally {
+      startSpan.mockRestore();
     }
   });
 

@@ -6,10 +6,12 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Attributes,
   type Context,
   type Link,
   type Span,
+  type TraceState,
   type SpanOptions,
   type Tracer,
   type TracerProvider,
@@ -17,14 +19,42 @@ import {
 import { ValkeyQueueError } from '../../errors/valkey-queue.error.js';
 import type { QueueMessage } from '../../interfaces/queue-message.interface.js';
 import * as attr from './messaging-attributes.js';
-import { unsampledChild, unsampledParentPolicy, type UnsampledParentPolicy } from './unsampled-parent.js';
+import {
+  decideRoot,
+  drawRoot,
+  rootSamplingOf,
+  startRootWithTraceId,
+  type RootSampling,
+} from './root-sampling.js';
+import { randomSpanId } from './random-ids.js';
+import {
+  unsampledChild,
+  unsampledChildContext,
+  unsampledParentPolicy,
+  type UnsampledParentPolicy,
+} from './unsampled-parent.js';
+import {
+  injectsTraceContextOnly,
+  isTracingSuppressed,
+  knownPropagation,
+  unsampledTraceContextHeaders,
+  unsampledRemoteTraceId,
+} from './w3c-propagation.js';
 
 /** The instrumentation scope of every span the library starts. */
 export const TRACER_NAME = 'nestjs-valkey-queue';
 
 /** What the API returns while no SDK is registered (a shared no-op instance). */
 const NOOP_PROVIDER: TracerProvider = new ProxyTracerProvider().getDelegate();
-let cached: { provider: TracerProvider; tracer: Tracer; unsampled: UnsampledParentPolicy } | undefined;
+let cached:
+  | {
+      provider: TracerProvider;
+      tracer: Tracer;
+      unsampled: UnsampledParentPolicy;
+      /** Set when a root span's sampling can be decided before it is built (see root-sampling.ts). */
+      root: RootSampling | undefined;
+    }
+  | undefined;
 
 /**
  * The library's tracer, or undefined while no OpenTelemetry SDK is registered: then the sender and
@@ -42,7 +72,8 @@ function activeSdk(): typeof cached {
   if (provider === NOOP_PROVIDER) return undefined;
   if (cached?.provider !== provider) {
     const tracer = provider.getTracer(TRACER_NAME);
-    cached = { provider, tracer, unsampled: unsampledParentPolicy(tracer) };
+    const unsampled = unsampledParentPolicy(tracer);
+    cached = { provider, tracer, unsampled, root: rootSamplingOf(tracer) };
   }
   return cached;
 }
@@ -131,25 +162,91 @@ export class QueueSpan {
   }
 }
 
+/** What the sender does with the span of one send call. @internal */
+export interface SendSpan {
+  /** `headers` plus the span's context (W3C `traceparent`/`tracestate` with the usual propagator); explicit headers win. */
+  inject(headers: Readonly<Record<string, string>> | undefined): Record<string, string>;
+  /** Names the message of a single send (known once its envelope is built). */
+  messageId(id: string): void;
+  /** Ends the span: status error with the exception when `error` is set. */
+  end(error?: unknown): void;
+}
+
+/**
+ * The send span of a trace the sampler drops: the non-recording span the SDK would return, kept as
+ * its span context alone. Nothing is recorded, so only its context (in the headers) matters.
+ */
+class UnsampledSend implements SendSpan {
+  constructor(
+    private readonly traceId: string,
+    private readonly spanId: string,
+    private readonly traceState: TraceState | undefined,
+    private readonly parent: Context,
+    /** The ids were drawn here: valid lowercase hex. */
+    private readonly checked: boolean,
+  ) {}
+
+  inject(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
+    let carrier: Record<string, string>;
+    if (injectsTraceContextOnly(knownPropagation(), this.parent)) {
+      carrier = unsampledTraceContextHeaders(this.traceId, this.spanId, this.traceState, this.checked);
+    } else {
+      const { traceId, spanId, traceState } = this;
+      const span = trace.wrapSpanContext({ traceId, spanId, traceFlags: TraceFlags.NONE, traceState });
+      carrier = {};
+      propagation.inject(trace.setSpan(this.parent, span), carrier);
+    }
+    return headers ? { ...carrier, ...headers } : carrier;
+  }
+
+  messageId(): void {}
+
+  end(): void {}
+}
+
+/** The creation options of a send span: shared for a single send, with the message count for a batch. */
+const sendOptions = (names: QueueSpanNames, messages: number): SpanOptions =>
+  messages === 1
+    ? names.sendOptions
+    : {
+        kind: SpanKind.PRODUCER,
+        attributes: { ...names.sendOptions.attributes, [attr.MESSAGING_BATCH_MESSAGE_COUNT]: messages },
+      };
+
 /**
  * A PRODUCER span `send <queue>` for one send call (one span per `send`/`sendBatch` call, child
  * of the active context), or undefined without an SDK. @internal
  */
-export function startSendSpan(queue: string, messages: number): QueueSpan | undefined {
+export function startSendSpan(queue: string, messages: number): SendSpan | undefined {
   const sdk = activeSdk();
   if (!sdk) return undefined;
   const parent = context.active();
+  const parentSpan = trace.getSpanContext(parent);
   // Under an unsampled parent whose children the sampler drops: the span the SDK would return, built directly.
-  const dropped = unsampledChild(sdk.unsampled, trace.getSpanContext(parent));
-  if (dropped) return new QueueSpan(dropped, parent);
+  const dropped = unsampledChildContext(sdk.unsampled, parentSpan);
+  if (dropped) return new UnsampledSend(dropped.traceId, dropped.spanId, dropped.traceState, parent, false);
   const names = namesOf(queue);
-  const options: SpanOptions =
-    messages === 1
-      ? names.sendOptions
-      : {
-          kind: SpanKind.PRODUCER,
-          attributes: { ...names.sendOptions.attributes, [attr.MESSAGING_BATCH_MESSAGE_COUNT]: messages },
-        };
+  // A root span under a sampler that decides by trace id alone: decided before anything is built.
+  const { root } = sdk;
+  if (parentSpan === undefined && root && !isTracingSuppressed(parent)) {
+    let traceId: string;
+    if (root.upperBound !== undefined) {
+      const drawn = drawRoot(root.upperBound);
+      if (!drawn.sampled) return new UnsampledSend(drawn.traceId, drawn.spanId, undefined, parent, true);
+      traceId = drawn.traceId;
+    } else {
+      const decision = decideRoot(root, parent, names.send, SpanKind.PRODUCER, names.sendOptions.attributes!);
+      if (decision.dropped) {
+        const spanId = root.ids.generateSpanId();
+        return new UnsampledSend(decision.traceId, spanId, decision.traceState, parent, false);
+      }
+      traceId = decision.traceId;
+    }
+    const options = sendOptions(names, messages);
+    const span = startRootWithTraceId(sdk.tracer, root, traceId, names.send, options, parent);
+    return new QueueSpan(span, parent);
+  }
+  const options = sendOptions(names, messages);
   return new QueueSpan(sdk.tracer.startSpan(names.send, options, parent), parent);
 }
 
@@ -167,6 +264,16 @@ export interface ConsumerTarget {
 export function startProcessSpan(message: QueueMessage, target: ConsumerTarget): QueueSpan | undefined {
   const sdk = activeSdk();
   if (!sdk) return undefined;
+  if (sdk.unsampled.remote) {
+    // The common unsampled case read straight from the headers: the same span as below, without
+    // the propagator's regular expressions and context objects.
+    const propagation = knownPropagation();
+    const traceId = propagation && unsampledRemoteTraceId(propagation, message.headers);
+    if (traceId) {
+      const span = trace.wrapSpanContext({ traceId, spanId: randomSpanId(), traceFlags: TraceFlags.NONE });
+      return new QueueSpan(span, ROOT_CONTEXT);
+    }
+  }
   const parent = propagation.extract(ROOT_CONTEXT, message.headers);
   const producer = trace.getSpanContext(parent);
   // The producer's trace was not sampled and the sampler follows it: the SDK would return a

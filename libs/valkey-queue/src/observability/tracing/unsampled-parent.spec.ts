@@ -78,6 +78,35 @@ describe('spans under an unsampled parent', () => {
     expect(span.parentSpanContext?.spanId).toBe(PRODUCER_SPAN_ID);
   });
 
+  it('still go through the SDK when it counts the spans it starts (a meter provider given)', () => {
+    const counted: string[] = [];
+    const meterProvider = {
+      getMeter: () => ({
+        createCounter: () => ({
+          add: (_: number, attributes: Record<string, string>) =>
+            counted.push(attributes['otel.span.sampling_result']),
+        }),
+        createUpDownCounter: () => ({ add: () => undefined }),
+      }),
+    };
+    exporter.reset();
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({
+        sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+        meterProvider: meterProvider as never,
+      }),
+    );
+    const startSpan = jest.spyOn(activeTracer()!, 'startSpan');
+    const process = startProcessSpan(unsampledMessage, target)!;
+    process.run(() => startSendSpan('orders', 1))!.end();
+    process.end();
+
+    expect(startSpan).toHaveBeenCalledTimes(2);
+    expect(counted).toEqual(['DROP', 'DROP']);
+  });
+
   it('a sampled parent keeps the SDK span (recorded, parented and linked)', () => {
     register(new ParentBasedSampler({ root: new AlwaysOnSampler() }));
     const sampled = {

@@ -1,4 +1,5 @@
 import { trace, TraceFlags, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { randomSpanId } from './random-ids.js';
 
 /**
  * Which children of an unsampled parent the SDK's sampler is known to drop: true for the
@@ -27,23 +28,28 @@ const isAlwaysOff = (sampler: unknown): boolean =>
  */
 export function unsampledParentPolicy(tracer: Tracer): UnsampledParentPolicy {
   const sampler = (tracer as { _sampler?: unknown })._sampler;
-  if (typeof sampler !== 'object' || sampler === null) return NEVER;
-  // The SDK's own class, not a subclass that may decide otherwise.
-  if (sampler.constructor?.name !== 'ParentBasedSampler' || !String(sampler).startsWith('ParentBased{')) {
-    return NEVER;
-  }
+  if (!isSdkParentBased(sampler) || countsSpanStarts(tracer)) return NEVER;
   const { _remoteParentNotSampled: remote, _localParentNotSampled: local } = sampler as ParentBasedLike;
   return { remote: isAlwaysOff(remote), local: isAlwaysOff(local) };
 }
 
-const idBytes = Buffer.alloc(8);
+/** True for the SDK's own `ParentBasedSampler`, not a subclass that may decide otherwise. @internal */
+export function isSdkParentBased(sampler: unknown): boolean {
+  return (
+    typeof sampler === 'object' &&
+    sampler !== null &&
+    sampler.constructor?.name === 'ParentBasedSampler' &&
+    String(sampler).startsWith('ParentBased{')
+  );
+}
 
-/** A random non-zero 16-hex-digit span id, as the SDK's RandomIdGenerator makes them. */
-function randomSpanId(): string {
-  idBytes.writeUInt32BE((Math.random() * 2 ** 32) >>> 0, 0);
-  idBytes.writeUInt32BE((Math.random() * 2 ** 32) >>> 0, 4);
-  if (idBytes.readUInt32BE(0) === 0 && idBytes.readUInt32BE(4) === 0) idBytes[7] = 1;
-  return idBytes.toString('hex');
+/**
+ * True when the SDK counts the spans it starts (`otel.sdk.span.started`, when the tracer provider
+ * was given a meter provider): a span start skipped here would be missing from that count. @internal
+ */
+export function countsSpanStarts(tracer: Tracer): boolean {
+  const metrics = (tracer as { _tracerMetrics?: { startedSpans?: object } })._tracerMetrics;
+  return metrics !== undefined && metrics.startedSpans?.constructor?.name !== 'NoopCounterMetric';
 }
 
 /**
@@ -57,13 +63,22 @@ export function unsampledChild(
   policy: UnsampledParentPolicy,
   parent: SpanContext | undefined,
 ): Span | undefined {
+  const child = unsampledChildContext(policy, parent);
+  return child && trace.wrapSpanContext(child);
+}
+
+/** The span context of `unsampledChild`'s span, or undefined as it is. @internal */
+export function unsampledChildContext(
+  policy: UnsampledParentPolicy,
+  parent: SpanContext | undefined,
+): SpanContext | undefined {
   if (!parent || parent.traceFlags & TraceFlags.SAMPLED) return undefined;
   if (!(parent.isRemote ? policy.remote : policy.local) || !trace.isSpanContextValid(parent))
     return undefined;
-  return trace.wrapSpanContext({
+  return {
     traceId: parent.traceId,
     spanId: randomSpanId(),
     traceFlags: TraceFlags.NONE,
     traceState: parent.traceState,
-  });
+  };
 }
