@@ -1,7 +1,7 @@
 import { encodeDelayedBody } from '../envelope/delayed-body.js';
 import { toListElement, toStreamFields } from '../envelope/envelope.js';
 import { queueKeys } from '../utils/keys.util.js';
-import { buildSendCall, markAsRetry, type SendCallSettings } from './build-send-call.js';
+import { buildSendCall, isRetry, markAsRetry, type SendCallSettings } from './build-send-call.js';
 
 const keys = queueKeys('vq', 'orders');
 const settings = (overrides: Partial<SendCallSettings> = {}): SendCallSettings => ({
@@ -52,6 +52,73 @@ describe('buildSendCall', () => {
       toStreamFields(first),
       toStreamFields(second),
     ]);
+  });
+
+  it('builds a lone plain send as the bare XADD of the same fields, its script form on demand', () => {
+    for (const [defaults, own] of [
+      [{}, undefined],
+      [{ app: 'a' }, undefined],
+      [
+        { app: 'a', env: 'dev' },
+        { env: 'prod', traceparent: '00-1-2-01' },
+      ],
+    ] as [Record<string, string>, Record<string, string> | undefined][]) {
+      const call = buildSendCall(
+        settings({ headers: Object.freeze({ ...defaults }) }),
+        ['{"a":1}'],
+        own ? { headers: own } : {},
+        CREATED,
+      );
+      const [envelope] = call.envelopes;
+      expect(envelope).toEqual({
+        id: expect.any(String),
+        payload: '{"a":1}',
+        headers: { ...defaults, ...own },
+        createdAt: CREATED,
+        attempt: 1,
+      });
+      expect(call.plain).toEqual({
+        xadd: [keys.stream, '*', ...toStreamFields(envelope)],
+        id: envelope.id,
+        keys,
+        exactlyOnce: true,
+      });
+      expect(isRetry(call)).toBe(false);
+      expect(call.shareable).toEqual({
+        target: keys.stream,
+        mode: 'stream',
+        marker: keys.sent(envelope.id),
+        markerTtl: 60_000,
+        trim: '',
+        trimValue: 0,
+        width: 12,
+        data: toStreamFields(envelope),
+      });
+      expect(call.args).toEqual([
+        keys.stream,
+        keys.delayed,
+        keys.delayedBodies,
+        keys.sent(envelope.id),
+        keys.sent(envelope.id),
+        'stream',
+        60_000,
+        0,
+        envelope.id,
+        '',
+        0,
+        '',
+        '',
+        12,
+        0,
+        toStreamFields(envelope),
+      ]);
+      markAsRetry(call);
+      expect(isRetry(call)).toBe(true);
+      expect(call.args[14]).toBe(1);
+    }
+    expect(buildSendCall(settings({ idempotencyWindow: 0 }), ['1'], {}, CREATED).plain?.exactlyOnce).toBe(
+      false,
+    );
   });
 
   it('shares headers, expiry and dedup key across the call and writes its marker beside the dedup key', () => {

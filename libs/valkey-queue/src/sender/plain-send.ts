@@ -2,6 +2,7 @@ import { Command, type Redis } from 'ioredis';
 import type { ValkeyClient } from '../connection/create-client.js';
 import { SendFailedError } from '../errors/send-failed.error.js';
 import { LUA_SCRIPTS } from '../lua/lua-scripts.js';
+import { DeadlineQueues, type DeadlineEntry } from './deadline-queue.js';
 import type { QueueKeys } from '../utils/keys.util.js';
 
 /**
@@ -45,10 +46,9 @@ export function newPlainSend(
   fields: readonly string[],
   exactlyOnce: boolean,
 ): PlainSend {
-  const xadd = new Array<string>(fields.length + 2);
-  xadd[0] = target;
-  xadd[1] = '*';
-  for (let index = 0; index < fields.length; index++) xadd[index + 2] = fields[index];
+  // Packed, not `new Array(n)`: ioredis copies the arguments with `flat()`, slow on a holey array.
+  const xadd = [target, '*'];
+  for (let index = 0; index < fields.length; index++) xadd.push(fields[index]);
   return { xadd, id, keys, exactlyOnce };
 }
 
@@ -72,6 +72,9 @@ class PlainXadd extends Command {
   /** Serialized onto a socket once: any later write is a resend. */
   private written = false;
   private resent = false;
+  /** The client's `commandTimeout`, once armed (see `setTimeout`). */
+  private commandTimeout: DeadlineEntry<PlainXadd> | undefined;
+  private commandTimeoutMs = 0;
 
   constructor(
     private readonly client: Redis,
@@ -80,6 +83,23 @@ class PlainXadd extends Command {
     private readonly keyPrefix: string,
   ) {
     super('xadd', send.xadd, { replyEncoding: 'utf8', keyPrefix });
+  }
+
+  /**
+   * ioredis arms the client's `commandTimeout` here with a Node timer per command, cleared in
+   * `_clearTimers` when the command settles. Same rule, on the shared queue of that duration: armed
+   * once, and on expiry an unsettled command fails with ioredis' own error.
+   */
+  override setTimeout(ms: number): void {
+    if (this.commandTimeout) return;
+    this.commandTimeoutMs = ms;
+    this.commandTimeout = commandTimeouts.add(ms, this);
+  }
+
+  /** Cancels the `commandTimeout`: ioredis calls this whenever the command settles (see below). */
+  clearCommandTimeout(): void {
+    const entry = this.commandTimeout;
+    if (entry) commandTimeouts.cancel(this.commandTimeoutMs, entry);
   }
 
   override toWritable(socket: object): string | Buffer {
@@ -121,6 +141,19 @@ class PlainXadd extends Command {
     };
   }
 }
+
+// ioredis clears a command's timers in `_clearTimers` (private in its types) on every resolve and
+// reject; a bare XADD has no ioredis timer (see `setTimeout`), only its queued `commandTimeout`.
+Object.defineProperty(PlainXadd.prototype, '_clearTimers', {
+  value(this: PlainXadd): void {
+    this.clearCommandTimeout();
+  },
+});
+
+/** Pending `commandTimeout`s of bare XADDs, one timer per duration (see DeadlineQueue). */
+const commandTimeouts = new DeadlineQueues<PlainXadd>((command) => {
+  if (!command.isSettled) command.reject(new Error('Command timed out'));
+});
 
 /**
  * Writes the bare XADD at once (no auto-pipelining tick); resolves the entry id, or `[0]`/`[2]`

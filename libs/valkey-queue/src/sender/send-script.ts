@@ -94,7 +94,6 @@ export class SendScript {
   }
 
   call(call: SendCall, durability?: DurabilityOptions | false): Promise<SendReply> {
-    const args = call.args as SendScriptArgs;
     const { plain } = call;
     let reply: Promise<SendReply>;
     if (plain?.writtenAt !== undefined) {
@@ -124,15 +123,15 @@ export class SendScript {
               durability,
             );
           })
-        : (this.client.vqOrderedSend(...args) as Promise<SendReply>);
+        : (this.client.vqOrderedSend(...(call.args as SendScriptArgs)) as Promise<SendReply>);
     } else if (durability && !(this.inFlight > 0 && call.shareable)) {
       this.flush(); // gathered sends were called first: they must reach the socket first
       reply = this.durable(call, durability);
-    } else if (this.inFlight === 0 && !durability) reply = this.direct(args);
+    } else if (this.inFlight === 0 && !durability) reply = this.direct(call.args as SendScriptArgs);
     else if (call.shareable) reply = this.share(call, durability || undefined);
     else {
       this.flush(); // gathered sends were called first: they must reach the socket first
-      reply = this.client.vqSend(...args) as Promise<SendReply>;
+      reply = this.client.vqSend(...(call.args as SendScriptArgs)) as Promise<SendReply>;
     }
     this.inFlight += 1;
     reply.then(this.settle, this.settle);

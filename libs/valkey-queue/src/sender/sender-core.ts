@@ -65,9 +65,15 @@ export class SenderCore {
     this.retry.onRetry(() => deps.status.recordRetry());
   }
 
-  async send(queue: string, payload: unknown, rawOptions?: SendOptions): Promise<SendResult> {
-    // undefined unless tracing is on and an OpenTelemetry SDK is registered
-    const span = this.deps.tracing ? startSendSpan(queue, 1) : undefined;
+  send(queue: string, payload: unknown, rawOptions?: SendOptions): Promise<SendResult> {
+    // Not async: a send is one promise chain, and every failure (bad input included) a rejection.
+    let span: ReturnType<typeof startSendSpan>;
+    try {
+      // undefined unless tracing is on and an OpenTelemetry SDK is registered
+      span = this.deps.tracing ? startSendSpan(queue, 1) : undefined;
+    } catch (error) {
+      return Promise.reject(error);
+    }
     let call: SendCall;
     let options: CheckedSendOptions;
     try {
@@ -81,18 +87,23 @@ export class SenderCore {
       call = buildSendCall(target.settings, [text], options, now);
     } catch (error) {
       span?.end(error);
-      throw this.invalid(error, queue);
+      return Promise.reject(this.invalid(error, queue));
     }
-    try {
-      span?.messageId(call.envelopes[0].id);
-      const [result] = await this.run(queue, call, options);
+    const sent = (results: SendResult[]): SendResult => {
       if (options.priority !== undefined) this.announcePriority(queue, options.priority);
       span?.end();
-      return result;
-    } catch (error) {
+      return results[0];
+    };
+    const failed = (error: unknown): never => {
       span?.end(error);
       this.reportError(error as Error, queue);
       throw error;
+    };
+    try {
+      span?.messageId(call.envelopes[0].id);
+      return this.run(queue, call, options).then(sent, failed);
+    } catch (error) {
+      return Promise.reject(error).catch(failed);
     }
   }
 
@@ -166,12 +177,56 @@ export class SenderCore {
     return measureQueueSize(this.deps.client, settings.transport, settings.target, settings.keys);
   }
 
-  /** Runs one script call: rate limit, then attempts under retry + breaker, within the deadline. */
-  private async run(queue: string, call: SendCall, options: CheckedSendOptions): Promise<SendResult[]> {
-    const { status } = this.deps;
+  /**
+   * Runs one script call: rate limit, then attempts under retry + breaker, within the deadline.
+   * Without a rate limiter this is one chain on the deadline's race, no async frame per call.
+   */
+  private run(queue: string, call: SendCall, options: CheckedSendOptions): Promise<SendResult[]> {
+    if (this.limiter) return this.runLimited(queue, call, options);
     const deadline = new CallDeadline(
       options.timeout ?? this.options.timeout,
-      `Sending to queue '${queue}'`,
+      () => `Sending to queue '${queue}'`,
+      options.signal,
+    );
+    const progress = { issued: 0 };
+    if (deadline.expired) {
+      const failure = this.failure(queue, deadline.reason, deadline, progress);
+      this.finish(queue, deadline, progress);
+      return Promise.reject(failure);
+    }
+    let work: Promise<SendReply>;
+    try {
+      work = this.attempts(call, deadline, progress);
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    return deadline.race(work).then(
+      (reply) => {
+        try {
+          return this.settle(queue, call, reply, options);
+        } catch (error) {
+          throw this.failure(queue, error, deadline, progress);
+        } finally {
+          this.finish(queue, deadline, progress);
+        }
+      },
+      (error: unknown) => {
+        const failure = this.failure(queue, error, deadline, progress);
+        this.finish(queue, deadline, progress);
+        throw failure;
+      },
+    );
+  }
+
+  /** `run` with a rate limiter: tokens are reserved (and maybe waited for) before the attempts. */
+  private async runLimited(
+    queue: string,
+    call: SendCall,
+    options: CheckedSendOptions,
+  ): Promise<SendResult[]> {
+    const deadline = new CallDeadline(
+      options.timeout ?? this.options.timeout,
+      () => `Sending to queue '${queue}'`,
       options.signal,
     );
     const progress = { issued: 0 };
@@ -183,26 +238,42 @@ export class SenderCore {
       const reply = await deadline.race(this.attempts(call, deadline, progress));
       return this.settle(queue, call, reply, options);
     } catch (error) {
-      if (error instanceof RateLimitedError) {
-        status.recordFailure('rate-limited');
-        throw error;
-      }
-      if (isBrokenCircuitError(error) || isIsolatedCircuitError(error)) {
-        status.recordFailure('rejected');
-        this.deps.metrics?.rejected(queue);
-        throw new QueueUnavailableError(queue, progress.issued > 0, { cause: error });
-      }
-      if (error === deadline.reason && !(error instanceof TimeoutError)) {
-        status.recordFailure('aborted'); // the caller's own abort: not the server's fault
-        throw error;
-      }
-      status.recordFailure('failed');
-      if (error instanceof ValkeyQueueError) throw error;
-      throw new SendFailedError(queue, isAmbiguous(error), errorMessage(error), { cause: error });
+      throw this.failure(queue, error, deadline, progress);
     } finally {
-      deadline.dispose();
-      if (progress.issued > 1) this.deps.metrics?.retried(queue, progress.issued - 1);
+      this.finish(queue, deadline, progress);
     }
+  }
+
+  /** The typed error of a failed call, its failure recorded in the status (and the metrics). */
+  private failure(
+    queue: string,
+    error: unknown,
+    deadline: CallDeadline,
+    progress: { issued: number },
+  ): unknown {
+    const { status } = this.deps;
+    if (error instanceof RateLimitedError) {
+      status.recordFailure('rate-limited');
+      return error;
+    }
+    if (isBrokenCircuitError(error) || isIsolatedCircuitError(error)) {
+      status.recordFailure('rejected');
+      this.deps.metrics?.rejected(queue);
+      return new QueueUnavailableError(queue, progress.issued > 0, { cause: error });
+    }
+    if (error === deadline.reason && !(error instanceof TimeoutError)) {
+      status.recordFailure('aborted'); // the caller's own abort: not the server's fault
+      return error;
+    }
+    status.recordFailure('failed');
+    if (error instanceof ValkeyQueueError) return error;
+    return new SendFailedError(queue, isAmbiguous(error), errorMessage(error), { cause: error });
+  }
+
+  /** A call is over: its deadline goes, its retries are counted. */
+  private finish(queue: string, deadline: CallDeadline, progress: { issued: number }): void {
+    deadline.dispose();
+    if (progress.issued > 1) this.deps.metrics?.retried(queue, progress.issued - 1);
   }
 
   /** The script call, retried on connection-level failures; each attempt goes through the breaker. */
