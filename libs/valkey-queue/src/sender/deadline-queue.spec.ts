@@ -4,7 +4,7 @@ import { CallDeadline, sendDeadlines } from './call-deadline.js';
 import { DeadlineQueue } from './deadline-queue.js';
 
 /** The queue's Node timer, to see whether it holds the process open. */
-const timerOf = (queue: DeadlineQueue<unknown>): NodeJS.Timeout | undefined =>
+const timerOf = <T>(queue: DeadlineQueue<T>): NodeJS.Timeout | undefined =>
   (queue as unknown as { timer: NodeJS.Timeout | undefined }).timer;
 
 describe('DeadlineQueue', () => {

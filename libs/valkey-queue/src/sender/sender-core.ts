@@ -89,19 +89,24 @@ export class SenderCore {
       span?.end(error);
       return Promise.reject(this.invalid(error, queue));
     }
-    const sent = (results: SendResult[]): SendResult => {
-      if (options.priority !== undefined) this.announcePriority(queue, options.priority);
-      span?.end();
-      return results[0];
-    };
     const failed = (error: unknown): never => {
       span?.end(error);
       this.reportError(error as Error, queue);
       throw error;
     };
+    const sent = (results: SendResult[]): SendResult => {
+      try {
+        if (options.priority !== undefined) this.announcePriority(queue, options.priority);
+        span?.end();
+      } catch (error) {
+        return failed(error);
+      }
+      return results[0];
+    };
     try {
       span?.messageId(call.envelopes[0].id);
-      return this.run(queue, call, options).then(sent, failed);
+      if (this.limiter) return this.runLimited(queue, call, options).then(sent, failed);
+      return this.runThen(queue, call, options, sent, failed);
     } catch (error) {
       return Promise.reject(error).catch(failed);
     }
@@ -177,45 +182,58 @@ export class SenderCore {
     return measureQueueSize(this.deps.client, settings.transport, settings.target, settings.keys);
   }
 
-  /**
-   * Runs one script call: rate limit, then attempts under retry + breaker, within the deadline.
-   * Without a rate limiter this is one chain on the deadline's race, no async frame per call.
-   */
+  /** Runs one script call: rate limit, then attempts under retry + breaker, within the deadline. */
   private run(queue: string, call: SendCall, options: CheckedSendOptions): Promise<SendResult[]> {
     if (this.limiter) return this.runLimited(queue, call, options);
+    return this.runThen(queue, call, options, returnResults, rethrow);
+  }
+
+  /**
+   * `run` without a rate limiter, its results handed to `done` and its typed error to `fail` in the
+   * same chain: one promise on the deadline's race per call, no async frame. The first attempt is
+   * raced alone; only when it fails does the retry policy take over (as its first outcome), raced
+   * against the same deadline.
+   */
+  private runThen<T>(
+    queue: string,
+    call: SendCall,
+    options: CheckedSendOptions,
+    done: (results: SendResult[]) => T,
+    fail: (error: unknown) => never,
+  ): Promise<T> {
     const deadline = new CallDeadline(
       options.timeout ?? this.options.timeout,
       () => `Sending to queue '${queue}'`,
       options.signal,
     );
     const progress = { issued: 0 };
-    if (deadline.expired) {
-      const failure = this.failure(queue, deadline.reason, deadline, progress);
+    const failed = (error: unknown): never => {
+      const failure = this.failure(queue, error, deadline, progress);
       this.finish(queue, deadline, progress);
-      return Promise.reject(failure);
-    }
-    let work: Promise<SendReply>;
+      return fail(failure);
+    };
+    if (deadline.expired) return Promise.reject(deadline.reason).catch(failed);
+    const settled = (reply: SendReply): T => {
+      let results: SendResult[];
+      try {
+        results = this.settle(queue, call, reply, options);
+      } catch (error) {
+        return failed(error);
+      }
+      this.finish(queue, deadline, progress);
+      return done(results);
+    };
+    const guarded = this.guardedAttempt(call, deadline, progress);
+    let first: Promise<SendReply>;
     try {
-      work = this.attempts(call, deadline, progress);
+      first = guarded();
     } catch (error) {
-      work = Promise.reject(error);
+      first = Promise.reject(error);
     }
-    return deadline.race(work).then(
-      (reply) => {
-        try {
-          return this.settle(queue, call, reply, options);
-        } catch (error) {
-          throw this.failure(queue, error, deadline, progress);
-        } finally {
-          this.finish(queue, deadline, progress);
-        }
-      },
-      (error: unknown) => {
-        const failure = this.failure(queue, error, deadline, progress);
-        this.finish(queue, deadline, progress);
-        throw failure;
-      },
-    );
+    return deadline.race(first).then(settled, (error: unknown) => {
+      if (deadline.expired) return failed(deadline.reason);
+      return deadline.race(this.retryAfter(error, guarded)).then(settled, failed);
+    });
   }
 
   /** `run` with a rate limiter: tokens are reserved (and maybe waited for) before the attempts. */
@@ -278,6 +296,19 @@ export class SenderCore {
 
   /** The script call, retried on connection-level failures; each attempt goes through the breaker. */
   private attempts(call: SendCall, deadline: CallDeadline, progress: { issued: number }): Promise<SendReply> {
+    const guarded = this.guardedAttempt(call, deadline, progress);
+    // The first attempt runs outside the retry policy, whose frames were a tenth of a send's
+    // allocations; a failure hands over to the policy as its first attempt's outcome, so the
+    // filter, the count, the backoff and the events are the policy's as before.
+    return guarded().catch((error: unknown) => this.retryAfter(error, guarded));
+  }
+
+  /** One attempt of the script call, through the breaker. */
+  private guardedAttempt(
+    call: SendCall,
+    deadline: CallDeadline,
+    progress: { issued: number },
+  ): () => Promise<SendReply> {
     const { script, resilience } = this.deps;
     const attempt = (): Promise<SendReply> => {
       // Never start an attempt after the deadline (cockatiel would retry once more after its backoff).
@@ -287,17 +318,16 @@ export class SenderCore {
       return script.call(call, this.options.durability);
     };
     const { breaker } = resilience;
-    const guarded = breaker ? () => breaker.execute(attempt) : attempt;
-    // The first attempt runs outside the retry policy, whose frames were a tenth of a send's
-    // allocations; a failure hands over to the policy as its first attempt's outcome, so the
-    // filter, the count, the backoff and the events are the policy's as before.
-    return guarded().catch((error: unknown) => {
-      let replayed = false;
-      return this.retry.execute(() => {
-        if (replayed) return guarded();
-        replayed = true;
-        throw error;
-      });
+    return breaker ? () => breaker.execute(attempt) : attempt;
+  }
+
+  /** The retry policy, its first attempt's outcome being `error` (already met). */
+  private retryAfter(error: unknown, guarded: () => Promise<SendReply>): Promise<SendReply> {
+    let replayed = false;
+    return this.retry.execute(() => {
+      if (replayed) return guarded();
+      replayed = true;
+      throw error;
     });
   }
 
@@ -402,6 +432,11 @@ export class SenderCore {
     }
   }
 }
+
+const returnResults = (results: SendResult[]): SendResult[] => results;
+const rethrow = (error: unknown): never => {
+  throw error;
+};
 
 /** A connection-level failure may have hit after the script ran: the write may have landed. */
 function isAmbiguous(error: unknown): boolean {
