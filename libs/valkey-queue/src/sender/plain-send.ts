@@ -4,6 +4,7 @@ import { SendFailedError } from '../errors/send-failed.error.js';
 import { LUA_SCRIPTS } from '../lua/lua-scripts.js';
 import { DeadlineQueues, type DeadlineEntry } from './deadline-queue.js';
 import type { QueueKeys } from '../utils/keys.util.js';
+import type { SendReply } from './send-script.js';
 
 /**
  * A single send written as a bare `XADD key * <fields>`: one server command, no script and no
@@ -35,8 +36,11 @@ export const SEND_RETRY_HORIZON_MS = 15_000;
 /** Most stream entries one send-retry.lua call reads. */
 const RETRY_SCAN_BUDGET = 1_000;
 
-/** What a plain send's command resolves: XADD's entry id, or the outcome of its resend. */
-export type PlainReply = string | [0] | [2];
+/** Written now (send.lua's reply shape): XADD's entry id, or a resend that appended. */
+const WRITTEN: SendReply = [0, 1, -1];
+/** A resend found the entry the first write had added. */
+const ALREADY_WRITTEN: SendReply = [2];
+const NO_ARGS: never[] = [];
 
 /** @internal */
 export function newPlainSend(
@@ -75,14 +79,25 @@ class PlainXadd extends Command {
   /** The client's `commandTimeout`, once armed (see `setTimeout`). */
   private commandTimeout: DeadlineEntry<PlainXadd> | undefined;
   private commandTimeoutMs = 0;
+  private settled = false;
 
   constructor(
     private readonly client: Redis,
     private readonly send: PlainSend,
     private readonly queue: string,
     private readonly keyPrefix: string,
+    /** Told once, as the command settles (before its promise's reactions run). */
+    private readonly onSettled: () => void,
   ) {
-    super('xadd', send.xadd, { replyEncoding: 'utf8', keyPrefix });
+    // Without a key prefix the arguments are final strings: no flat() copy and check per send.
+    super('xadd', keyPrefix ? send.xadd : NO_ARGS, { replyEncoding: 'utf8', keyPrefix });
+    if (!keyPrefix) this.args = send.xadd;
+  }
+
+  /** XADD's entry id means written; nothing reads the id (the envelope id is the message's). */
+  override transformReply(result: Buffer | Buffer[]): ReturnType<Command['transformReply']> {
+    if (this.name !== 'xadd') return super.transformReply(result);
+    return WRITTEN as unknown as ReturnType<Command['transformReply']>; // what `promise` resolves
   }
 
   /**
@@ -96,10 +111,16 @@ class PlainXadd extends Command {
     this.commandTimeout = commandTimeouts.add(ms, this);
   }
 
-  /** Cancels the `commandTimeout`: ioredis calls this whenever the command settles (see below). */
-  clearCommandTimeout(): void {
+  /**
+   * Cancels the `commandTimeout` and reports the settling, once: ioredis calls this whenever the
+   * command resolves or rejects (see below), again for a reply that comes after a timeout.
+   */
+  commandSettled(): void {
     const entry = this.commandTimeout;
     if (entry) commandTimeouts.cancel(this.commandTimeoutMs, entry);
+    if (this.settled) return;
+    this.settled = true;
+    this.onSettled();
   }
 
   override toWritable(socket: object): string | Buffer {
@@ -131,11 +152,11 @@ class PlainXadd extends Command {
     // send-retry.lua answers [0] appended, [2] found, [3] unknown, [4, cursor] go on.
     this.resolve = (reply: unknown): void => {
       const [status, cursor] = this.transformReply(reply as Buffer) as [number, string?];
-      if (status === 0 || status === 2) settle([status]);
+      if (status === 0 || status === 2) settle(status === 0 ? WRITTEN : ALREADY_WRITTEN);
       else if (status === 3) fail(ambiguousRetry(this.queue));
       else
         retryPlainSend(this.client, send, this.queue, cursor).then(
-          (appended) => settle([appended ? 0 : 2]),
+          (appended) => settle(appended ? WRITTEN : ALREADY_WRITTEN),
           fail,
         );
     };
@@ -146,7 +167,7 @@ class PlainXadd extends Command {
 // reject; a bare XADD has no ioredis timer (see `setTimeout`), only its queued `commandTimeout`.
 Object.defineProperty(PlainXadd.prototype, '_clearTimers', {
   value(this: PlainXadd): void {
-    this.clearCommandTimeout();
+    this.commandSettled();
   },
 });
 
@@ -156,15 +177,21 @@ const commandTimeouts = new DeadlineQueues<PlainXadd>((command) => {
 });
 
 /**
- * Writes the bare XADD at once (no auto-pipelining tick); resolves the entry id, or `[0]`/`[2]`
- * when a resend after a reconnect ran as send-retry.lua (appended now / had landed).
+ * Writes the bare XADD at once (no auto-pipelining tick). Resolves send.lua's "written" reply, or
+ * "already written" when a resend after a reconnect ran as send-retry.lua and found the entry;
+ * `onSettled` runs once, as the command settles either way.
  */
-export function writePlainSend(client: Redis, send: PlainSend, queue: string): Promise<PlainReply> {
+export function writePlainSend(
+  client: Redis,
+  send: PlainSend,
+  queue: string,
+  onSettled: () => void,
+): Promise<SendReply> {
   const { keyPrefix } = client.options;
-  const command = new PlainXadd(client, send, queue, keyPrefix ?? '');
+  const command = new PlainXadd(client, send, queue, keyPrefix ?? '', onSettled);
   send.writtenAt = performance.now();
   void client.sendCommand(command);
-  return command.promise as Promise<PlainReply>;
+  return command.promise as Promise<SendReply>;
 }
 
 function ambiguousRetry(queue: string): SendFailedError {
