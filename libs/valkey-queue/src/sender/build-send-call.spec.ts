@@ -1,7 +1,9 @@
 import { encodeDelayedBody } from '../envelope/delayed-body.js';
 import { toListElement, toStreamFields } from '../envelope/envelope.js';
+import { Command } from 'ioredis';
 import { queueKeys } from '../utils/keys.util.js';
 import { buildSendCall, isRetry, markAsRetry, type SendCallSettings } from './build-send-call.js';
+import { encodePlainXadd } from './plain-send.js';
 
 const keys = queueKeys('vq', 'orders');
 const settings = (overrides: Partial<SendCallSettings> = {}): SendCallSettings => ({
@@ -82,6 +84,7 @@ describe('buildSendCall', () => {
         id: envelope.id,
         keys,
         exactlyOnce: true,
+        envelopeHead: expect.any(String),
       });
       expect(isRetry(call)).toBe(false);
       expect(call.shareable).toEqual({
@@ -119,6 +122,24 @@ describe('buildSendCall', () => {
     expect(buildSendCall(settings({ idempotencyWindow: 0 }), ['1'], {}, CREATED).plain?.exactlyOnce).toBe(
       false,
     );
+  });
+
+  it("writes a plain send's XADD as the very bytes ioredis would", () => {
+    const cases: [Partial<SendCallSettings>, string, Record<string, string> | undefined, number][] = [
+      [{}, '{"a":1}', undefined, CREATED],
+      [{ headers: Object.freeze({ app: 'café' }) }, '"naïve ☕ 🚀"', undefined, 0],
+      [{ target: '{vq:commandes-é}:stream' }, '', { traceparent: '00-ab-cd-01' }, 9],
+      [{}, 'x'.repeat(70_000), { ключ: 'значение' }, 12_345_678_901_234],
+    ];
+    for (const [overrides, payload, own, createdAt] of cases) {
+      const call = buildSendCall(settings(overrides), [payload], own ? { headers: own } : {}, createdAt);
+      const ioredis = new Command('xadd', call.plain!.xadd).toWritable(undefined as never);
+      expect(encodePlainXadd(call.plain!)).toBe(ioredis);
+    }
+    // Other fields: no prepared head, ioredis encodes it.
+    const labelled = buildSendCall(settings(), ['1'], { labels: { tier: 'gold' } }, CREATED);
+    expect(labelled.plain).toBeDefined();
+    expect(encodePlainXadd(labelled.plain!)).toBeUndefined();
   });
 
   it('shares headers, expiry and dedup key across the call and writes its marker beside the dedup key', () => {

@@ -6,7 +6,7 @@ import { toValkeysenderElement } from '../envelope/valkeysender-format.js';
 import type { QueueKeys } from '../utils/keys.util.js';
 import { buildOrderedCall } from './ordered-send.js';
 import { newEnvelopes } from './send-envelopes.js';
-import { newPlainSend, type PlainSend } from './plain-send.js';
+import { envelopeXaddHead, newPlainSend, type PlainSend } from './plain-send.js';
 import type { CheckedSendOptions } from './check-send-options.js';
 import type { ListFormat, SenderTransport } from '../interfaces/sender-options.interface.js';
 
@@ -196,6 +196,18 @@ function headersJson(headers: Record<string, string>, shared: boolean): string {
   return json;
 }
 
+/** The RESP head of a target's plain XADDs (see plain-send.ts), built once per target. */
+const envelopeHeads = new WeakMap<SendCallSettings, string>();
+
+function envelopeHeadOf(settings: SendCallSettings): string {
+  let head = envelopeHeads.get(settings);
+  if (head === undefined) {
+    head = envelopeXaddHead(settings.target, ENVELOPE_VERSION);
+    envelopeHeads.set(settings, head);
+  }
+  return head;
+}
+
 /** See `isPlainSingle`. */
 class PlainSingleCall implements SendCall {
   readonly queue: string;
@@ -233,7 +245,13 @@ class PlainSingleCall implements SendCall {
       'attempt',
       '1',
     ];
-    this.plain = { xadd, id, keys: settings.keys, exactlyOnce: settings.idempotencyWindow > 0 };
+    this.plain = {
+      xadd,
+      id,
+      keys: settings.keys,
+      exactlyOnce: settings.idempotencyWindow > 0,
+      envelopeHead: id.length === 36 ? envelopeHeadOf(settings) : undefined,
+    };
   }
 
   /** Whether `args` was read (a retry marks it). */

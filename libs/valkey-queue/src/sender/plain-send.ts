@@ -23,6 +23,54 @@ export interface PlainSend {
   readonly exactlyOnce: boolean;
   /** `performance.now()` just before the bare XADD was handed to the client; unset until then. */
   writtenAt?: number;
+  /**
+   * Set when `xadd` holds exactly an envelope's required fields (`v id payload headers createdAt
+   * attempt`, attempt 1): the RESP of the command up to the id, shared by the target's sends.
+   */
+  readonly envelopeHead?: string;
+}
+
+/**
+ * `envelopeHead` for `target`: the RESP ioredis writes for `XADD target * v 1 id` up to the id's
+ * length (a UUID: 36 bytes).
+ */
+export function envelopeXaddHead(target: string, version: string): string {
+  return (
+    `*15\r\n$4\r\nxadd\r\n$${Buffer.byteLength(target)}\r\n${target}\r\n$1\r\n*\r\n` +
+    `$1\r\nv\r\n$${Buffer.byteLength(version)}\r\n${version}\r\n$2\r\nid\r\n$36\r\n`
+  );
+}
+
+/**
+ * The RESP of a plain send's XADD, the same bytes as ioredis' `Command.toWritable` (a spec holds
+ * them equal), from its prepared head: only the id, payload, headers and time are per send.
+ * Undefined when the send has no prepared head.
+ * @internal
+ */
+export function encodePlainXadd(send: PlainSend): string | undefined {
+  const head = send.envelopeHead;
+  if (head === undefined) return undefined;
+  const { xadd } = send;
+  const payload = xadd[7];
+  const headers = xadd[9];
+  const createdAt = xadd[11]; // decimal digits: one byte each
+  return (
+    head +
+    xadd[5] +
+    '\r\n$7\r\npayload\r\n$' +
+    Buffer.byteLength(payload) +
+    '\r\n' +
+    payload +
+    '\r\n$7\r\nheaders\r\n$' +
+    Buffer.byteLength(headers) +
+    '\r\n' +
+    headers +
+    '\r\n$9\r\ncreatedAt\r\n$' +
+    createdAt.length +
+    '\r\n' +
+    createdAt +
+    '\r\n$7\r\nattempt\r\n$1\r\n1\r\n'
+  );
 }
 
 /** How far before the first attempt a retry looks, beyond the time elapsed since: clock drift. */
@@ -125,6 +173,11 @@ class PlainXadd extends Command {
 
   override toWritable(socket: object): string | Buffer {
     if (this.written && this.send.exactlyOnce) this.asRetry();
+    else if (!this.written && !this.keyPrefix) {
+      this.written = true;
+      const prepared = encodePlainXadd(this.send);
+      if (prepared !== undefined) return prepared;
+    }
     this.written = true;
     return super.toWritable(socket);
   }
