@@ -4,7 +4,6 @@ import { SendFailedError } from '../errors/send-failed.error.js';
 import { LUA_SCRIPTS } from '../lua/lua-scripts.js';
 import { DeadlineQueues, type DeadlineEntry } from './deadline-queue.js';
 import type { QueueKeys } from '../utils/keys.util.js';
-import type { SendReply } from './send-script.js';
 
 /**
  * A single send written as a bare `XADD key * <fields>`: one server command, no script and no
@@ -84,10 +83,12 @@ export const SEND_RETRY_HORIZON_MS = 15_000;
 /** Most stream entries one send-retry.lua call reads. */
 const RETRY_SCAN_BUDGET = 1_000;
 
-/** Written now (send.lua's reply shape): XADD's entry id, or a resend that appended. */
-const WRITTEN: SendReply = [0, 1, -1];
+/** A plain send's outcome in send.lua's reply shape (send-script.ts `SendReply`): written, or found. */
+export type PlainReply = [0, number, number] | [2];
+/** Written now: XADD's entry id, or a resend that appended. */
+const WRITTEN: PlainReply = [0, 1, -1];
 /** A resend found the entry the first write had added. */
-const ALREADY_WRITTEN: SendReply = [2];
+const ALREADY_WRITTEN: PlainReply = [2];
 const NO_ARGS: never[] = [];
 
 /** @internal */
@@ -239,12 +240,12 @@ export function writePlainSend(
   send: PlainSend,
   queue: string,
   onSettled: () => void,
-): Promise<SendReply> {
+): Promise<PlainReply> {
   const { keyPrefix } = client.options;
   const command = new PlainXadd(client, send, queue, keyPrefix ?? '', onSettled);
   send.writtenAt = performance.now();
   void client.sendCommand(command);
-  return command.promise as Promise<SendReply>;
+  return command.promise as Promise<PlainReply>;
 }
 
 function ambiguousRetry(queue: string): SendFailedError {
