@@ -71,7 +71,12 @@ describe('DeadlineQueue', () => {
 
 describe('CallDeadline on the shared deadline queues', () => {
   beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    // The queues are shared by the module: let every fake timer fire, so none outlives the test.
+    jest.runOnlyPendingTimers();
+    expect(jest.getTimerCount()).toBe(0);
+    jest.useRealTimers();
+  });
 
   const never = (): Promise<never> => new Promise<never>(() => undefined);
 
