@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
-import { validate, version } from 'uuid';
-import { newMessageId } from './message-id.js';
+import { randomBytes } from 'node:crypto';
+import { v7 as uuidv7, validate, version } from 'uuid';
+import { formatMessageId, newMessageId } from './message-id.js';
 
 /** The creation time a UUIDv7 carries in its first 48 bits. */
 const msecsOf = (id: string): number => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
@@ -41,5 +42,22 @@ describe('newMessageId', () => {
     const ids = Array.from({ length: 600 }, () => newMessageId());
     const tails = new Set(ids.map((id) => id.slice(-12)));
     expect(tails.size).toBe(ids.length);
+  });
+
+  it('formats ids byte for byte as uuid v7 does from the same time, counter and random bytes', () => {
+    const counters = [0, 1, 0x7ffff, 0x80000, 0x7fffffff, -0x80000000, -1];
+    const times = [0, 1, 0xff, 1_700_000_000_000, 2 ** 48 - 1];
+    let checked = 0;
+    for (const msecs of times) {
+      for (const seq of [...counters, randomBytes(4).readInt32BE()]) {
+        const random = new Uint8Array(randomBytes(32));
+        for (const offset of [0, 16]) {
+          const bytes = random.subarray(offset, offset + 16);
+          expect(formatMessageId(msecs, seq, random, offset)).toBe(uuidv7({ msecs, seq, random: bytes }));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(times.length * (counters.length + 1) * 2);
   });
 });

@@ -1,5 +1,4 @@
 import { randomFillSync } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
 
 /** Random bytes drawn from the system at a time: one draw serves this many ids. */
 const IDS_PER_DRAW = 256;
@@ -14,24 +13,75 @@ let drawn = entropy.length;
 // counter; with our own random bytes the counter is ours to keep, the same way (RFC 9562, method 1).
 const clock = { msecs: -Infinity, seq: 0 };
 
-function nextRandom(): Uint8Array {
+/** Offset in `entropy` of the next id's 16 random bytes (no view allocated per id). */
+function nextRandom(): number {
   if (drawn === entropy.length) {
     randomFillSync(entropy);
     drawn = 0;
   }
-  return entropy.subarray(drawn, (drawn += ID_BYTES));
+  const offset = drawn;
+  drawn += ID_BYTES;
+  return offset;
 }
 
 /** Advances the clock: a new millisecond starts at a random 31-bit counter, the same one counts up. */
-function tick(random: Uint8Array): void {
+function tick(random: number): void {
   const now = Date.now();
   if (now > clock.msecs) {
     clock.msecs = now;
-    clock.seq = ((random[6] & 0x7f) << 24) | (random[7] << 16) | (random[8] << 8) | random[9];
+    clock.seq =
+      ((entropy[random + 6] & 0x7f) << 24) |
+      (entropy[random + 7] << 16) |
+      (entropy[random + 8] << 8) |
+      entropy[random + 9];
   } else {
     clock.seq = (clock.seq + 1) | 0;
     if (clock.seq === 0) clock.msecs += 1; // counter overflow: borrow the next millisecond
   }
+}
+
+const HEX = Array.from({ length: 256 }, (_, byte) => (byte + 0x100).toString(16).slice(1));
+
+/** The id's first 8-4 hex digits and dashes, for the millisecond `prefixMsecs` (shared by its ids). */
+let prefixMsecs = -1;
+let prefix = '';
+
+function timePrefix(msecs: number): string {
+  if (msecs !== prefixMsecs) {
+    prefixMsecs = msecs;
+    prefix =
+      HEX[(msecs / 0x10000000000) & 0xff] +
+      HEX[(msecs / 0x100000000) & 0xff] +
+      HEX[(msecs / 0x1000000) & 0xff] +
+      HEX[(msecs / 0x10000) & 0xff] +
+      '-' +
+      HEX[(msecs / 0x100) & 0xff] +
+      HEX[msecs & 0xff] +
+      '-';
+  }
+  return prefix;
+}
+
+/**
+ * The UUIDv7 `uuid`'s `v7({ msecs, seq, random })` makes, byte for byte (message-id.spec.ts holds
+ * them equal), without its options object, byte array and string case pass per id.
+ */
+export function formatMessageId(msecs: number, seq: number, random: Uint8Array, offset = 0): string {
+  return (
+    timePrefix(msecs) +
+    HEX[0x70 | ((seq >>> 28) & 0x0f)] +
+    HEX[(seq >>> 20) & 0xff] +
+    '-' +
+    HEX[0x80 | ((seq >>> 14) & 0x3f)] +
+    HEX[(seq >>> 6) & 0xff] +
+    '-' +
+    HEX[((seq << 2) & 0xff) | (random[offset + 10] & 0x03)] +
+    HEX[random[offset + 11]] +
+    HEX[random[offset + 12]] +
+    HEX[random[offset + 13]] +
+    HEX[random[offset + 14]] +
+    HEX[random[offset + 15]]
+  );
 }
 
 /**
@@ -42,5 +92,5 @@ function tick(random: Uint8Array): void {
 export function newMessageId(): string {
   const random = nextRandom();
   tick(random);
-  return uuidv7({ msecs: clock.msecs, seq: clock.seq, random });
+  return formatMessageId(clock.msecs, clock.seq, entropy, random);
 }

@@ -1,7 +1,9 @@
 import { encodeDelayedBody } from '../envelope/delayed-body.js';
 import { toListElement, toStreamFields } from '../envelope/envelope.js';
+import { Command } from 'ioredis';
 import { queueKeys } from '../utils/keys.util.js';
-import { buildSendCall, markAsRetry, type SendCallSettings } from './build-send-call.js';
+import { buildSendCall, isRetry, markAsRetry, type SendCallSettings } from './build-send-call.js';
+import { encodePlainXadd } from './plain-send.js';
 
 const keys = queueKeys('vq', 'orders');
 const settings = (overrides: Partial<SendCallSettings> = {}): SendCallSettings => ({
@@ -52,6 +54,92 @@ describe('buildSendCall', () => {
       toStreamFields(first),
       toStreamFields(second),
     ]);
+  });
+
+  it('builds a lone plain send as the bare XADD of the same fields, its script form on demand', () => {
+    for (const [defaults, own] of [
+      [{}, undefined],
+      [{ app: 'a' }, undefined],
+      [
+        { app: 'a', env: 'dev' },
+        { env: 'prod', traceparent: '00-1-2-01' },
+      ],
+    ] as [Record<string, string>, Record<string, string> | undefined][]) {
+      const call = buildSendCall(
+        settings({ headers: Object.freeze({ ...defaults }) }),
+        ['{"a":1}'],
+        own ? { headers: own } : {},
+        CREATED,
+      );
+      const [envelope] = call.envelopes;
+      expect(envelope).toEqual({
+        id: expect.any(String),
+        payload: '{"a":1}',
+        headers: { ...defaults, ...own },
+        createdAt: CREATED,
+        attempt: 1,
+      });
+      expect(call.plain).toEqual({
+        xadd: [keys.stream, '*', ...toStreamFields(envelope)],
+        id: envelope.id,
+        keys,
+        exactlyOnce: true,
+        envelopeHead: expect.any(String),
+      });
+      expect(isRetry(call)).toBe(false);
+      expect(call.shareable).toEqual({
+        target: keys.stream,
+        mode: 'stream',
+        marker: keys.sent(envelope.id),
+        markerTtl: 60_000,
+        trim: '',
+        trimValue: 0,
+        width: 12,
+        data: toStreamFields(envelope),
+      });
+      expect(call.args).toEqual([
+        keys.stream,
+        keys.delayed,
+        keys.delayedBodies,
+        keys.sent(envelope.id),
+        keys.sent(envelope.id),
+        'stream',
+        60_000,
+        0,
+        envelope.id,
+        '',
+        0,
+        '',
+        '',
+        12,
+        0,
+        toStreamFields(envelope),
+      ]);
+      markAsRetry(call);
+      expect(isRetry(call)).toBe(true);
+      expect(call.args[14]).toBe(1);
+    }
+    expect(buildSendCall(settings({ idempotencyWindow: 0 }), ['1'], {}, CREATED).plain?.exactlyOnce).toBe(
+      false,
+    );
+  });
+
+  it("writes a plain send's XADD as the very bytes ioredis would", () => {
+    const cases: [Partial<SendCallSettings>, string, Record<string, string> | undefined, number][] = [
+      [{}, '{"a":1}', undefined, CREATED],
+      [{ headers: Object.freeze({ app: 'café' }) }, '"naïve ☕ 🚀"', undefined, 0],
+      [{ target: '{vq:commandes-é}:stream' }, '', { traceparent: '00-ab-cd-01' }, 9],
+      [{}, 'x'.repeat(70_000), { ключ: 'значение' }, 12_345_678_901_234],
+    ];
+    for (const [overrides, payload, own, createdAt] of cases) {
+      const call = buildSendCall(settings(overrides), [payload], own ? { headers: own } : {}, createdAt);
+      const ioredis = new Command('xadd', call.plain!.xadd).toWritable(undefined as never);
+      expect(encodePlainXadd(call.plain!)).toBe(ioredis);
+    }
+    // Other fields: no prepared head, ioredis encodes it.
+    const labelled = buildSendCall(settings(), ['1'], { labels: { tier: 'gold' } }, CREATED);
+    expect(labelled.plain).toBeDefined();
+    expect(encodePlainXadd(labelled.plain!)).toBeUndefined();
   });
 
   it('shares headers, expiry and dedup key across the call and writes its marker beside the dedup key', () => {

@@ -1,11 +1,12 @@
 import { encodeDelayedBody } from '../envelope/delayed-body.js';
-import { toListElement, toStreamFields, type Envelope } from '../envelope/envelope.js';
+import { ENVELOPE_VERSION, toListElement, toStreamFields, type Envelope } from '../envelope/envelope.js';
+import { newMessageId } from '../envelope/message-id.js';
 import { priorityKey } from '../envelope/priority.js';
 import { toValkeysenderElement } from '../envelope/valkeysender-format.js';
 import type { QueueKeys } from '../utils/keys.util.js';
 import { buildOrderedCall } from './ordered-send.js';
 import { newEnvelopes } from './send-envelopes.js';
-import { newPlainSend, type PlainSend } from './plain-send.js';
+import { envelopeXaddHead, newPlainSend, type PlainSend } from './plain-send.js';
 import type { CheckedSendOptions } from './check-send-options.js';
 import type { ListFormat, SenderTransport } from '../interfaces/sender-options.interface.js';
 
@@ -73,6 +74,9 @@ export function buildSendCall(
   createdAt: number,
 ): SendCall {
   if (options.orderingKey !== undefined) return buildOrderedCall(settings, payloads, options, createdAt);
+  if (payloads.length === 1 && isPlainSingle(settings, options)) {
+    return new PlainSingleCall(settings, payloads[0], options, createdAt);
+  }
   const delayed = options.delay !== undefined || options.dueAt !== undefined;
   const mode: SendMode = delayed ? 'delayed' : settings.transport;
   const envelopes = newEnvelopes(settings, payloads, options, createdAt);
@@ -92,12 +96,39 @@ export function buildSendCall(
   const target =
     options.priority === undefined ? settings.target : priorityKey(settings.target, options.priority);
   const width = mode === 'stream' ? (data[0] as string[]).length : mode === 'list' ? 1 : 2;
-  const args: (string | number | string[])[] = [
+  const args = scriptArgs(target, keys, first, mode, markerTtl, dedupTtl, settings, options, width);
+  if (dedupTtl > 0) args[4] = keys.dedup(options.dedupKey as string);
+  for (const item of data) args.push(item);
+  const { queue } = settings;
+  if (mode === 'delayed' || dedupTtl > 0 || payloads.length !== 1) return { queue, mode, envelopes, args };
+  const trim = mode === 'stream' ? settings.trim : '';
+  const plain =
+    mode === 'stream' && trim === ''
+      ? newPlainSend(target, keys, envelopes[0].id, data[0] as string[], markerTtl > 0)
+      : undefined;
+  const shareable = shareableSend(target, mode, keys, first, settings, width, data[0]);
+  return { queue, mode, envelopes, args, shareable, plain };
+}
+
+/** `vqSend`'s 5 keys and 10 settings (the marker key in the dedup slot: the caller sets a dedup key). */
+function scriptArgs(
+  target: string,
+  keys: QueueKeys,
+  first: string,
+  mode: SendMode,
+  markerTtl: number,
+  dedupTtl: number,
+  settings: SendCallSettings,
+  options: CheckedSendOptions,
+  width: number,
+): (string | number | string[])[] {
+  const marker = keys.sent(first);
+  return [
     target,
     keys.delayed,
     keys.delayedBodies,
-    keys.sent(first),
-    dedupTtl > 0 ? keys.dedup(options.dedupKey as string) : keys.sent(first),
+    marker,
+    marker,
     mode,
     markerTtl,
     dedupTtl,
@@ -109,25 +140,158 @@ export function buildSendCall(
     width,
     0, // a first attempt: see RETRY_FLAG
   ];
-  for (const item of data) args.push(item);
-  const { queue } = settings;
-  if (mode === 'delayed' || dedupTtl > 0 || payloads.length !== 1) return { queue, mode, envelopes, args };
-  const trim = mode === 'stream' ? settings.trim : '';
-  const plain =
-    mode === 'stream' && trim === ''
-      ? newPlainSend(target, keys, envelopes[0].id, data[0] as string[], markerTtl > 0)
-      : undefined;
-  const shareable: ShareableSend = {
+}
+
+function shareableSend(
+  target: string,
+  mode: 'stream' | 'list',
+  keys: QueueKeys,
+  first: string,
+  settings: SendCallSettings,
+  width: number,
+  data: string | string[],
+): ShareableSend {
+  return {
     target,
     mode,
     marker: keys.sent(first),
-    markerTtl,
-    trim,
+    markerTtl: settings.idempotencyWindow,
+    trim: mode === 'stream' ? settings.trim : '',
     trimValue: settings.trimValue,
     width,
-    data: data[0],
+    data,
   };
-  return { queue, mode, envelopes, args, shareable, plain };
+}
+
+/**
+ * A send of one message that only the envelope's required fields describe, to a stream without
+ * trimming: it goes out as a bare XADD (plain-send.ts) whenever nothing else is in flight. Its XADD
+ * arguments are built directly; the script arguments and the send-many form, needed only when it
+ * goes another way (concurrent sends, a retry after another way), are built on first use.
+ */
+function isPlainSingle(settings: SendCallSettings, options: CheckedSendOptions): boolean {
+  return (
+    settings.transport === 'stream' &&
+    settings.trim === '' &&
+    settings.ttl === undefined &&
+    options.delay === undefined &&
+    options.dueAt === undefined &&
+    options.ttl === undefined &&
+    options.dedupKey === undefined &&
+    options.priority === undefined &&
+    options.labels === undefined
+  );
+}
+
+/** JSON of a target's shared (frozen) default headers, written by every send without own headers. */
+const sharedHeadersJson = new WeakMap<Record<string, string>, string>();
+
+function headersJson(headers: Record<string, string>, shared: boolean): string {
+  if (!shared) return JSON.stringify(headers);
+  let json = sharedHeadersJson.get(headers);
+  if (json === undefined) {
+    json = JSON.stringify(headers);
+    sharedHeadersJson.set(headers, json);
+  }
+  return json;
+}
+
+/** The RESP head of a target's plain XADDs (see plain-send.ts), built once per target. */
+const envelopeHeads = new WeakMap<SendCallSettings, string>();
+
+function envelopeHeadOf(settings: SendCallSettings): string {
+  let head = envelopeHeads.get(settings);
+  if (head === undefined) {
+    head = envelopeXaddHead(settings.target, ENVELOPE_VERSION);
+    envelopeHeads.set(settings, head);
+  }
+  return head;
+}
+
+/** See `isPlainSingle`. */
+class PlainSingleCall implements SendCall {
+  readonly queue: string;
+  readonly mode = 'stream' as const;
+  readonly envelopes: Envelope[];
+  readonly plain: PlainSend;
+  private builtArgs: (string | number | string[])[] | undefined;
+  private builtShareable: ShareableSend | undefined;
+
+  constructor(
+    private readonly settings: SendCallSettings,
+    payload: string,
+    options: CheckedSendOptions,
+    createdAt: number,
+  ) {
+    this.queue = settings.queue;
+    const own = options.headers;
+    const headers = own ? { ...settings.headers, ...own } : settings.headers;
+    const id = newMessageId();
+    this.envelopes = [{ id, payload, headers, createdAt, attempt: 1 }];
+    // toStreamFields of that envelope, after XADD's key and id (build-send-call.spec.ts holds them equal)
+    const xadd = [
+      settings.target,
+      '*',
+      'v',
+      ENVELOPE_VERSION,
+      'id',
+      id,
+      'payload',
+      payload,
+      'headers',
+      headersJson(headers, own === undefined),
+      'createdAt',
+      String(createdAt),
+      'attempt',
+      '1',
+    ];
+    this.plain = {
+      xadd,
+      id,
+      keys: settings.keys,
+      exactlyOnce: settings.idempotencyWindow > 0,
+      envelopeHead: id.length === 36 ? envelopeHeadOf(settings) : undefined,
+    };
+  }
+
+  /** Whether `args` was read (a retry marks it). */
+  get argsBuilt(): boolean {
+    return this.builtArgs !== undefined;
+  }
+
+  get args(): (string | number | string[])[] {
+    if (this.builtArgs) return this.builtArgs;
+    const { settings } = this;
+    const fields = this.plain.xadd.slice(2);
+    const args = scriptArgs(
+      settings.target,
+      settings.keys,
+      this.plain.id,
+      'stream',
+      settings.idempotencyWindow,
+      0,
+      settings,
+      {},
+      fields.length,
+    );
+    args.push(fields);
+    return (this.builtArgs = args);
+  }
+
+  get shareable(): ShareableSend {
+    if (this.builtShareable) return this.builtShareable;
+    const { settings } = this;
+    const fields = this.plain.xadd.slice(2);
+    return (this.builtShareable = shareableSend(
+      settings.target,
+      'stream',
+      settings.keys,
+      this.plain.id,
+      settings,
+      fields.length,
+      fields,
+    ));
+  }
 }
 
 /** Where send.lua's ARGV[10] sits in `SendCall.args`: 0 on a first attempt, 1 on a retry. */
@@ -145,6 +309,8 @@ export function markAsRetry(call: SendCall): void {
 
 /** True once `markAsRetry` ran: an earlier attempt of `call` may have written. @internal */
 export function isRetry(call: SendCall): boolean {
+  // A plain single call builds its script arguments on first use: unbuilt, it was never marked.
+  if (call instanceof PlainSingleCall && !call.argsBuilt) return false;
   return call.args[RETRY_FLAG] === 1;
 }
 

@@ -1,30 +1,37 @@
 import { TimeoutError } from '../utils/with-timeout.util.js';
+import { DeadlineQueues, type DeadlineEntry, type DeadlineQueue } from './deadline-queue.js';
 
 const noop = (): void => undefined;
+
+/** Every pending send deadline of the process, one timer per duration (see DeadlineQueue). */
+const deadlines = new DeadlineQueues<CallDeadline>((deadline) => deadline.timedOut());
 
 /**
  * The deadline of one send call: its `timeout`, and the caller's AbortSignal. `race(work)` rejects
  * when either fires (with `TimeoutError`, or the signal's reason), so an in-flight command can be
- * raced against it; `dispose()` clears the timer and the listener.
+ * raced against it; `dispose()` cancels the deadline and removes the listener.
  * @internal
  */
 export class CallDeadline {
   /** Why the call must stop, once it must. */
   reason: unknown;
-  private readonly expiresAt: number;
-  private readonly timer: NodeJS.Timeout;
+  private readonly entry: DeadlineEntry<CallDeadline>;
   private reject: (reason: unknown) => void = noop;
+  private onAbort: (() => void) | undefined;
 
   constructor(
-    timeoutMs: number,
-    what: string,
+    private readonly timeoutMs: number,
+    /** What the call does, for the timeout's message (built only if it fires). */
+    private readonly what: string | (() => string),
     private readonly signal?: AbortSignal,
   ) {
-    this.expiresAt = performance.now() + timeoutMs;
-    this.timer = setTimeout(() => this.stop(new TimeoutError(timeoutMs, what)), timeoutMs);
+    this.entry = deadlines.add(timeoutMs, this);
     if (signal) {
       if (signal.aborted) this.stop(signal.reason);
-      else signal.addEventListener('abort', this.onAbort, { once: true });
+      else {
+        this.onAbort = () => this.stop(signal.reason);
+        signal.addEventListener('abort', this.onAbort, { once: true });
+      }
     }
   }
 
@@ -35,7 +42,7 @@ export class CallDeadline {
 
   /** Milliseconds left (0 once expired). */
   get remaining(): number {
-    return this.expired ? 0 : Math.max(0, this.expiresAt - performance.now());
+    return this.expired ? 0 : Math.max(0, this.entry.expiresAt - performance.now());
   }
 
   /**
@@ -54,19 +61,26 @@ export class CallDeadline {
   }
 
   dispose(): void {
-    clearTimeout(this.timer);
-    this.signal?.removeEventListener('abort', this.onAbort);
+    deadlines.cancel(this.timeoutMs, this.entry);
+    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
   }
 
-  private readonly onAbort = (): void => {
-    this.stop(this.signal?.reason);
-  };
+  /** The timeout passed (called by the deadline queue). */
+  timedOut(): void {
+    const { what } = this;
+    this.stop(new TimeoutError(this.timeoutMs, typeof what === 'string' ? what : what()));
+  }
 
   private stop(reason: unknown): void {
     if (this.expired) return;
     this.reason = reason ?? new Error('The send was aborted');
     this.reject(this.reason);
   }
+}
+
+/** The deadline queue of `ms`, while one exists (for tests). @internal */
+export function sendDeadlines(ms: number): DeadlineQueue<CallDeadline> | undefined {
+  return deadlines.get(ms);
 }
 
 /** Sleeps `ms`, or rejects with the signal's reason if it aborts first. @internal */

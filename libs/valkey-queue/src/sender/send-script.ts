@@ -5,7 +5,7 @@ import { LUA_SCRIPTS, scriptTextFor } from '../lua/lua-scripts.js';
 import { InsufficientReplicasError } from '../errors/insufficient-replicas.error.js';
 import { isRetry, shareGroup, type SendCall, type ShareableSend } from './build-send-call.js';
 import { ReplicaShortfall, writeThenWait } from './durable-write.js';
-import { retryPlainSend, writePlainSend, type PlainReply } from './plain-send.js';
+import { retryPlainSend, writePlainSend } from './plain-send.js';
 import type { DurabilityOptions } from '../interfaces/sender-options.interface.js';
 
 /** What send.lua answers: written `[0, count, due]`, deduplicated `[1, firstId]`, already written `[2]`. */
@@ -70,16 +70,6 @@ export class SendScript {
   private readonly settle = (): void => {
     this.inFlight -= 1;
   };
-  // The bare XADD's own settle: one callback pair instead of a second `then` per send.
-  private readonly plainWritten = (reply: PlainReply): SendReply => {
-    this.inFlight -= 1;
-    // An entry id, or the outcome of a resend that ran as send-retry.lua (plain-send.ts).
-    return typeof reply === 'string' || reply[0] === 0 ? WRITTEN : ALREADY_WRITTEN;
-  };
-  private readonly plainFailed = (error: unknown): never => {
-    this.inFlight -= 1;
-    throw error;
-  };
 
   /** send.lua as this client runs it (with history events when the module records history). */
   private readonly sendLua: string;
@@ -94,7 +84,6 @@ export class SendScript {
   }
 
   call(call: SendCall, durability?: DurabilityOptions | false): Promise<SendReply> {
-    const args = call.args as SendScriptArgs;
     const { plain } = call;
     let reply: Promise<SendReply>;
     if (plain?.writtenAt !== undefined) {
@@ -105,10 +94,8 @@ export class SendScript {
       );
     } else if (plain && this.plainSends && !durability && this.inFlight === 0 && !isRetry(call)) {
       this.inFlight += 1;
-      return writePlainSend(this.client as Redis, plain, call.queue).then(
-        this.plainWritten,
-        this.plainFailed,
-      );
+      // The command itself resolves send.lua's reply shape and counts itself out: no `then` per send.
+      return writePlainSend(this.client as Redis, plain, call.queue, this.settle);
     } else if (call.mode === 'ordered') {
       this.flush(); // gathered sends were called first: they must reach the socket first
       reply = durability
@@ -124,15 +111,15 @@ export class SendScript {
               durability,
             );
           })
-        : (this.client.vqOrderedSend(...args) as Promise<SendReply>);
+        : (this.client.vqOrderedSend(...(call.args as SendScriptArgs)) as Promise<SendReply>);
     } else if (durability && !(this.inFlight > 0 && call.shareable)) {
       this.flush(); // gathered sends were called first: they must reach the socket first
       reply = this.durable(call, durability);
-    } else if (this.inFlight === 0 && !durability) reply = this.direct(args);
+    } else if (this.inFlight === 0 && !durability) reply = this.direct(call.args as SendScriptArgs);
     else if (call.shareable) reply = this.share(call, durability || undefined);
     else {
       this.flush(); // gathered sends were called first: they must reach the socket first
-      reply = this.client.vqSend(...args) as Promise<SendReply>;
+      reply = this.client.vqSend(...(call.args as SendScriptArgs)) as Promise<SendReply>;
     }
     this.inFlight += 1;
     reply.then(this.settle, this.settle);

@@ -65,9 +65,15 @@ export class SenderCore {
     this.retry.onRetry(() => deps.status.recordRetry());
   }
 
-  async send(queue: string, payload: unknown, rawOptions?: SendOptions): Promise<SendResult> {
-    // undefined unless tracing is on and an OpenTelemetry SDK is registered
-    const span = this.deps.tracing ? startSendSpan(queue, 1) : undefined;
+  send(queue: string, payload: unknown, rawOptions?: SendOptions): Promise<SendResult> {
+    // Not async: a send is one promise chain, and every failure (bad input included) a rejection.
+    let span: ReturnType<typeof startSendSpan>;
+    try {
+      // undefined unless tracing is on and an OpenTelemetry SDK is registered
+      span = this.deps.tracing ? startSendSpan(queue, 1) : undefined;
+    } catch (error) {
+      return Promise.reject(error);
+    }
     let call: SendCall;
     let options: CheckedSendOptions;
     try {
@@ -81,18 +87,28 @@ export class SenderCore {
       call = buildSendCall(target.settings, [text], options, now);
     } catch (error) {
       span?.end(error);
-      throw this.invalid(error, queue);
+      return Promise.reject(this.invalid(error, queue));
     }
-    try {
-      span?.messageId(call.envelopes[0].id);
-      const [result] = await this.run(queue, call, options);
-      if (options.priority !== undefined) this.announcePriority(queue, options.priority);
-      span?.end();
-      return result;
-    } catch (error) {
+    const failed = (error: unknown): never => {
       span?.end(error);
       this.reportError(error as Error, queue);
       throw error;
+    };
+    const sent = (results: SendResult[]): SendResult => {
+      try {
+        if (options.priority !== undefined) this.announcePriority(queue, options.priority);
+        span?.end();
+      } catch (error) {
+        return failed(error);
+      }
+      return results[0];
+    };
+    try {
+      span?.messageId(call.envelopes[0].id);
+      if (this.limiter) return this.runLimited(queue, call, options).then(sent, failed);
+      return this.runThen(queue, call, options, sent, failed);
+    } catch (error) {
+      return Promise.reject(error).catch(failed);
     }
   }
 
@@ -167,11 +183,68 @@ export class SenderCore {
   }
 
   /** Runs one script call: rate limit, then attempts under retry + breaker, within the deadline. */
-  private async run(queue: string, call: SendCall, options: CheckedSendOptions): Promise<SendResult[]> {
-    const { status } = this.deps;
+  private run(queue: string, call: SendCall, options: CheckedSendOptions): Promise<SendResult[]> {
+    if (this.limiter) return this.runLimited(queue, call, options);
+    return this.runThen(queue, call, options, returnResults, rethrow);
+  }
+
+  /**
+   * `run` without a rate limiter, its results handed to `done` and its typed error to `fail` in the
+   * same chain: one promise on the deadline's race per call, no async frame. The first attempt is
+   * raced alone; only when it fails does the retry policy take over (as its first outcome), raced
+   * against the same deadline.
+   */
+  private runThen<T>(
+    queue: string,
+    call: SendCall,
+    options: CheckedSendOptions,
+    done: (results: SendResult[]) => T,
+    fail: (error: unknown) => never,
+  ): Promise<T> {
     const deadline = new CallDeadline(
       options.timeout ?? this.options.timeout,
-      `Sending to queue '${queue}'`,
+      () => `Sending to queue '${queue}'`,
+      options.signal,
+    );
+    const progress = { issued: 0 };
+    const failed = (error: unknown): never => {
+      const failure = this.failure(queue, error, deadline, progress);
+      this.finish(queue, deadline, progress);
+      return fail(failure);
+    };
+    if (deadline.expired) return Promise.reject(deadline.reason).catch(failed);
+    const settled = (reply: SendReply): T => {
+      let results: SendResult[];
+      try {
+        results = this.settle(queue, call, reply, options);
+      } catch (error) {
+        return failed(error);
+      }
+      this.finish(queue, deadline, progress);
+      return done(results);
+    };
+    const guarded = this.guardedAttempt(call, deadline, progress);
+    let first: Promise<SendReply>;
+    try {
+      first = guarded();
+    } catch (error) {
+      first = Promise.reject(error);
+    }
+    return deadline.race(first).then(settled, (error: unknown) => {
+      if (deadline.expired) return failed(deadline.reason);
+      return deadline.race(this.retryAfter(error, guarded)).then(settled, failed);
+    });
+  }
+
+  /** `run` with a rate limiter: tokens are reserved (and maybe waited for) before the attempts. */
+  private async runLimited(
+    queue: string,
+    call: SendCall,
+    options: CheckedSendOptions,
+  ): Promise<SendResult[]> {
+    const deadline = new CallDeadline(
+      options.timeout ?? this.options.timeout,
+      () => `Sending to queue '${queue}'`,
       options.signal,
     );
     const progress = { issued: 0 };
@@ -183,30 +256,59 @@ export class SenderCore {
       const reply = await deadline.race(this.attempts(call, deadline, progress));
       return this.settle(queue, call, reply, options);
     } catch (error) {
-      if (error instanceof RateLimitedError) {
-        status.recordFailure('rate-limited');
-        throw error;
-      }
-      if (isBrokenCircuitError(error) || isIsolatedCircuitError(error)) {
-        status.recordFailure('rejected');
-        this.deps.metrics?.rejected(queue);
-        throw new QueueUnavailableError(queue, progress.issued > 0, { cause: error });
-      }
-      if (error === deadline.reason && !(error instanceof TimeoutError)) {
-        status.recordFailure('aborted'); // the caller's own abort: not the server's fault
-        throw error;
-      }
-      status.recordFailure('failed');
-      if (error instanceof ValkeyQueueError) throw error;
-      throw new SendFailedError(queue, isAmbiguous(error), errorMessage(error), { cause: error });
+      throw this.failure(queue, error, deadline, progress);
     } finally {
-      deadline.dispose();
-      if (progress.issued > 1) this.deps.metrics?.retried(queue, progress.issued - 1);
+      this.finish(queue, deadline, progress);
     }
+  }
+
+  /** The typed error of a failed call, its failure recorded in the status (and the metrics). */
+  private failure(
+    queue: string,
+    error: unknown,
+    deadline: CallDeadline,
+    progress: { issued: number },
+  ): unknown {
+    const { status } = this.deps;
+    if (error instanceof RateLimitedError) {
+      status.recordFailure('rate-limited');
+      return error;
+    }
+    if (isBrokenCircuitError(error) || isIsolatedCircuitError(error)) {
+      status.recordFailure('rejected');
+      this.deps.metrics?.rejected(queue);
+      return new QueueUnavailableError(queue, progress.issued > 0, { cause: error });
+    }
+    if (error === deadline.reason && !(error instanceof TimeoutError)) {
+      status.recordFailure('aborted'); // the caller's own abort: not the server's fault
+      return error;
+    }
+    status.recordFailure('failed');
+    if (error instanceof ValkeyQueueError) return error;
+    return new SendFailedError(queue, isAmbiguous(error), errorMessage(error), { cause: error });
+  }
+
+  /** A call is over: its deadline goes, its retries are counted. */
+  private finish(queue: string, deadline: CallDeadline, progress: { issued: number }): void {
+    deadline.dispose();
+    if (progress.issued > 1) this.deps.metrics?.retried(queue, progress.issued - 1);
   }
 
   /** The script call, retried on connection-level failures; each attempt goes through the breaker. */
   private attempts(call: SendCall, deadline: CallDeadline, progress: { issued: number }): Promise<SendReply> {
+    const guarded = this.guardedAttempt(call, deadline, progress);
+    // The first attempt runs outside the retry policy, whose frames were a tenth of a send's
+    // allocations; a failure hands over to the policy as its first attempt's outcome, so the
+    // filter, the count, the backoff and the events are the policy's as before.
+    return guarded().catch((error: unknown) => this.retryAfter(error, guarded));
+  }
+
+  /** One attempt of the script call, through the breaker. */
+  private guardedAttempt(
+    call: SendCall,
+    deadline: CallDeadline,
+    progress: { issued: number },
+  ): () => Promise<SendReply> {
     const { script, resilience } = this.deps;
     const attempt = (): Promise<SendReply> => {
       // Never start an attempt after the deadline (cockatiel would retry once more after its backoff).
@@ -216,17 +318,16 @@ export class SenderCore {
       return script.call(call, this.options.durability);
     };
     const { breaker } = resilience;
-    const guarded = breaker ? () => breaker.execute(attempt) : attempt;
-    // The first attempt runs outside the retry policy, whose frames were a tenth of a send's
-    // allocations; a failure hands over to the policy as its first attempt's outcome, so the
-    // filter, the count, the backoff and the events are the policy's as before.
-    return guarded().catch((error: unknown) => {
-      let replayed = false;
-      return this.retry.execute(() => {
-        if (replayed) return guarded();
-        replayed = true;
-        throw error;
-      });
+    return breaker ? () => breaker.execute(attempt) : attempt;
+  }
+
+  /** The retry policy, its first attempt's outcome being `error` (already met). */
+  private retryAfter(error: unknown, guarded: () => Promise<SendReply>): Promise<SendReply> {
+    let replayed = false;
+    return this.retry.execute(() => {
+      if (replayed) return guarded();
+      replayed = true;
+      throw error;
     });
   }
 
@@ -331,6 +432,11 @@ export class SenderCore {
     }
   }
 }
+
+const returnResults = (results: SendResult[]): SendResult[] => results;
+const rethrow = (error: unknown): never => {
+  throw error;
+};
 
 /** A connection-level failure may have hit after the script ran: the write may have landed. */
 function isAmbiguous(error: unknown): boolean {
