@@ -1,13 +1,8 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { QueueUnavailableError } from '../../errors/queue-unavailable.error.js';
 import type { QueueMessage } from '../../interfaces/queue-message.interface.js';
+import { registerSdk, unregisterSdk } from './otel-sdk.spec-helper.js';
 import { activeTracer, startProcessSpan, startSendSpan } from './queue-tracing.js';
 
 const message = (headers: Record<string, string>): QueueMessage =>
@@ -15,9 +10,7 @@ const message = (headers: Record<string, string>): QueueMessage =>
 
 describe('queue tracing', () => {
   afterEach(() => {
-    trace.disable();
-    context.disable();
-    propagation.disable();
+    unregisterSdk();
   });
 
   it('does nothing while no OpenTelemetry SDK is registered', () => {
@@ -30,11 +23,7 @@ describe('queue tracing', () => {
     const exporter = new InMemorySpanExporter();
     beforeEach(() => {
       exporter.reset();
-      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-      propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-      trace.setGlobalTracerProvider(
-        new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
-      );
+      registerSdk({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     });
 
     it('starts a PRODUCER span under the active one, whose context travels in the headers', () => {

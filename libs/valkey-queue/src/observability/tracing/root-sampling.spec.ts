@@ -1,17 +1,16 @@
 import { jest } from '@jest/globals';
 import { context, propagation, ROOT_CONTEXT, SamplingDecision, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
-  BasicTracerProvider,
   InMemorySpanExporter,
   ParentBasedSampler,
   SimpleSpanProcessor,
   TraceIdRatioBasedSampler,
   type Sampler,
 } from '@opentelemetry/sdk-trace-base';
+import { countingMeterProvider, registerSdk, unregisterSdk, type SdkConfig } from './otel-sdk.spec-helper.js';
 import { activeTracer, startSendSpan } from './queue-tracing.js';
 
 const TRACEPARENT = (flags: string): RegExp => new RegExp(`^00-([0-9a-f]{32})-([0-9a-f]{16})-${flags}$`);
@@ -20,22 +19,10 @@ describe('root send spans', () => {
   const exporter = new InMemorySpanExporter();
   const register = (
     sampler: Sampler,
-    options: { meterProvider?: object; idGenerator?: object } = {},
+    options: Pick<SdkConfig, 'meterProvider' | 'idGenerator'> = {},
   ): void => {
     exporter.reset();
-    // The API keeps the first registration: start over for each SDK a test registers.
-    trace.disable();
-    context.disable();
-    propagation.disable();
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    trace.setGlobalTracerProvider(
-      new BasicTracerProvider({
-        sampler,
-        spanProcessors: [new SimpleSpanProcessor(exporter)],
-        ...(options as object),
-      }),
-    );
+    registerSdk({ sampler, spanProcessors: [new SimpleSpanProcessor(exporter)], ...options });
   };
   const ratio = (value: number): Sampler =>
     new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(value) });
@@ -49,9 +36,7 @@ describe('root send spans', () => {
 
   afterEach(() => {
     jest.restoreAllMocks();
-    trace.disable();
-    context.disable();
-    propagation.disable();
+    unregisterSdk();
   });
 
   it('write the unsampled trace context of a dropped root without starting an SDK span', () => {
@@ -153,16 +138,7 @@ describe('root send spans', () => {
 
     // An SDK counting the spans it starts (a meter provider given): each is counted.
     const counted: string[] = [];
-    const meterProvider = {
-      getMeter: () => ({
-        createCounter: () => ({
-          add: (_: number, attributes: Record<string, string>) =>
-            counted.push(attributes['otel.span.sampling_result']),
-        }),
-        createUpDownCounter: () => ({ add: () => undefined }),
-      }),
-    };
-    register(ratio(0), { meterProvider });
+    register(ratio(0), { meterProvider: countingMeterProvider(counted) });
     startSpan = jest.spyOn(activeTracer()!, 'startSpan');
     expect(send().traceparent).toMatch(TRACEPARENT('00'));
     expect(startSpan).toHaveBeenCalledTimes(1);

@@ -1,16 +1,14 @@
 import { jest } from '@jest/globals';
-import { context, propagation, trace, TraceFlags, type Span } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { trace, TraceFlags, type Span } from '@opentelemetry/api';
 import {
   AlwaysOnSampler,
-  BasicTracerProvider,
   InMemorySpanExporter,
   ParentBasedSampler,
   SimpleSpanProcessor,
   type Sampler,
 } from '@opentelemetry/sdk-trace-base';
 import type { QueueMessage } from '../../interfaces/queue-message.interface.js';
+import { countingMeterProvider, registerSdk, unregisterSdk } from './otel-sdk.spec-helper.js';
 import { activeTracer, startProcessSpan, startSendSpan } from './queue-tracing.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -27,17 +25,11 @@ describe('spans under an unsampled parent', () => {
   const exporter = new InMemorySpanExporter();
   const register = (sampler: Sampler): void => {
     exporter.reset();
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    trace.setGlobalTracerProvider(
-      new BasicTracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor(exporter)] }),
-    );
+    registerSdk({ sampler, spanProcessors: [new SimpleSpanProcessor(exporter)] });
   };
   afterEach(() => {
     jest.restoreAllMocks();
-    trace.disable();
-    context.disable();
-    propagation.disable();
+    unregisterSdk();
   });
 
   it('are the non-recording spans the SDK would return, made without its span start (ParentBased sampler)', () => {
@@ -80,24 +72,11 @@ describe('spans under an unsampled parent', () => {
 
   it('still go through the SDK when it counts the spans it starts (a meter provider given)', () => {
     const counted: string[] = [];
-    const meterProvider = {
-      getMeter: () => ({
-        createCounter: () => ({
-          add: (_: number, attributes: Record<string, string>) =>
-            counted.push(attributes['otel.span.sampling_result']),
-        }),
-        createUpDownCounter: () => ({ add: () => undefined }),
-      }),
-    };
     exporter.reset();
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    trace.setGlobalTracerProvider(
-      new BasicTracerProvider({
-        sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-        meterProvider: meterProvider as never,
-      }),
-    );
+    registerSdk({
+      sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+      meterProvider: countingMeterProvider(counted),
+    });
     const startSpan = jest.spyOn(activeTracer()!, 'startSpan');
     const process = startProcessSpan(unsampledMessage, target)!;
     process.run(() => startSendSpan('orders', 1))!.end();

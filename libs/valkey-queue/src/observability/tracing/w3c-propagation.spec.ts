@@ -1,15 +1,14 @@
 import { jest } from '@jest/globals';
 import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   AlwaysOnSampler,
-  BasicTracerProvider,
   InMemorySpanExporter,
   ParentBasedSampler,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type { QueueMessage } from '../../interfaces/queue-message.interface.js';
+import { registerSdk, unregisterSdk } from './otel-sdk.spec-helper.js';
 import { startProcessSpan } from './queue-tracing.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -22,20 +21,14 @@ describe('consumer spans of unsampled messages', () => {
   const exporter = new InMemorySpanExporter();
   beforeEach(() => {
     exporter.reset();
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    trace.setGlobalTracerProvider(
-      new BasicTracerProvider({
-        sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-        spanProcessors: [new SimpleSpanProcessor(exporter)],
-      }),
-    );
+    registerSdk({
+      sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
   });
   afterEach(() => {
     jest.restoreAllMocks();
-    trace.disable();
-    context.disable();
-    propagation.disable();
+    unregisterSdk();
   });
 
   it('read a plain unsampled traceparent without the propagator, into the span it would give', () => {
