@@ -105,7 +105,6 @@ export class SenderCore {
     };
     try {
       span?.messageId(call.envelopes[0].id);
-      if (this.limiter) return this.runLimited(queue, call, options).then(sent, failed);
       return this.runThen(queue, call, options, sent, failed);
     } catch (error) {
       return Promise.reject(error).catch(failed);
@@ -184,15 +183,14 @@ export class SenderCore {
 
   /** Runs one script call: rate limit, then attempts under retry + breaker, within the deadline. */
   private run(queue: string, call: SendCall, options: CheckedSendOptions): Promise<SendResult[]> {
-    if (this.limiter) return this.runLimited(queue, call, options);
     return this.runThen(queue, call, options, returnResults, rethrow);
   }
 
   /**
-   * `run` without a rate limiter, its results handed to `done` and its typed error to `fail` in the
-   * same chain: one promise on the deadline's race per call, no async frame. The first attempt is
-   * raced alone; only when it fails does the retry policy take over (as its first outcome), raced
-   * against the same deadline.
+   * `run`, its results handed to `done` and its typed error to `fail` in the same chain: one
+   * promise on the deadline's race per call, no async frame. With a rate limiter, tokens are
+   * reserved (and maybe waited for) first. The first attempt is raced alone; only when it fails
+   * does the retry policy take over (as its first outcome), raced against the same deadline.
    */
   private runThen<T>(
     queue: string,
@@ -223,43 +221,31 @@ export class SenderCore {
       this.finish(queue, deadline, progress);
       return done(results);
     };
-    const guarded = this.guardedAttempt(call, deadline, progress);
-    let first: Promise<SendReply>;
+    const attempt = (): Promise<T> => {
+      const guarded = this.guardedAttempt(call, deadline, progress);
+      let first: Promise<SendReply>;
+      try {
+        first = guarded();
+      } catch (error) {
+        first = Promise.reject(error);
+      }
+      return deadline.race(first).then(settled, (error: unknown) => {
+        if (deadline.expired) return failed(deadline.reason);
+        return deadline.race(this.retryAfter(error, guarded)).then(settled, failed);
+      });
+    };
+    if (!this.limiter) return attempt();
+    let waitMs: number;
     try {
-      first = guarded();
+      waitMs = this.reserveTokens(queue, call.envelopes.length, deadline);
     } catch (error) {
-      first = Promise.reject(error);
+      return Promise.reject(error).catch(failed);
     }
-    return deadline.race(first).then(settled, (error: unknown) => {
-      if (deadline.expired) return failed(deadline.reason);
-      return deadline.race(this.retryAfter(error, guarded)).then(settled, failed);
-    });
-  }
-
-  /** `run` with a rate limiter: tokens are reserved (and maybe waited for) before the attempts. */
-  private async runLimited(
-    queue: string,
-    call: SendCall,
-    options: CheckedSendOptions,
-  ): Promise<SendResult[]> {
-    const deadline = new CallDeadline(
-      options.timeout ?? this.options.timeout,
-      () => `Sending to queue '${queue}'`,
-      options.signal,
+    if (waitMs <= 0) return attempt();
+    return this.waitForTokens(queue, call.envelopes.length, waitMs, deadline, options.signal).then(
+      attempt,
+      failed,
     );
-    const progress = { issued: 0 };
-    try {
-      if (deadline.expired) throw deadline.reason;
-      const waitMs = this.reserveTokens(queue, call.envelopes.length, deadline);
-      if (waitMs > 0)
-        await this.waitForTokens(queue, call.envelopes.length, waitMs, deadline, options.signal);
-      const reply = await deadline.race(this.attempts(call, deadline, progress));
-      return this.settle(queue, call, reply, options);
-    } catch (error) {
-      throw this.failure(queue, error, deadline, progress);
-    } finally {
-      this.finish(queue, deadline, progress);
-    }
   }
 
   /** The typed error of a failed call, its failure recorded in the status (and the metrics). */
@@ -292,15 +278,6 @@ export class SenderCore {
   private finish(queue: string, deadline: CallDeadline, progress: { issued: number }): void {
     deadline.dispose();
     if (progress.issued > 1) this.deps.metrics?.retried(queue, progress.issued - 1);
-  }
-
-  /** The script call, retried on connection-level failures; each attempt goes through the breaker. */
-  private attempts(call: SendCall, deadline: CallDeadline, progress: { issued: number }): Promise<SendReply> {
-    const guarded = this.guardedAttempt(call, deadline, progress);
-    // The first attempt runs outside the retry policy, whose frames were a tenth of a send's
-    // allocations; a failure hands over to the policy as its first attempt's outcome, so the
-    // filter, the count, the backoff and the events are the policy's as before.
-    return guarded().catch((error: unknown) => this.retryAfter(error, guarded));
   }
 
   /** One attempt of the script call, through the breaker. */
