@@ -22,7 +22,7 @@ export class CallDeadline {
   constructor(
     private readonly timeoutMs: number,
     /** What the call does, for the timeout's message (built only if it fires). */
-    private readonly what: string | (() => string),
+    private readonly what: () => string,
     private readonly signal?: AbortSignal,
   ) {
     this.entry = deadlines.add(timeoutMs, this);
@@ -67,8 +67,7 @@ export class CallDeadline {
 
   /** The timeout passed (called by the deadline queue). */
   timedOut(): void {
-    const { what } = this;
-    this.stop(new TimeoutError(this.timeoutMs, typeof what === 'string' ? what : what()));
+    this.stop(new TimeoutError(this.timeoutMs, this.what()));
   }
 
   private stop(reason: unknown): void {

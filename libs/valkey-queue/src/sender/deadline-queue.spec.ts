@@ -97,7 +97,7 @@ describe('CallDeadline on the shared deadline queues', () => {
 
   it("rejects with the signal's reason when the caller aborts", async () => {
     const controller = new AbortController();
-    const deadline = new CallDeadline(10_000, 'Sending', controller.signal);
+    const deadline = new CallDeadline(10_000, () => 'Sending', controller.signal);
     const outcome = deadline.race(never()).catch((error: unknown) => error);
     const reason = new Error('changed my mind');
     controller.abort(reason);
@@ -106,7 +106,7 @@ describe('CallDeadline on the shared deadline queues', () => {
   });
 
   it('leaves nothing armed or referenced once every call settled', async () => {
-    const deadlines = Array.from({ length: 3 }, () => new CallDeadline(300, 'Sending'));
+    const deadlines = Array.from({ length: 3 }, () => new CallDeadline(300, () => 'Sending'));
     await Promise.all(deadlines.map((deadline) => deadline.race(Promise.resolve(1))));
     const queue = sendDeadlines(300)!;
     expect(queue.size).toBe(3);
