@@ -157,8 +157,7 @@ export class QueueConsumer implements QueueWorkerHandle {
     // Retries are promoted onto the list this worker reads (a queueNamer's key included).
     const target = this.source instanceof ListSource ? this.source.key : undefined;
     this.deps.promoter.watch(options.queue, options.transport, target);
-    this.listenForPause();
-    listenForPriorities(this.deps.signals, this.source);
+    this.listenForSignals();
     // Read in the same write as the preparation: the loop's first pause check is then done.
     const pauseChecked = this.isPaused().catch(() => {
       this.lastPauseCheck = 0; // not known: the loop asks again before its first read
@@ -191,8 +190,7 @@ export class QueueConsumer implements QueueWorkerHandle {
     if (this.state !== 'idle' || !this.source.openReadConnection) return Promise.resolve();
     // Subscribed now, so the subscription's resync (pause state and priorities unknown: ask again)
     // comes before start(), not between its first checks and its first read.
-    this.listenForPause();
-    listenForPriorities(this.deps.signals, this.source);
+    this.listenForSignals();
     this.warming ??= this.source.openReadConnection().catch((error: unknown) => {
       this.logger.debug(`Read connection of '${this.queue}' not open yet: ${errorMessage(error)}`);
     });
@@ -378,6 +376,12 @@ export class QueueConsumer implements QueueWorkerHandle {
   }
 
   /** A pause or resume anywhere interrupts the blocked read, so the loop looks at once. */
+  /** Pause and priority signals of the queue (each subscribed once, whichever comes first: boot or start). */
+  private listenForSignals(): void {
+    this.listenForPause();
+    listenForPriorities(this.deps.signals, this.source);
+  }
+
   private listenForPause(): void {
     if (this.listening) return;
     this.listening = true;
